@@ -1,0 +1,43 @@
+import { createSHA256 } from 'hash-wasm';
+import { bytesToHex } from './ids.ts';
+
+// hash-wasm runs everywhere: http://<LAN IP> pages have no crypto.subtle, Node has no DOM.
+type Hasher = Awaited<ReturnType<typeof createSHA256>>;
+
+let pool: Hasher[] = [];
+
+async function takeHasher(): Promise<Hasher> {
+  return pool.pop() ?? (await createSHA256());
+}
+
+/** SHA-256 of one buffer, as lowercase hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const hasher = await takeHasher();
+  try {
+    hasher.init();
+    hasher.update(bytes);
+    return bytesToHex(hasher.digest('binary'));
+  } finally {
+    pool.push(hasher);
+  }
+}
+
+/** An incremental hasher, for hashing a stream of chunks without holding them. */
+export interface StreamingSha256 {
+  update(bytes: Uint8Array): void;
+  digestHex(): string;
+}
+
+export async function createStreamingSha256(): Promise<StreamingSha256> {
+  const hasher = await createSHA256();
+  hasher.init();
+  return {
+    update: (bytes) => void hasher.update(bytes),
+    digestHex: () => bytesToHex(hasher.digest('binary')),
+  };
+}
+
+/** For tests: forget pooled hashers. */
+export function resetSha256Pool(): void {
+  pool = [];
+}

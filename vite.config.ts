@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the page build (client/ → dist/) and for every test project.
+export default defineConfig({
+  root: 'client',
+  publicDir: false,
+  build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
+  server: {
+    host: '0.0.0.0',
+    proxy: { '/ws': { target: 'ws://127.0.0.1:8080', ws: true } },
+  },
+  test: {
+    root: '.',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', root: '.', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        extends: true,
+        test: { name: 'server', root: '.', include: ['test/server/**/*.test.ts'], environment: 'node', testTimeout: 20_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          root: '.',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
