@@ -20,3 +20,42 @@ export const MAX_MIME_TYPE_LENGTH = 127;
 export const MAX_FILE_SIZE = MAX_PIECES_PER_FILE * MAX_PIECE_LENGTH;
 
 export const SIZES = { KiB, MiB } as const;
+
+// ---- Signaling (tab ↔ server JSON over ws) ----
+
+/** One announce of a 4096-piece manifest is ~276 KB of JSON (4096 × 67 B of hex hashes): fits with room. */
+export const MAX_SIGNAL_FRAME_BYTES = 384 * KiB;
+/** Above this the ws library drops the socket itself (1009) without buffering more; between the two we answer. */
+export const MAX_WS_PAYLOAD_BYTES = 1 * MiB;
+/** Oversized frames tolerated per socket (each answered ERR_FRAME_TOO_LARGE); the next one closes 4009. */
+export const MAX_OVERSIZED_FRAMES = 3;
+/** Burst of frames per socket: a joiner into a full class trickles ~10 ICE candidates to each of ~30 peers. */
+export const SIGNAL_RATE_BURST = 400;
+/** Sustained frames per second per socket: ten times a busy tab's steady need, a blip at 5,000 sockets. */
+export const SIGNAL_RATE_PER_SECOND = 50;
+/** resolve-code costs this many frames: it is the only frame that guesses, so guessing is slow (~5/s). */
+export const RESOLVE_CODE_COST = 10;
+/** Frames refused for rate that a socket may still send (refilled 1/s); past this it is abuse: close 4008. */
+export const MAX_RATE_STRIKES = 50;
+/** Refused-frame allowance regained per second, so a client that backs off is never closed. */
+export const RATE_STRIKES_PER_SECOND = 1;
+/** Ping interval; a socket that misses 2 pongs in a row (~20–30 s silent) is terminated. */
+export const HEARTBEAT_MS = 10_000;
+/** Missed pongs before a socket is treated as dead (laptop slept, Wi-Fi dropped). */
+export const MAX_MISSED_PONGS = 2;
+/** A tab joins a handful of swarms; 32 bounds the fan-out of one socket's nickname and close events. */
+export const MAX_SWARMS_PER_SOCKET = 32;
+/** 30 laptops × a few tabs each plus the teacher, ×2 headroom; bounds every broadcast and member list. */
+export const MAX_MEMBERS_PER_SWARM = 256;
+/** A class shares dozens of files, not hundreds; bounds the replay a joiner receives. */
+export const MAX_ANNOUNCEMENTS_PER_SWARM = 256;
+/** Stored manifest JSON per swarm (~150 typical manifests, ~28 at 4096 pieces): bounds memory and replay size. */
+export const MAX_ANNOUNCED_BYTES_PER_SWARM = 8 * MiB;
+/** Nicknames are shown next to peers; 32 characters fit a label. */
+export const MAX_NICKNAME_LENGTH = 32;
+/** Offers/answers of a data-channel connection are ~1–3 KB; 32 KiB leaves room for any browser's SDP. */
+export const MAX_SDP_LENGTH = 32 * KiB;
+/** One ICE candidate line is ~100–200 chars. */
+export const MAX_CANDIDATE_LENGTH = 1 * KiB;
+/** Short codes a person types: 6 chars of a 31-letter alphabet (~887 million codes). */
+export const SHARE_CODE_LENGTH = 6;
