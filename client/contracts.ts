@@ -1,0 +1,44 @@
+import type { FileId, PeerId } from '../shared/ids.ts';
+
+// The seams between the browser adapters. The engine depends on these, not on simple-peer or IndexedDB.
+
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface LinkPath {
+  /** true when the selected candidate pair goes through a TURN relay; null until known. */
+  relayed: boolean | null;
+  rttMs: number | null;
+  localCandidateType: string | null;
+  remoteCandidateType: string | null;
+}
+
+/** One WebRTC connection to one remote peer; carries every route the two share. */
+export interface PeerLink {
+  readonly remotePeerId: PeerId;
+  readonly state: LinkState;
+  /**
+   * Queues one binary frame. Resolves once the frame is handed to the data channel and the channel's
+   * buffered amount is back under the backpressure threshold; rejects with code ERR_PEER_CLOSED.
+   */
+  send(frame: Uint8Array): Promise<void>;
+  /** Bytes handed to the channel and not yet sent: callers use it to decide whether to send more now. */
+  bufferedAmount(): number;
+  path(): Promise<LinkPath>;
+  onMessage: ((frame: Uint8Array) => void) | null;
+  onStateChange: ((state: LinkState) => void) | null;
+  /** Idempotent. */
+  close(reason?: string): void;
+}
+
+/** Verified pieces of every file this tab has, in this tab's own profile database. */
+export interface PieceStore {
+  /** Resolves only once the write has committed; only then may the piece be counted as had. */
+  putPiece(fileId: FileId, index: number, bytes: Uint8Array): Promise<void>;
+  /** Bytes [offset, offset + length) of a stored piece, or null when the piece is not stored. */
+  readBlock(fileId: FileId, index: number, offset: number, length: number): Promise<Uint8Array | null>;
+  /** Indices of the stored pieces of a file. */
+  storedPieces(fileId: FileId): Promise<number[]>;
+  /** The whole file as a Blob assembled from stored piece Blobs (not held in JS memory). */
+  fileBlob(fileId: FileId, pieceCount: number, mimeType: string): Promise<Blob>;
+  close(): void;
+}
