@@ -59,3 +59,16 @@ export const MAX_SDP_LENGTH = 32 * KiB;
 export const MAX_CANDIDATE_LENGTH = 1 * KiB;
 /** Short codes a person types: 6 chars of a 31-letter alphabet (~887 million codes). */
 export const SHARE_CODE_LENGTH = 6;
+
+// ---- Wire (peer ↔ peer binary frames, shared/codec*.ts) ----
+
+/** Chromium's RTCSctpTransport.maxMessageSize: a bigger message cannot be sent between Chromium peers. */
+export const MAX_WIRE_FRAME_BYTES = 256 * KiB;
+/** Block frame header (version, type, swarmId, fileId, piece, offset); codec-layout.ts names each field. */
+export const WIRE_BLOCK_HEADER_BYTES = 58;
+/** A block and its header must fit one data-channel message; in practice senders use ≤ 128 KiB blocks. */
+export const MAX_BLOCK_LENGTH = MAX_WIRE_FRAME_BYTES - WIRE_BLOCK_HEADER_BYTES;
+/** hello lists the swarms the two peers share; a peer cannot share more than it may join. */
+export const MAX_HELLO_SWARMS = MAX_SWARMS_PER_SOCKET;
+/** A bitfield has one bit per piece, so MAX_PIECES_PER_FILE bounds it (512 bytes). */
+export const MAX_BITFIELD_BYTES = Math.ceil(MAX_PIECES_PER_FILE / 8);
