@@ -59,6 +59,8 @@ export const MAX_SDP_LENGTH = 32 * KiB;
 export const MAX_CANDIDATE_LENGTH = 1 * KiB;
 /** Short codes a person types: 6 chars of a 31-letter alphabet (~887 million codes). */
 export const SHARE_CODE_LENGTH = 6;
+/** Unsent bytes a socket may pile up (a joined replay is ≤ ~8 MiB); beyond this it is not reading: cut off. */
+export const MAX_SIGNAL_BUFFERED_BYTES = 32 * MiB;
 
 // ---- Wire (peer ↔ peer binary frames, shared/codec*.ts) ----
 
