@@ -9,7 +9,7 @@ export const CODEC_ERROR_CODES = [
   'ERR_UNKNOWN_VERSION', // version byte is not WIRE_VERSION
   'ERR_UNKNOWN_TYPE', // type byte names no message kind
   'ERR_TOO_LARGE', // frame, count or block length over its cap in limits.ts
-  'ERR_BAD_SPAN', // piece/offset/length outside the caps, or (checkSpan) outside the manifest's piece
+  'ERR_BAD_SPAN', // piece/offset/length outside the caps, or (checkSpan) outside the manifest
 ] as const;
 export type CodecErrorCode = (typeof CODEC_ERROR_CODES)[number];
 

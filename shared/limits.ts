@@ -66,8 +66,8 @@ export const MAX_SIGNAL_BUFFERED_BYTES = 32 * MiB;
 
 /** Chromium's RTCSctpTransport.maxMessageSize: a bigger message cannot be sent between Chromium peers. */
 export const MAX_WIRE_FRAME_BYTES = 256 * KiB;
-/** Block frame header (version, type, swarmId, fileId, piece, offset); codec-layout.ts names each field. */
-export const WIRE_BLOCK_HEADER_BYTES = 58;
+/** Block frame header (version, type, swarmId, fileId, piece, offset, length); codec-layout.ts names each field. */
+export const WIRE_BLOCK_HEADER_BYTES = 62;
 /** A block and its header must fit one data-channel message; in practice senders use ≤ 128 KiB blocks. */
 export const MAX_BLOCK_LENGTH = MAX_WIRE_FRAME_BYTES - WIRE_BLOCK_HEADER_BYTES;
 /** hello lists the swarms the two peers share; a peer cannot share more than it may join. */
