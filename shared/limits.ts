@@ -74,3 +74,29 @@ export const MAX_BLOCK_LENGTH = MAX_WIRE_FRAME_BYTES - WIRE_BLOCK_HEADER_BYTES;
 export const MAX_HELLO_SWARMS = MAX_SWARMS_PER_SOCKET;
 /** A bitfield has one bit per piece, so MAX_PIECES_PER_FILE bounds it (512 bytes). */
 export const MAX_BITFIELD_BYTES = Math.ceil(MAX_PIECES_PER_FILE / 8);
+
+// ---- Scheduling (piece picker and upload queue, shared/piece-picker*.ts, shared/upload-queue.ts) ----
+
+/** Unit of transfer: a quarter of Chromium's 256 KiB message cap, so a block frame always fits one message. */
+export const DEFAULT_BLOCK_LENGTH = 64 * KiB;
+/**
+ * Bytes requested from one peer (per route) and not yet received. Throughput ≈ window / (RTT + the uploader's
+ * store read + its queue wait): 2 MiB keeps ~20 MB/s flowing through 100 ms of such latency, yet bounds what a
+ * peer that vanishes strands until its requests time out. The design notes saw a raw channel collapse with a
+ * 2 MiB window of 16 KiB messages: MAX_REQUESTS_PER_PEER caps the message count too. Tune by benchmark.
+ */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER = 2 * MiB;
+/** Outstanding requests per peer (per route): 32 × 16 KiB was the fast window measured on a raw channel. */
+export const DEFAULT_MAX_REQUESTS_PER_PEER = 32;
+/**
+ * A request unanswered this long is reassigned. An honest uploader serving 30 peers round-robin at
+ * ~10 MB/s needs 30 × 2 MiB / 10 MB/s ≈ 6 s to reach the back of its queue: 20 s leaves headroom.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/** Corrupt pieces a peer may contribute to before it is banned for that route (one may be an accident). */
+export const MAX_HASH_STRIKES = 3;
+/**
+ * Requests one peer may have queued with us, across routes: 4 routes × DEFAULT_MAX_REQUESTS_PER_PEER. A queued
+ * request is ~100 bytes of metadata (the block is read only when served), so 30 peers cost ~400 KB at most.
+ */
+export const MAX_QUEUED_REQUESTS_PER_PEER = 4 * DEFAULT_MAX_REQUESTS_PER_PEER;
