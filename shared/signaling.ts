@@ -3,7 +3,7 @@ import { FILE_ID_BYTES, PEER_ID_BYTES, SWARM_ID_BYTES } from './ids.ts';
 import {
   MAX_CANDIDATE_LENGTH, MAX_NICKNAME_LENGTH, MAX_SDP_LENGTH, MAX_SIGNAL_FRAME_BYTES, SHARE_CODE_LENGTH,
 } from './limits.ts';
-import { ManifestSchema } from './manifest.ts';
+import { ManifestSchema, type Manifest } from './manifest.ts';
 import { err, ok, type Result } from './result.ts';
 
 // Tab ↔ server signaling: JSON text frames over one WebSocket at `/ws` (notes/signaling-spec.md).
@@ -55,6 +55,9 @@ export const ShareCodeSchema = v.pipe(
   v.string(), v.regex(new RegExp(`^[${SHARE_CODE_ALPHABET}]{${SHARE_CODE_LENGTH}}$`)),
 );
 
+/** The shape check only (server runs verifyManifest too); typed as shared/manifest.ts's Manifest. */
+const ManifestFieldSchema = v.pipe(ManifestSchema, v.transform((m): Manifest => m));
+
 const short = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const CandidateSchema = v.object({
   candidate: short(MAX_CANDIDATE_LENGTH),
@@ -87,7 +90,7 @@ const ClientSchemas = {
   }),
   join: frame('join', { swarmId: SwarmIdSchema }),
   leave: frame('leave', { swarmId: SwarmIdSchema }),
-  announce: frame('announce', { swarmId: SwarmIdSchema, fileId: FileIdSchema, manifest: ManifestSchema }),
+  announce: frame('announce', { swarmId: SwarmIdSchema, fileId: FileIdSchema, manifest: ManifestFieldSchema }),
   signal: frame('signal', { to: PeerIdSchema, payload: SignalPayloadSchema }),
   nickname: frame('nickname', { nickname: NicknameSchema }),
   'share-code': frame('share-code', { swarmId: SwarmIdSchema }),
@@ -99,7 +102,7 @@ export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
 
 const PeerInfoSchema = v.object({ peerId: PeerIdSchema, nickname: NicknameSchema });
 export type PeerInfo = v.InferOutput<typeof PeerInfoSchema>;
-const AnnouncementSchema = v.object({ fileId: FileIdSchema, manifest: ManifestSchema, from: PeerIdSchema });
+const AnnouncementSchema = v.object({ fileId: FileIdSchema, manifest: ManifestFieldSchema, from: PeerIdSchema });
 export type Announcement = v.InferOutput<typeof AnnouncementSchema>;
 export const IceServerSchema = v.object({
   urls: v.union([v.string(), v.array(v.string())]),
