@@ -1,0 +1,154 @@
+import type { PeerId, SwarmId } from '../shared/ids.ts';
+import { verifyManifest } from '../shared/manifest.ts';
+import { CLOSE_REPLACED, encodeFrame, type ClientFrame, type PeerInfo } from '../shared/signaling.ts';
+import { broadcast, send, sendError, sendText, type Client, type Hub, type Session } from './hub.ts';
+
+// One function per client frame type. Every outgoing frame is built here from checked fields.
+
+type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+
+const defaultNickname = (peerId: PeerId): string => `Peer ${peerId.slice(0, 4)}`;
+const peerInfo = (s: Session): PeerInfo => ({ peerId: s.peerId, nickname: s.nickname });
+
+/** Called for a parsed frame; a frame other than hello before hello is ERR_NOT_HELLO. */
+export async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promise<void> {
+  const session = client.session;
+  if (frame.type === 'hello') return onHello(hub, client, frame);
+  if (!session) return sendError(hub, client, { code: 'ERR_NOT_HELLO', message: 'send hello first', ref: frame.type });
+  switch (frame.type) {
+    case 'join': return onJoin(hub, session, frame.swarmId);
+    case 'leave': return onLeave(hub, session, frame.swarmId);
+    case 'announce': return onAnnounce(hub, session, frame);
+    case 'signal': return onSignal(hub, session, frame);
+    case 'nickname': return onNickname(hub, session, frame.nickname);
+    case 'share-code': return onShareCode(hub, session, frame.swarmId);
+    case 'resolve-code': return onResolveCode(hub, session, frame.code);
+    default: {
+      const unreachable: never = frame;
+      return unreachable;
+    }
+  }
+}
+
+function onHello(hub: Hub, client: Client, frame: Frame<'hello'>): void {
+  if (client.session) return sendError(hub, client, { code: 'ERR_BAD_FRAME', message: 'hello was already sent', ref: 'hello' });
+  const claimed = frame.peerId !== undefined && frame.resumeSecret !== undefined
+    && hub.isResumeSecret(frame.peerId, frame.resumeSecret) ? frame.peerId : null;
+  const peerId = claimed ?? hub.newPeerId();
+  const stale = hub.sessions.get(peerId);
+  const session: Session = stale ?? { peerId, nickname: frame.nickname ?? defaultNickname(peerId), client };
+  if (stale) replaceSocket(hub, stale, client);
+  client.session = session;
+  hub.sessions.set(peerId, session);
+  send(hub, client, {
+    type: 'welcome', peerId, resumeSecret: hub.resumeSecretFor(peerId), resumed: claimed !== null, iceServers: [...hub.iceServers],
+  });
+  if (stale && frame.nickname !== undefined && frame.nickname !== stale.nickname) onNickname(hub, stale, frame.nickname);
+}
+
+/** The stale socket's memberships become the new socket's: no peer-left / peer-joined churn. */
+function replaceSocket(hub: Hub, session: Session, client: Client): void {
+  const old = session.client;
+  old.session = null;
+  session.client = client;
+  hub.logger.info('session resumed on a new socket');
+  old.socket.close(CLOSE_REPLACED, 'replaced');
+}
+
+function onJoin(hub: Hub, session: Session, swarmId: SwarmId): void {
+  const outcome = hub.rooms.join(session.peerId, swarmId);
+  if (outcome === 'too-many-swarms' || outcome === 'swarm-full') {
+    const message = outcome === 'swarm-full' ? 'swarm is full' : 'joined too many swarms';
+    return sendError(hub, session.client, { code: 'ERR_LIMIT', message, ref: 'join' });
+  }
+  sendText(hub, session.client, joinedText(hub, session.peerId, swarmId));
+  if (outcome === 'joined') broadcast(hub, swarmId, { type: 'peer-joined', swarmId, peer: peerInfo(session) }, session.peerId);
+}
+
+/** The joined frame, with each stored announcement spliced in as serialized when it was stored. */
+function joinedText(hub: Hub, joiner: PeerId, swarmId: SwarmId): string {
+  const members: PeerInfo[] = [];
+  for (const peerId of hub.rooms.members(swarmId)) {
+    const s = hub.sessions.get(peerId);
+    if (s && peerId !== joiner) members.push(peerInfo(s));
+  }
+  const announcements = Array.from(hub.rooms.announcements(swarmId), (a) => a.json).join(',');
+  const head = JSON.stringify({ v: 1, type: 'joined', swarmId, members });
+  return `${head.slice(0, -1)},"announcements":[${announcements}]}`;
+}
+
+function onLeave(hub: Hub, session: Session, swarmId: SwarmId): void {
+  if (!hub.rooms.leave(session.peerId, swarmId)) {
+    return sendError(hub, session.client, { code: 'ERR_NOT_MEMBER', message: 'not a member of that swarm', ref: 'leave' });
+  }
+  send(hub, session.client, { type: 'left', swarmId });
+  broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
+}
+
+/** Everything a departed session leaves behind: memberships (peer-left to each swarm) and its id. */
+export function endSession(hub: Hub, session: Session): void {
+  hub.sessions.delete(session.peerId);
+  for (const swarmId of hub.rooms.leaveAll(session.peerId)) {
+    broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
+  }
+}
+
+async function onAnnounce(hub: Hub, session: Session, frame: Frame<'announce'>): Promise<void> {
+  const notMember = { code: 'ERR_NOT_MEMBER', message: 'announce only in a swarm you joined', ref: 'announce' } as const;
+  if (!hub.rooms.isMember(session.peerId, frame.swarmId)) return sendError(hub, session.client, notMember);
+  const verified = await verifyManifest(frame.fileId, frame.manifest);
+  if (!verified.ok) {
+    return sendError(hub, session.client, { code: 'ERR_MANIFEST', message: verified.error.message, ref: 'announce' });
+  }
+  if (hub.sessions.get(session.peerId) !== session) return; // the peer went away while we hashed
+  const { swarmId, fileId } = frame;
+  const manifest = verified.value;
+  const outcome = hub.rooms.announce(swarmId, session.peerId, fileId, manifest);
+  if (outcome === 'not-member') return sendError(hub, session.client, notMember);
+  if (outcome === 'too-many' || outcome === 'too-large') {
+    const message = outcome === 'too-many' ? 'too many files in this swarm' : 'manifests of this swarm exceed their byte budget';
+    return sendError(hub, session.client, { code: 'ERR_LIMIT', message, ref: 'announce' });
+  }
+  if (outcome === 'stored') {
+    broadcast(hub, swarmId, { type: 'announcement', swarmId, fileId, manifest, from: session.peerId }, session.peerId);
+  }
+}
+
+function onSignal(hub: Hub, session: Session, frame: Frame<'signal'>): void {
+  const target = hub.sessions.get(frame.to);
+  if (!target || !hub.rooms.sharesSwarm(session.peerId, frame.to)) {
+    return sendError(hub, session.client, { code: 'ERR_NO_SUCH_PEER', message: 'no such peer in your swarms', ref: 'signal' });
+  }
+  send(hub, target.client, { type: 'signal', from: session.peerId, payload: frame.payload });
+}
+
+/** peer-updated reaches every peer sharing a swarm with this one, once each. */
+function onNickname(hub: Hub, session: Session, nickname: string): void {
+  session.nickname = nickname;
+  const text = encodeFrame({ type: 'peer-updated', peer: peerInfo(session) });
+  const notified = new Set<PeerId>([session.peerId]);
+  for (const swarmId of hub.rooms.swarmsOf(session.peerId)) {
+    for (const peerId of hub.rooms.members(swarmId)) {
+      const s = hub.sessions.get(peerId);
+      if (notified.has(peerId) || !s) continue;
+      notified.add(peerId);
+      sendText(hub, s.client, text);
+    }
+  }
+}
+
+function onShareCode(hub: Hub, session: Session, swarmId: SwarmId): void {
+  const code = hub.rooms.isMember(session.peerId, swarmId) ? hub.rooms.shareCode(swarmId) : null;
+  if (code === null) {
+    return sendError(hub, session.client, { code: 'ERR_NOT_MEMBER', message: 'share only a swarm you joined', ref: 'share-code' });
+  }
+  send(hub, session.client, { type: 'share-code', swarmId, code });
+}
+
+function onResolveCode(hub: Hub, session: Session, code: string): void {
+  const swarmId = hub.rooms.resolveCode(code);
+  if (swarmId === null) {
+    return sendError(hub, session.client, { code: 'ERR_UNKNOWN_CODE', message: 'no swarm has that code', ref: 'resolve-code' });
+  }
+  send(hub, session.client, { type: 'code-resolved', code, swarmId });
+}

@@ -1,0 +1,96 @@
+import type { WebSocket } from 'ws';
+import type { PeerId, SwarmId } from '../shared/ids.ts';
+import * as L from '../shared/limits.ts';
+import { encodeFrame, type IceServer, type ServerFrameBody, type SignalError } from '../shared/signaling.ts';
+import type { SocketRateLimiter, RateLimits } from './rate-limit.ts';
+import type { RoomLimits, Rooms } from './rooms.ts';
+
+// The state one server instance shares between its sockets, and the ways to send to them.
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info: () => {}, warn: () => {} };
+
+export interface ServerLimits extends RoomLimits, RateLimits {
+  maxFrameBytes: number;
+  maxOversizedFrames: number;
+  resolveCodeCost: number;
+  maxMissedPongs: number;
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxFrameBytes: L.MAX_SIGNAL_FRAME_BYTES,
+  maxOversizedFrames: L.MAX_OVERSIZED_FRAMES,
+  rateBurst: L.SIGNAL_RATE_BURST,
+  ratePerSecond: L.SIGNAL_RATE_PER_SECOND,
+  resolveCodeCost: L.RESOLVE_CODE_COST,
+  maxRateStrikes: L.MAX_RATE_STRIKES,
+  rateStrikesPerSecond: L.RATE_STRIKES_PER_SECOND,
+  maxMissedPongs: L.MAX_MISSED_PONGS,
+  maxBufferedBytes: L.MAX_SIGNAL_BUFFERED_BYTES,
+  maxSwarmsPerSocket: L.MAX_SWARMS_PER_SOCKET,
+  maxMembersPerSwarm: L.MAX_MEMBERS_PER_SWARM,
+  maxAnnouncementsPerSwarm: L.MAX_ANNOUNCEMENTS_PER_SWARM,
+  maxAnnouncedBytesPerSwarm: L.MAX_ANNOUNCED_BYTES_PER_SWARM,
+};
+
+/** One connected socket. */
+export interface Client {
+  socket: WebSocket;
+  session: Session | null; // set by hello; null again once replaced by a resumed socket
+  limiter: SocketRateLimiter;
+  oversizedFrames: number; // frames over maxFrameBytes so far
+  missedPongs: number; // pings sent since the last pong or frame
+}
+
+/** One peer: outlives its socket when resumed. */
+export interface Session {
+  peerId: PeerId;
+  nickname: string;
+  client: Client;
+}
+
+export interface Hub {
+  rooms: Rooms;
+  sessions: Map<PeerId, Session>;
+  iceServers: readonly IceServer[];
+  limits: ServerLimits;
+  logger: Logger;
+  /** HMAC of the peerId under this server's key: proves a hello's claim to a previous id. */
+  resumeSecretFor(peerId: PeerId): string;
+  /** Constant-time check of a claimed secret. */
+  isResumeSecret(peerId: PeerId, secret: string): boolean;
+  newPeerId(): PeerId;
+  randomInt(n: number): number;
+}
+
+/** Sends pre-encoded text; a reader too slow to drain its buffer is cut off rather than held in memory. */
+export function sendText(hub: Hub, client: Client, text: string): void {
+  const { socket } = client;
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount > hub.limits.maxBufferedBytes) {
+    hub.logger.warn('terminating a socket that does not read', { buffered: socket.bufferedAmount });
+    socket.terminate();
+    return;
+  }
+  socket.send(text);
+}
+
+export const send = (hub: Hub, client: Client, body: ServerFrameBody): void => sendText(hub, client, encodeFrame(body));
+
+export const sendError = (hub: Hub, client: Client, error: SignalError): void =>
+  send(hub, client, { type: 'error', ...error });
+
+/** Sends one encoding of `body` to every member of the swarm except `except`. */
+export function broadcast(hub: Hub, swarmId: SwarmId, body: ServerFrameBody, except: PeerId | null): void {
+  const text = encodeFrame(body);
+  for (const peerId of hub.rooms.members(swarmId)) {
+    if (peerId === except) continue;
+    const session = hub.sessions.get(peerId);
+    if (session) sendText(hub, session.client, text);
+  }
+}

@@ -1,0 +1,57 @@
+import { networkInterfaces } from 'node:os';
+import { parseArgs } from 'node:util';
+import * as v from 'valibot';
+import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
+import type { Logger } from './hub.ts';
+import { createSignalingServer } from './server.ts';
+
+// CLI: `tsx signaling-server/main.ts [--port N] [--host H]`; env PORT, HOST, ICE_SERVERS (JSON array).
+
+const consoleLogger: Logger = {
+  info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
+  warn: (message, fields) => console.warn(message, ...(fields ? [fields] : [])),
+};
+
+function parseIceServers(json: string | undefined): IceServer[] {
+  if (json === undefined || json.trim() === '') return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error('ICE_SERVERS is not valid JSON');
+  }
+  const parsed = v.safeParse(v.array(IceServerSchema), value);
+  if (!parsed.success) throw new Error('ICE_SERVERS must be a JSON array of {urls, username?, credential?}');
+  return parsed.output;
+}
+
+/** Every address another laptop on the LAN could use, then loopback. */
+function pageUrls(host: string, port: number): string[] {
+  const lan = Object.values(networkInterfaces()).flat()
+    .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
+    .map((a) => `http://${a!.address}:${port}/`);
+  if (host !== '0.0.0.0') return [`http://${host}:${port}/`];
+  return [...lan, `http://127.0.0.1:${port}/`];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' } } });
+  const port = Number(values.port ?? process.env['PORT'] ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port: ${values.port ?? process.env['PORT']}`);
+  const host = values.host ?? process.env['HOST'] ?? '0.0.0.0';
+  const iceServers = parseIceServers(process.env['ICE_SERVERS']);
+  const server = await createSignalingServer({ port, host, iceServers, logger: consoleLogger });
+  console.log(`tabswarm is serving. Open one of these in a browser (other laptops: a LAN address):`);
+  for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);
+  const shutdown = (signal: string) => {
+    console.log(`\n${signal}: closing`);
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,182 @@
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { newPeerId } from '../shared/ids.ts';
+import { HEARTBEAT_MS, MAX_WS_PAYLOAD_BYTES } from '../shared/limits.ts';
+import {
+  CLOSE_RATE_LIMIT, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, SIGNAL_PATH, parseClientFrame, type IceServer,
+} from '../shared/signaling.ts';
+import { endSession, handleFrame } from './handlers.ts';
+import { DEFAULT_LIMITS, sendError, silentLogger, type Client, type Hub, type Logger, type ServerLimits } from './hub.ts';
+import { createSocketRateLimiter } from './rate-limit.ts';
+import { createRooms } from './rooms.ts';
+import { createStaticHandler } from './static.ts';
+
+export interface SignalingServerOptions {
+  port?: number; // 0 = any free port
+  host?: string;
+  staticDir?: string; // the built page; default <repo>/dist
+  iceServers?: readonly IceServer[];
+  logger?: Logger;
+  heartbeatMs?: number;
+  limits?: Partial<ServerLimits>;
+}
+
+export interface SignalingServer {
+  port: number;
+  host: string;
+  stats(): { connections: number; peers: number; swarms: number; codes: number };
+  /** Closes every socket (4002), stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist');
+/** How long close() waits for sockets to finish their close handshake before cutting them. */
+const CLOSE_GRACE_MS = 1000;
+
+function createHub(opts: SignalingServerOptions): Hub {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const key = randomBytes(32);
+  const resumeSecretFor = (peerId: string) => createHmac('sha256', key).update(peerId).digest('hex');
+  return {
+    rooms: createRooms(limits, randomInt),
+    sessions: new Map(),
+    iceServers: opts.iceServers ?? [],
+    limits,
+    logger: opts.logger ?? silentLogger,
+    resumeSecretFor,
+    isResumeSecret: (peerId, secret) => {
+      const expected = Buffer.from(resumeSecretFor(peerId));
+      const claimed = Buffer.from(secret);
+      return claimed.length === expected.length && timingSafeEqual(claimed, expected);
+    },
+    newPeerId,
+    randomInt,
+  };
+}
+
+const rawLength = (data: RawData): number =>
+  Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+const rawText = (data: RawData): string =>
+  Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+
+function closeFor(hub: Hub, client: Client, code: number, reason: string): void {
+  hub.logger.warn('closing an abusive socket', { code, reason });
+  client.socket.close(code, reason);
+}
+
+/** Charges `cost` frames; answers or closes when the socket is over its rate. */
+function admit(hub: Hub, client: Client, cost: number): boolean {
+  const verdict = client.limiter.admit(cost);
+  if (verdict === 'refuse') sendError(hub, client, { code: 'ERR_RATE_LIMIT', message: 'too many frames: slow down' });
+  if (verdict === 'close') closeFor(hub, client, CLOSE_RATE_LIMIT, 'rate limit exceeded');
+  return verdict === 'ok';
+}
+
+function onMessage(hub: Hub, client: Client, data: RawData, isBinary: boolean): void {
+  if (client.socket.readyState !== client.socket.OPEN) return;
+  client.missedPongs = 0;
+  if (rawLength(data) > hub.limits.maxFrameBytes) {
+    client.oversizedFrames += 1;
+    if (client.oversizedFrames > hub.limits.maxOversizedFrames) return closeFor(hub, client, CLOSE_TOO_LARGE, 'frames too large');
+    return sendError(hub, client, { code: 'ERR_FRAME_TOO_LARGE', message: `frames are limited to ${hub.limits.maxFrameBytes} bytes` });
+  }
+  if (!admit(hub, client, 1)) return;
+  if (isBinary) return sendError(hub, client, { code: 'ERR_BAD_FRAME', message: 'frames are JSON text, not binary' });
+  const parsed = parseClientFrame(rawText(data));
+  if (!parsed.ok) return sendError(hub, client, parsed.error);
+  if (parsed.value.type === 'resolve-code' && !admit(hub, client, hub.limits.resolveCodeCost - 1)) return;
+  handleFrame(hub, client, parsed.value).catch((error: unknown) => {
+    hub.logger.warn('frame handler failed', { type: parsed.value.type, error: String(error) });
+  });
+}
+
+function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket): void {
+  const client: Client = {
+    socket, session: null, limiter: createSocketRateLimiter(hub.limits), oversizedFrames: 0, missedPongs: 0,
+  };
+  clients.add(client);
+  socket.on('message', (data, isBinary) => {
+    try {
+      onMessage(hub, client, data, isBinary);
+    } catch (error) {
+      hub.logger.warn('frame failed', { error: String(error) });
+    }
+  });
+  socket.on('pong', () => void (client.missedPongs = 0));
+  socket.on('error', (error) => hub.logger.warn('socket error', { error: error.message }));
+  socket.on('close', () => {
+    clients.delete(client);
+    const session = client.session;
+    client.session = null;
+    if (session?.client === client) endSession(hub, session);
+  });
+}
+
+/** Pings every socket; one that missed maxMissedPongs pings in a row is terminated (its close ends the session). */
+function heartbeat(hub: Hub, clients: Set<Client>): void {
+  for (const client of clients) {
+    if (client.missedPongs >= hub.limits.maxMissedPongs) {
+      hub.logger.info('terminating a silent socket');
+      client.socket.terminate();
+      continue;
+    }
+    client.missedPongs += 1;
+    client.socket.ping();
+  }
+}
+
+function listen(http: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      const address = http.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+async function closeAll(clients: Set<Client>, wss: WebSocketServer, http: Server): Promise<void> {
+  for (const client of clients) client.socket.close(CLOSE_SHUTDOWN, 'server shutting down');
+  const drained = new Promise<void>((resolve) => wss.close(() => resolve()));
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+  for (const client of clients) client.socket.terminate();
+  http.closeAllConnections();
+  await new Promise<void>((resolve) => http.close(() => resolve()));
+}
+
+export async function createSignalingServer(opts: SignalingServerOptions = {}): Promise<SignalingServer> {
+  const hub = createHub(opts);
+  const clients = new Set<Client>();
+  const stats = () => {
+    const { swarms, codes } = hub.rooms.stats();
+    return { connections: clients.size, peers: hub.sessions.size, swarms, codes };
+  };
+  const http = createServer(createStaticHandler(opts.staticDir ?? DEFAULT_STATIC_DIR, stats));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_WS_PAYLOAD_BYTES, hub.limits.maxFrameBytes) });
+  wss.on('connection', (socket) => onConnection(hub, clients, socket));
+  wss.on('error', (error) => hub.logger.warn('ws server error', { error: error.message }));
+  http.on('clientError', (_error, socket) => socket.destroy());
+  http.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] !== SIGNAL_PATH) return void socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  const host = opts.host ?? '0.0.0.0';
+  const port = await listen(http, opts.port ?? 8080, host);
+  const timer = setInterval(() => heartbeat(hub, clients), opts.heartbeatMs ?? HEARTBEAT_MS);
+  timer.unref();
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    host,
+    stats,
+    close: () => {
+      clearInterval(timer);
+      closing ??= closeAll(clients, wss, http);
+      return closing;
+    },
+  };
+}
