@@ -23,6 +23,11 @@ export interface PeerLink {
   send(frame: Uint8Array): Promise<void>;
   /** Bytes handed to the channel and not yet sent: callers use it to decide whether to send more now. */
   bufferedAmount(): number;
+  /**
+   * Largest frame send() accepts: the channel's negotiated max message size, capped by MAX_WIRE_FRAME_BYTES.
+   * Optional so in-memory test links need not implement it; absent means MAX_WIRE_FRAME_BYTES.
+   */
+  maxMessageSize?(): number;
   path(): Promise<LinkPath>;
   onMessage: ((frame: Uint8Array) => void) | null;
   onStateChange: ((state: LinkState) => void) | null;
