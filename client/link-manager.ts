@@ -1,0 +1,192 @@
+import type { PeerId, SwarmId } from '../shared/ids.ts';
+import type { SignalPayload } from '../shared/signaling.ts';
+import type { PeerLink } from './contracts.ts';
+import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
+import type { SignalingClient } from './signaling-client.ts';
+
+// One link per remote peer, shared by every swarm the two have in common, and never a full mesh.
+//
+// Who offers: the smaller peerId always sends the SDP offer, so two tabs never both do. The larger one, when
+// it wants a link, asks for an offer with simple-peer's own {type:'renegotiate'} signal; the smaller one
+// answers that request from a peer it has no link with by offering.
+//
+// Cap: each tab itself seeks links to at most `wantedLinks` (default 8) swarm mates, and accepts links others
+// ask for up to `maxLinks` (default 12) in all; past that it ignores offers and requests, and the asker gives
+// up after CONNECT_TIMEOUT_MS and tries someone else. In a 30-laptop class each tab then holds 8–12 links
+// (~30·10/2 = 150 connections in the room instead of 435), and random choice keeps the graph connected.
+// Which peers: those sharing the most swarms with us first, then at random (a fresh order for each pass).
+
+export const DEFAULT_WANTED_LINKS = 8;
+export const DEFAULT_MAX_LINKS = 12;
+/** An offer or request unanswered this long means the other side is full or gone; try someone else. */
+const CONNECT_TIMEOUT_MS = 20_000;
+/** A peer that refused (timed out) or whose link failed is not asked again for this long. */
+const RETRY_AFTER_MS = 3_000;
+/** Periodic pass that retries failed links and fills free slots. */
+const TICK_MS = 2_000;
+
+export interface LinkManagerOptions {
+  signaling: SignalingClient;
+  wantedLinks?: number;
+  maxLinks?: number;
+  createLink?: (opts: PeerLinkOptions) => SignaledPeerLink;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface LinkManager {
+  /** Called once per link when it first connects; the engine sends its hello from here. */
+  onLink: ((link: PeerLink) => void) | null;
+  /** Called when a link that was passed to onLink has closed. */
+  onLinkClosed: ((peerId: PeerId) => void) | null;
+  /** Connected or reconnecting links. */
+  links(): PeerLink[];
+  get(peerId: PeerId): PeerLink | undefined;
+  /** Peers that share at least one swarm with this tab, linked or not. */
+  swarmMates(): Map<PeerId, Set<SwarmId>>;
+  /** Idempotent: closes every link and stops listening. */
+  close(): void;
+}
+
+export function createLinkManager(opts: LinkManagerOptions): LinkManager {
+  const { signaling } = opts;
+  const wanted = opts.wantedLinks ?? DEFAULT_WANTED_LINKS;
+  const max = Math.max(wanted, opts.maxLinks ?? DEFAULT_MAX_LINKS);
+  const createLink = opts.createLink ?? createPeerLink;
+  const random = opts.random ?? Math.random;
+  const now = opts.now ?? Date.now;
+  const mates = new Map<PeerId, Set<SwarmId>>(); // remote peer → swarms we share with it
+  const links = new Map<PeerId, { link: SignaledPeerLink; since: number; announced: boolean }>();
+  const asked = new Map<PeerId, number>(); // offers we requested (we are the larger id) → when
+  const backoffUntil = new Map<PeerId, number>(); // peers not to try again before then
+  let selfId: PeerId | null = null;
+  let closed = false;
+
+  const manager: LinkManager = {
+    onLink: null,
+    onLinkClosed: null,
+    links: () => [...links.values()].filter((e) => e.announced && e.link.state !== 'closed').map((e) => e.link),
+    get: (peerId) => links.get(peerId)?.link,
+    swarmMates: () => new Map([...mates].map(([p, s]) => [p, new Set(s)])),
+    close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(ticker);
+      unsubscribe();
+      for (const { link } of [...links.values()]) link.close('link manager closed');
+    },
+  };
+
+  function startLink(peerId: PeerId, initiator: boolean): SignaledPeerLink {
+    const link = createLink({
+      remotePeerId: peerId, initiator, iceServers: signaling.iceServers,
+      sendSignal: (payload: SignalPayload) => signaling.signal(peerId, payload),
+    });
+    const entry = { link, since: now(), announced: false };
+    links.set(peerId, entry);
+    asked.delete(peerId);
+    link.onStateChange = (state) => {
+      if (state === 'connected' && !entry.announced) {
+        entry.announced = true;
+        manager.onLink?.(link);
+      } else if (state === 'closed') {
+        onClosed(peerId, entry);
+      }
+    };
+    return link;
+  }
+
+  function onClosed(peerId: PeerId, entry: { link: SignaledPeerLink; announced: boolean }): void {
+    if (links.get(peerId)?.link === entry.link) links.delete(peerId);
+    backoffUntil.set(peerId, now() + RETRY_AFTER_MS * (1 + random()));
+    if (entry.announced) manager.onLinkClosed?.(peerId);
+  }
+
+  function candidates(): PeerId[] {
+    const order = [...mates.keys()].map((p) => ({ p, shared: mates.get(p)!.size, r: random() }));
+    order.sort((a, b) => b.shared - a.shared || a.r - b.r);
+    return order.map((o) => o.p);
+  }
+
+  /** Opens or asks for links until this tab has `wanted`; drops stale attempts. */
+  function fill(): void {
+    if (closed || selfId === null || signaling.status !== 'open') return;
+    const t = now();
+    for (const { link, since, announced } of links.values()) {
+      if (!announced && t - since > CONNECT_TIMEOUT_MS) link.close('connect timeout');
+    }
+    for (const [peerId, since] of asked) {
+      if (t - since > CONNECT_TIMEOUT_MS) {
+        asked.delete(peerId);
+        backoffUntil.set(peerId, t + RETRY_AFTER_MS);
+      }
+    }
+    for (const peerId of candidates()) {
+      if (links.size + asked.size >= wanted) break;
+      if (links.has(peerId) || asked.has(peerId) || (backoffUntil.get(peerId) ?? 0) > t) continue;
+      if (selfId < peerId) startLink(peerId, true);
+      else if (signaling.signal(peerId, { type: 'renegotiate', renegotiate: true })) asked.set(peerId, t);
+    }
+  }
+
+  function onSignal(from: PeerId, payload: SignalPayload): void {
+    if (closed || selfId === null || !mates.has(from)) return;
+    const entry = links.get(from);
+    if (payload.type === 'offer') return onOffer(from, payload, entry?.link);
+    if (entry !== undefined) return entry.link.signal(payload);
+    // A request for an offer from a larger peer we have no link with.
+    if (payload.type === 'renegotiate' && selfId < from && links.size < max) startLink(from, true);
+  }
+
+  function onOffer(from: PeerId, offer: { type: 'offer' | 'answer'; sdp: string }, current: SignaledPeerLink | undefined): void {
+    if (from > selfId!) return; // only the smaller peerId offers
+    // A renegotiation (ICE restart) of the current connection keeps its DTLS fingerprint; a fresh one does not.
+    if (current !== undefined && current.remoteFingerprint() === sdpFingerprint(offer.sdp)) return current.signal(offer);
+    if (current === undefined && !asked.has(from) && links.size >= max) return; // full: the offerer times out
+    current?.close('replaced by a new connection');
+    startLink(from, false).signal(offer);
+  }
+
+  function setMates(swarmId: SwarmId, peerIds: PeerId[]): void {
+    for (const swarms of mates.values()) swarms.delete(swarmId);
+    for (const p of peerIds) if (p !== selfId) (mates.get(p) ?? mates.set(p, new Set()).get(p)!).add(swarmId);
+    pruneMates();
+  }
+
+  function removeMate(swarmId: SwarmId, peerId: PeerId): void {
+    mates.get(peerId)?.delete(swarmId);
+    pruneMates();
+  }
+
+  /** A peer that shares no swarm with us any more loses its link (signals could not reach it anyway). */
+  function pruneMates(): void {
+    for (const [peerId, swarms] of mates) {
+      if (swarms.size > 0) continue;
+      mates.delete(peerId);
+      asked.delete(peerId);
+      links.get(peerId)?.link.close('no shared swarm');
+    }
+    fill();
+  }
+
+  const unsubscribe = signaling.subscribe({
+    onWelcome: ({ peerId }) => {
+      if (selfId !== null && selfId !== peerId) {
+        // The server forgot us (restart): every remote now knows us by the new id, so rebuild everything.
+        for (const { link } of [...links.values()]) link.close('own peerId changed');
+        mates.clear();
+      }
+      selfId = peerId;
+    },
+    onJoined: (swarmId, members) => setMates(swarmId, members.map((m) => m.peerId)),
+    onLeft: (swarmId) => setMates(swarmId, []),
+    onPeerJoined: (swarmId, peer) => {
+      if (peer.peerId !== selfId) (mates.get(peer.peerId) ?? mates.set(peer.peerId, new Set()).get(peer.peerId)!).add(swarmId);
+      fill();
+    },
+    onPeerLeft: removeMate,
+    onSignal,
+  });
+  const ticker = setInterval(fill, TICK_MS);
+  return manager;
+}
