@@ -1,0 +1,92 @@
+import { bitfieldFromBytes, clearBit, createBitfield, setBit, type BitfieldError } from './bitfield.ts';
+import type { PeerId } from './ids.ts';
+import {
+  addAvailability, deactivateIfIdle, dropRequest, releaseAllRequests,
+  type PeerSpan, type PickerPeer, type PiecePicker,
+} from './piece-picker-state.ts';
+import { err, ok, type Result } from './result.ts';
+import type { BlockSpan, RejectReason } from './wire-messages.ts';
+
+// What remote peers tell us on one route: what they have, that they left, that they refused a request.
+
+export type HaveError = 'bad-piece';
+
+/** A 'bitfield' message: replaces what we knew of the peer. A banned peer is ignored (still ok). */
+export function onPeerBitfield(p: PiecePicker, peerId: PeerId, bits: Uint8Array): Result<void, BitfieldError> {
+  const parsed = bitfieldFromBytes(bits, p.layout.pieceCount);
+  if (!parsed.ok) return parsed;
+  if (p.banned.has(peerId)) return ok(undefined);
+  const peer = peerOrNew(p, peerId);
+  addAvailability(p, peer.have, -1);
+  peer.have = parsed.value;
+  addAvailability(p, peer.have, +1);
+  return ok(undefined);
+}
+
+/** A 'have' message. A peer may skip the bitfield when it has nothing, so an unknown peer is added. */
+export function onPeerHave(p: PiecePicker, peerId: PeerId, piece: number): Result<void, HaveError> {
+  if (!Number.isInteger(piece) || piece < 0 || piece >= p.layout.pieceCount) return err('bad-piece');
+  if (p.banned.has(peerId)) return ok(undefined);
+  if (setBit(peerOrNew(p, peerId).have, piece)) p.availability[piece]!++;
+  return ok(undefined);
+}
+
+/** The peer left this route (link closed, or it no longer shares the swarm): its requests are free again. */
+export function onPeerGone(p: PiecePicker, peerId: PeerId): BlockSpan[] {
+  const peer = p.peers.get(peerId);
+  if (!peer) return [];
+  const released = releaseAllRequests(p, peerId, peer);
+  addAvailability(p, peer.have, -1);
+  p.peers.delete(peerId);
+  return released;
+}
+
+/**
+ * The peer answered a request with 'reject'. The block is free again; 'not-had' corrects its bitfield,
+ * 'unknown-route'/'banned' mean it will not serve this route at all, 'queue-full' slows it to one request.
+ */
+export function onRequestRejected(p: PiecePicker, peerId: PeerId, span: BlockSpan, reason: RejectReason): void {
+  const peer = p.peers.get(peerId);
+  if (!peer || !dropRequest(p, peerId, peer, span)) return;
+  deactivateIfIdle(p, span.piece);
+  switch (reason) {
+    case 'not-had':
+      if (clearBit(peer.have, span.piece)) p.availability[span.piece]!--;
+      return;
+    case 'unknown-route':
+    case 'banned':
+      onPeerGone(p, peerId);
+      return;
+    case 'queue-full':
+    case 'bad-span':
+      peer.stalled = true;
+      return;
+    default: {
+      const never: never = reason;
+      return never;
+    }
+  }
+}
+
+/** Bans a peer for this route: its requests are returned as cancels, it no longer counts as a source. */
+export function banPeer(p: PiecePicker, peerId: PeerId): PeerSpan[] {
+  p.banned.add(peerId);
+  return onPeerGone(p, peerId).map((span) => ({ peerId, span }));
+}
+
+export const isBanned = (p: PiecePicker, peerId: PeerId): boolean => p.banned.has(peerId);
+
+/** Outstanding requests to a peer on this route, e.g. to share one budget across routes. */
+export function inFlightOf(p: PiecePicker, peerId: PeerId): { requests: number; bytes: number } {
+  const peer = p.peers.get(peerId);
+  return { requests: peer?.requests.size ?? 0, bytes: peer?.inFlightBytes ?? 0 };
+}
+
+function peerOrNew(p: PiecePicker, peerId: PeerId): PickerPeer {
+  let peer = p.peers.get(peerId);
+  if (!peer) {
+    peer = { have: createBitfield(p.layout.pieceCount), requests: new Map(), inFlightBytes: 0, stalled: false };
+    p.peers.set(peerId, peer);
+  }
+  return peer;
+}

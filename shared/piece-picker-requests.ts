@@ -1,0 +1,132 @@
+import { getBit } from './bitfield.ts';
+import type { PeerId } from './ids.ts';
+import {
+  activatePiece, addRequest, blockSpan, deactivateIfIdle, dropRequest, hasRoomFor, mayAskFor, openBlocks,
+  type ActivePiece, type PeerSpan, type PickerPeer, type PiecePicker,
+} from './piece-picker-state.ts';
+import type { BlockSpan } from './wire-messages.ts';
+
+// Deciding what to ask whom: partial pieces first, then rarest-first, then endgame duplicates.
+// Cost per call: O(active pieces × blocks per piece) + O(pieces) per newly started piece; never × peers.
+
+/**
+ * Fills the peer's pipeline and returns the new requests to send to it (possibly none). Call it when the
+ * peer connects or announces pieces, after each block it delivers, and after expire()/onPieceFailed().
+ */
+export function nextRequests(p: PiecePicker, peerId: PeerId, now: number): BlockSpan[] {
+  const peer = p.peers.get(peerId);
+  if (!peer || p.banned.has(peerId)) return [];
+  const out: BlockSpan[] = [];
+  for (const [piece, a] of p.active) {
+    if (a.verifying || openBlocks(a) === 0 || !mayAskFor(p, peerId, peer, piece)) continue;
+    if (!requestBlocks(p, peerId, peer, piece, a, now, out, false)) return out;
+  }
+  for (;;) {
+    const piece = rarestPieceFor(p, peerId, peer);
+    if (piece === null) break;
+    if (!requestBlocks(p, peerId, peer, piece, activatePiece(p, piece, now), now, out, false)) {
+      deactivateIfIdle(p, piece);
+      return out;
+    }
+  }
+  if (isEndgame(p)) {
+    for (const [piece, a] of p.active) {
+      if (a.verifying || !getBit(peer.have, piece)) continue;
+      if (!requestBlocks(p, peerId, peer, piece, a, now, out, true)) return out;
+    }
+  }
+  return out;
+}
+
+/**
+ * Requests this piece's blocks from the peer until its pipeline is full (returns false) or none is left.
+ * Outside endgame only blocks nobody is fetching; in endgame also those others are fetching.
+ */
+function requestBlocks(
+  p: PiecePicker, peerId: PeerId, peer: PickerPeer, piece: number, a: ActivePiece,
+  now: number, out: BlockSpan[], endgame: boolean,
+): boolean {
+  for (let block = 0; block < a.blockCount; block++) {
+    if (a.receivedFrom[block] !== undefined) continue;
+    const by = a.requestedBy[block];
+    if (by && by.size > 0 && (!endgame || by.has(peerId))) continue;
+    const span = blockSpan(p, piece, block);
+    if (!hasRoomFor(p, peer, span.length)) return false;
+    addRequest(p, peerId, peer, a, span, now);
+    out.push(span);
+  }
+  return true;
+}
+
+/** The least available piece the peer has that nobody is fetching yet; ties broken by rng. */
+function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer): number | null {
+  let best: number | null = null;
+  let bestAvailability = Infinity;
+  let ties = 0;
+  for (let piece = 0; piece < p.layout.pieceCount; piece++) {
+    if (getBit(p.had, piece) || p.active.has(piece) || !mayAskFor(p, peerId, peer, piece)) continue;
+    const availability = p.availability[piece] ?? 0;
+    if (availability < bestAvailability) {
+      best = piece;
+      bestAvailability = availability;
+      ties = 1;
+    } else if (availability === bestAvailability && p.options.rng() * ++ties < 1) {
+      best = piece;
+    }
+  }
+  return best;
+}
+
+/** Endgame: no connected peer could be asked for a block that is not already requested. */
+export function isEndgame(p: PiecePicker): boolean {
+  for (const a of p.active.values()) if (!a.verifying && openBlocks(a) > 0) return false;
+  for (let piece = 0; piece < p.layout.pieceCount; piece++) {
+    if ((p.availability[piece] ?? 0) > 0 && !getBit(p.had, piece) && !p.active.has(piece)) return false;
+  }
+  return p.active.size > 0;
+}
+
+export interface ExpireResult {
+  /** Timed-out requests: send each peer a 'cancel'. */
+  cancels: PeerSpan[];
+  /** The same blocks, now requested from another peer: send each a 'request'. */
+  reassigned: PeerSpan[];
+}
+
+/** Call periodically (e.g. every second). A peer that timed out is stalled: one request at a time. */
+export function expire(p: PiecePicker, now: number): ExpireResult {
+  const cancels: PeerSpan[] = [];
+  for (const [peerId, peer] of p.peers) {
+    for (const req of peer.requests.values()) {
+      if (now - req.since >= p.options.requestTimeoutMs) cancels.push({ peerId, span: req.span });
+    }
+  }
+  for (const { peerId, span } of cancels) {
+    const peer = p.peers.get(peerId)!;
+    dropRequest(p, peerId, peer, span);
+    peer.stalled = true;
+  }
+  const reassigned: PeerSpan[] = [];
+  for (const { peerId, span } of cancels) {
+    const taker = reassign(p, peerId, span, now);
+    if (taker !== null) reassigned.push({ peerId: taker, span });
+    deactivateIfIdle(p, span.piece);
+  }
+  return { cancels, reassigned };
+}
+
+/** Gives a freed block to the least loaded other peer that can take it; null if none can. */
+function reassign(p: PiecePicker, from: PeerId, span: BlockSpan, now: number): PeerId | null {
+  const a = p.active.get(span.piece);
+  const block = span.offset / p.options.blockLength;
+  if (!a || a.receivedFrom[block] !== undefined || (a.requestedBy[block]?.size ?? 0) > 0) return null;
+  let best: { peerId: PeerId; peer: PickerPeer } | null = null;
+  for (const [peerId, peer] of p.peers) {
+    if (peerId === from || peer.stalled || !mayAskFor(p, peerId, peer, span.piece)) continue;
+    if (!hasRoomFor(p, peer, span.length)) continue;
+    if (!best || peer.inFlightBytes < best.peer.inFlightBytes) best = { peerId, peer };
+  }
+  if (!best) return null;
+  addRequest(p, best.peerId, best.peer, a, span, now);
+  return best.peerId;
+}

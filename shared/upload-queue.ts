@@ -1,0 +1,136 @@
+import { getBit } from './bitfield.ts';
+import type { PeerId } from './ids.ts';
+import { MAX_BLOCK_LENGTH, MAX_QUEUED_REQUESTS_PER_PEER } from './limits.ts';
+import { isBanned, pieceBytes } from './piece-picker.ts';
+import { err, ok, type Result } from './result.ts';
+import { route, type RoutingTable } from './routing-table.ts';
+import type { BlockSpan, RejectReason, Route } from './wire-messages.ts';
+
+// The serving side of a peer: requests from many peers, checked against the routing table, queued per
+// peer and served round-robin across peers (one request per peer per turn), so a peer that floods us
+// waits behind everyone else's next request instead of in front of it.
+//
+// Usage (the engine):
+//   const uploads = createUploadQueue();
+//   const r = enqueueRequest(uploads, table, peerId, msg);     // msg: a decoded 'request'
+//   if (!r.ok) send(peerId, { type: 'reject', reason: r.error, swarmId, fileId, piece, offset, length });
+//   cancelRequest(uploads, peerId, msg);                      // on a 'cancel'
+//   for (let next = nextToServe(uploads); next; next = nextToServe(uploads)) {
+//     const bytes = await store.readBlock(next.request.fileId, next.request.piece, ...);
+//     await link(next.peerId).send(encode({ type: 'block', ... }));   // with backpressure
+//     recordUpload(entryOf(next.request), next.peerId, next.request);  // routing-table.ts
+//   }
+//   removePeer(uploads, peerId);                               // link closed or peer banned
+
+export type UploadRequest = Route & BlockSpan;
+
+export interface PeerUploadStats {
+  served: number;
+  servedBytes: number;
+  rejected: Record<RejectReason, number>;
+}
+
+export interface UploadQueue {
+  /** Beyond this many queued requests, a peer's new ones are rejected 'queue-full'. */
+  readonly maxQueuedPerPeer: number;
+  /** Queued requests of each peer, oldest first. Only peers with some; Map order is the round-robin turn. */
+  readonly queues: Map<PeerId, UploadRequest[]>;
+  /** Served and rejected counts per peer, kept after the peer leaves. */
+  readonly stats: Map<PeerId, PeerUploadStats>;
+}
+
+export function createUploadQueue(opts: { maxQueuedPerPeer?: number } = {}): UploadQueue {
+  const maxQueuedPerPeer = opts.maxQueuedPerPeer ?? MAX_QUEUED_REQUESTS_PER_PEER;
+  if (!Number.isInteger(maxQueuedPerPeer) || maxQueuedPerPeer < 1) throw new RangeError('maxQueuedPerPeer must be ≥ 1');
+  return { maxQueuedPerPeer, queues: new Map(), stats: new Map() };
+}
+
+/**
+ * Checks a peer's request and queues it, or returns why not (send that reason back in a 'reject').
+ * A request identical to one already queued is accepted once.
+ */
+export function enqueueRequest(q: UploadQueue, table: RoutingTable, peerId: PeerId, req: UploadRequest): Result<void, RejectReason> {
+  const refusal = refusalOf(q, table, peerId, req);
+  if (refusal !== null) {
+    statsOf(q, peerId).rejected[refusal]++;
+    return err(refusal);
+  }
+  const queued = q.queues.get(peerId) ?? [];
+  if (!queued.some((r) => sameRequest(r, req))) {
+    queued.push({ swarmId: req.swarmId, fileId: req.fileId, piece: req.piece, offset: req.offset, length: req.length });
+  }
+  if (!q.queues.has(peerId)) q.queues.set(peerId, queued);
+  return ok(undefined);
+}
+
+function refusalOf(q: UploadQueue, table: RoutingTable, peerId: PeerId, req: UploadRequest): RejectReason | null {
+  const found = route(table, req.swarmId, req.fileId, peerId);
+  if (!found.ok) return 'unknown-route';
+  const picker = found.value.picker;
+  if (isBanned(picker, peerId)) return 'banned';
+  if (!isSpanInPiece(req, picker.layout.pieceCount, pieceBytes(picker, req.piece))) return 'bad-span';
+  if (!getBit(picker.had, req.piece)) return 'not-had';
+  if ((q.queues.get(peerId)?.length ?? 0) >= q.maxQueuedPerPeer) return 'queue-full';
+  return null;
+}
+
+function isSpanInPiece(s: BlockSpan, pieceCount: number, pieceLength: number): boolean {
+  const natural = (n: number): boolean => Number.isInteger(n) && n >= 0;
+  return natural(s.piece) && s.piece < pieceCount && natural(s.offset) && natural(s.length) &&
+    s.length > 0 && s.length <= MAX_BLOCK_LENGTH && s.offset + s.length <= pieceLength;
+}
+
+/** A 'cancel': drops the matching queued request. Returns whether one was queued. */
+export function cancelRequest(q: UploadQueue, peerId: PeerId, req: UploadRequest): boolean {
+  const queued = q.queues.get(peerId);
+  const at = queued?.findIndex((r) => sameRequest(r, req)) ?? -1;
+  if (!queued || at < 0) return false;
+  queued.splice(at, 1);
+  if (queued.length === 0) q.queues.delete(peerId);
+  return true;
+}
+
+/** Drops everything a peer has queued (link closed, or banned). Returns how many requests were dropped. */
+export function removePeer(q: UploadQueue, peerId: PeerId): number {
+  const dropped = q.queues.get(peerId)?.length ?? 0;
+  q.queues.delete(peerId);
+  return dropped;
+}
+
+/** The next request to serve: the oldest of the peer whose turn it is; that peer then goes to the back. */
+export function nextToServe(q: UploadQueue): { peerId: PeerId; request: UploadRequest } | null {
+  const first = q.queues.entries().next();
+  if (first.done) return null;
+  const [peerId, queued] = first.value;
+  const request = queued.shift()!;
+  q.queues.delete(peerId);
+  if (queued.length > 0) q.queues.set(peerId, queued);
+  const stats = statsOf(q, peerId);
+  stats.served++;
+  stats.servedBytes += request.length;
+  return { peerId, request };
+}
+
+export function queuedCount(q: UploadQueue, peerId?: PeerId): number {
+  if (peerId !== undefined) return q.queues.get(peerId)?.length ?? 0;
+  let total = 0;
+  for (const queued of q.queues.values()) total += queued.length;
+  return total;
+}
+
+export function uploadStats(q: UploadQueue, peerId: PeerId): PeerUploadStats {
+  const s = statsOf(q, peerId);
+  return { served: s.served, servedBytes: s.servedBytes, rejected: { ...s.rejected } };
+}
+
+function statsOf(q: UploadQueue, peerId: PeerId): PeerUploadStats {
+  let s = q.stats.get(peerId);
+  if (!s) {
+    s = { served: 0, servedBytes: 0, rejected: { 'unknown-route': 0, 'not-had': 0, 'queue-full': 0, 'bad-span': 0, banned: 0 } };
+    q.stats.set(peerId, s);
+  }
+  return s;
+}
+
+const sameRequest = (a: UploadRequest, b: UploadRequest): boolean =>
+  a.piece === b.piece && a.offset === b.offset && a.length === b.length && a.swarmId === b.swarmId && a.fileId === b.fileId;
