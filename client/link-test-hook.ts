@@ -1,0 +1,100 @@
+import type { PeerId } from '../shared/ids.ts';
+import { createStreamingSha256, type StreamingSha256 } from '../shared/sha256.ts';
+import type { LinkPath, PeerLink } from './contracts.ts';
+import type { LinkManager } from './link-manager.ts';
+
+// TEST HOOK, not an API: lets test/e2e/links.test.ts push random frames through PeerLink until the engine
+// (and window.tabswarm) exists. It takes each link's onMessage, so it must go once the engine does.
+
+export const LINK_TEST_HOOK_NAME = '__tabswarmLinkTestHook';
+
+interface Received {
+  bytes: number;
+  frames: number;
+  firstAt: number | null;
+  lastAt: number | null;
+  hasher: StreamingSha256 | null;
+  early: Uint8Array[]; // frames that came before the hasher was ready
+}
+
+export interface SendReport { bytes: number; frames: number; sha256: string; startedAt: number; endedAt: number }
+export interface ReceiveReport { bytes: number; frames: number; firstAt: number | null; lastAt: number | null }
+
+export interface LinkTestHook {
+  linkedPeers(): PeerId[];
+  sendRandom(peerId: PeerId, totalBytes: number, frameBytes: number): Promise<SendReport>;
+  received(peerId: PeerId): ReceiveReport | null;
+  /** Finishes the running hash of everything received from that peer: call once, at the end. */
+  receivedSha256(peerId: PeerId): string | null;
+  path(peerId: PeerId): Promise<LinkPath | null>;
+  maxMessageSize(peerId: PeerId): number | null;
+}
+
+/** Random bytes for frames: getRandomValues fills at most 64 KiB per call. */
+function randomPool(bytes: number): Uint8Array {
+  const pool = new Uint8Array(bytes);
+  for (let at = 0; at < bytes; at += 65536) crypto.getRandomValues(pool.subarray(at, Math.min(bytes, at + 65536)));
+  return pool;
+}
+
+function watch(link: PeerLink, received: Map<PeerId, Received>): void {
+  const rx: Received = { bytes: 0, frames: 0, firstAt: null, lastAt: null, hasher: null, early: [] };
+  received.set(link.remotePeerId, rx);
+  void createStreamingSha256().then((h) => {
+    for (const frame of rx.early.splice(0)) h.update(frame);
+    rx.hasher = h;
+  });
+  link.onMessage = (frame) => {
+    rx.firstAt ??= Date.now();
+    rx.lastAt = Date.now();
+    rx.bytes += frame.byteLength;
+    rx.frames++;
+    if (rx.hasher === null) rx.early.push(frame.slice());
+    else rx.hasher.update(frame);
+  };
+}
+
+async function sendRandom(link: PeerLink, totalBytes: number, frameBytes: number): Promise<SendReport> {
+  const pool = randomPool(1 << 20);
+  const hasher = await createStreamingSha256();
+  const startedAt = Date.now();
+  let sent = 0;
+  let frames = 0;
+  while (sent < totalBytes) {
+    const size = Math.min(frameBytes, totalBytes - sent);
+    const start = Math.floor(Math.random() * (pool.length - size));
+    const frame = pool.slice(start, start + size);
+    new DataView(frame.buffer).setUint32(0, frames);
+    hasher.update(frame);
+    await link.send(frame);
+    sent += size;
+    frames++;
+  }
+  return { bytes: sent, frames, sha256: hasher.digestHex(), startedAt, endedAt: Date.now() };
+}
+
+export function installLinkTestHook(manager: LinkManager): void {
+  const received = new Map<PeerId, Received>();
+  const prior = manager.onLink;
+  manager.onLink = (link) => {
+    prior?.(link);
+    watch(link, received);
+  };
+  const linkTo = (peerId: PeerId) => {
+    const link = manager.get(peerId);
+    if (link === undefined) throw new Error(`no link to ${peerId}`);
+    return link;
+  };
+  const hook: LinkTestHook = {
+    linkedPeers: () => manager.links().filter((l) => l.state === 'connected').map((l) => l.remotePeerId),
+    sendRandom: (peerId, totalBytes, frameBytes) => sendRandom(linkTo(peerId), totalBytes, frameBytes),
+    received(peerId) {
+      const rx = received.get(peerId);
+      return rx === undefined ? null : { bytes: rx.bytes, frames: rx.frames, firstAt: rx.firstAt, lastAt: rx.lastAt };
+    },
+    receivedSha256: (peerId) => received.get(peerId)?.hasher?.digestHex() ?? null,
+    path: async (peerId) => manager.get(peerId)?.path() ?? null,
+    maxMessageSize: (peerId) => manager.get(peerId)?.maxMessageSize?.() ?? null,
+  };
+  Object.assign(globalThis, { [LINK_TEST_HOOK_NAME]: hook });
+}
