@@ -45,6 +45,8 @@ export interface Client {
   limiter: SocketRateLimiter;
   oversizedFrames: number; // frames over maxFrameBytes so far
   missedPongs: number; // pings sent since the last pong or frame
+  handled: Promise<void>; // the last frame's handling: frames are handled one after another, in order
+  closing: boolean; // closed for abuse: nothing more it sends is handled
 }
 
 /** One peer: outlives its socket when resumed. */

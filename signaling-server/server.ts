@@ -6,7 +6,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { newPeerId } from '../shared/ids.ts';
 import { HEARTBEAT_MS, MAX_WS_PAYLOAD_BYTES } from '../shared/limits.ts';
 import {
-  CLOSE_RATE_LIMIT, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, SIGNAL_PATH, parseClientFrame, type IceServer,
+  CLOSE_RATE_LIMIT, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, SIGNAL_PATH, parseClientFrame, type IceServer, type SignalError,
 } from '../shared/signaling.ts';
 import { endSession, handleFrame } from './handlers.ts';
 import { DEFAULT_LIMITS, sendError, silentLogger, type Client, type Hub, type Logger, type ServerLimits } from './hub.ts';
@@ -62,40 +62,51 @@ const rawLength = (data: RawData): number =>
 const rawText = (data: RawData): string =>
   Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
 
+/** Closes after the answers already queued, and ignores whatever the socket sends meanwhile. */
 function closeFor(hub: Hub, client: Client, code: number, reason: string): void {
   hub.logger.warn('closing an abusive socket', { code, reason });
-  client.socket.close(code, reason);
+  client.closing = true;
+  enqueue(hub, client, () => client.socket.close(code, reason));
 }
+
+/** Frames are handled one after another (announce awaits hashing), so every answer keeps its frame's order. */
+function enqueue(hub: Hub, client: Client, task: () => void | Promise<void>): void {
+  client.handled = client.handled.then(task).catch((error: unknown) => {
+    hub.logger.warn('frame handler failed', { error: String(error) });
+  });
+}
+
+const answer = (hub: Hub, client: Client, error: SignalError): void => enqueue(hub, client, () => sendError(hub, client, error));
 
 /** Charges `cost` frames; answers or closes when the socket is over its rate. */
 function admit(hub: Hub, client: Client, cost: number): boolean {
   const verdict = client.limiter.admit(cost);
-  if (verdict === 'refuse') sendError(hub, client, { code: 'ERR_RATE_LIMIT', message: 'too many frames: slow down' });
+  if (verdict === 'refuse') answer(hub, client, { code: 'ERR_RATE_LIMIT', message: 'too many frames: slow down' });
   if (verdict === 'close') closeFor(hub, client, CLOSE_RATE_LIMIT, 'rate limit exceeded');
   return verdict === 'ok';
 }
 
 function onMessage(hub: Hub, client: Client, data: RawData, isBinary: boolean): void {
-  if (client.socket.readyState !== client.socket.OPEN) return;
+  if (client.closing || client.socket.readyState !== client.socket.OPEN) return;
   client.missedPongs = 0;
   if (rawLength(data) > hub.limits.maxFrameBytes) {
     client.oversizedFrames += 1;
     if (client.oversizedFrames > hub.limits.maxOversizedFrames) return closeFor(hub, client, CLOSE_TOO_LARGE, 'frames too large');
-    return sendError(hub, client, { code: 'ERR_FRAME_TOO_LARGE', message: `frames are limited to ${hub.limits.maxFrameBytes} bytes` });
+    return answer(hub, client, { code: 'ERR_FRAME_TOO_LARGE', message: `frames are limited to ${hub.limits.maxFrameBytes} bytes` });
   }
   if (!admit(hub, client, 1)) return;
-  if (isBinary) return sendError(hub, client, { code: 'ERR_BAD_FRAME', message: 'frames are JSON text, not binary' });
+  if (isBinary) return answer(hub, client, { code: 'ERR_BAD_FRAME', message: 'frames are JSON text, not binary' });
   const parsed = parseClientFrame(rawText(data));
-  if (!parsed.ok) return sendError(hub, client, parsed.error);
-  if (parsed.value.type === 'resolve-code' && !admit(hub, client, hub.limits.resolveCodeCost - 1)) return;
-  handleFrame(hub, client, parsed.value).catch((error: unknown) => {
-    hub.logger.warn('frame handler failed', { type: parsed.value.type, error: String(error) });
-  });
+  if (!parsed.ok) return answer(hub, client, parsed.error);
+  const frame = parsed.value;
+  if (frame.type === 'resolve-code' && !admit(hub, client, hub.limits.resolveCodeCost - 1)) return;
+  enqueue(hub, client, () => handleFrame(hub, client, frame));
 }
 
 function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket): void {
   const client: Client = {
     socket, session: null, limiter: createSocketRateLimiter(hub.limits), oversizedFrames: 0, missedPongs: 0,
+    handled: Promise.resolve(), closing: false,
   };
   clients.add(client);
   socket.on('message', (data, isBinary) => {
