@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import stun from 'stun';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newPeerId } from '../../shared/ids.ts';
+import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/ice-config.ts';
+import { issueTurnCredential } from '../../signaling-server/turn-credentials.ts';
+import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/turn-server.ts';
+import { allocate, at, signed, tcpClient, udpClient, type StunClient } from './turn-client.ts';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const secret = randomBytes(32);
+const members = new Set<string>();
+
+async function relay(overrides: Partial<RelayOptions> = {}): Promise<Relay> {
+  const started = await createRelay({
+    ips: ['127.0.0.1'], port: 0, stun: true, turn: true, secret, isMember: (peerId) => members.has(peerId),
+    allowLoopbackPeers: true, ...overrides,
+  });
+  cleanups.push(() => started.close());
+  return started;
+}
+
+async function client(kind: 'udp' | 'tcp', port: number): Promise<StunClient> {
+  const made = kind === 'udp' ? await udpClient(port) : await tcpClient(port);
+  cleanups.push(() => made.close());
+  return made;
+}
+
+function member(): { peerId: string; auth: { username: string; credential: string } } {
+  const peerId = newPeerId();
+  members.add(peerId);
+  return { peerId, auth: issueTurnCredential(secret, peerId, Date.now(), 600) };
+}
+
+async function udpPeer(): Promise<Socket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  cleanups.push(() => socket.close());
+  return socket;
+}
+
+describe('stun-turn', () => {
+  it('stun: a binding request is answered with the reflexive address', async () => {
+    const { port } = await relay({ turn: false });
+    const stunClient = await client('udp', port);
+    const reply = await stunClient.request(stun.createMessage(at('STUN_BINDING_REQUEST')));
+    expect(reply.message.getAttribute(at('STUN_ATTR_XOR_MAPPED_ADDRESS'))?.value).toMatchObject(stunClient.local());
+  });
+
+  it('turn relay: allocation is refused without credentials, with a forged or expired one, or for a non-member', async () => {
+    const { port } = await relay();
+    const { peerId, auth } = member();
+    const outsider = newPeerId();
+    const refused = [
+      null,
+      { username: auth.username, credential: 'forged' },
+      issueTurnCredential(secret, outsider, Date.now(), 600),
+      issueTurnCredential(secret, peerId, Date.now() - 601_000, 600),
+      issueTurnCredential(randomBytes(32), peerId, Date.now(), 600),
+    ];
+    for (const credential of refused) {
+      expect(await allocate(await client('udp', port), credential)).toMatchObject({ ok: false, errorCode: 401 });
+    }
+    members.delete(peerId);
+    expect(await allocate(await client('udp', port), auth)).toMatchObject({ ok: false, errorCode: 401 });
+  });
+
+  it.each(['udp', 'tcp'] as const)('turn relay: a member allocates over %s and data flows both ways', async (kind) => {
+    const { port } = await relay();
+    const turnClient = await client(kind, port);
+    const outcome = await allocate(turnClient, member().auth);
+    if (!outcome.ok) throw new Error(`allocation failed: ${outcome.errorCode}`);
+    const peer = await udpPeer();
+    const permitted = await turnClient.request(signed(outcome.session, 'STUN_CREATE_PERMISSION_REQUEST', [
+      ['STUN_ATTR_XOR_PEER_ADDRESS', '127.0.0.1', peer.address().port],
+    ]));
+    expect(permitted.errorCode).toBeNull();
+    const atPeer = new Promise<{ bytes: Buffer; port: number }>((resolve) => peer.once('message', (bytes, from) => resolve({ bytes, port: from.port })));
+    const send = stun.createMessage(at('STUN_SEND_INDICATION'));
+    send.addAttribute(at('STUN_ATTR_XOR_PEER_ADDRESS'), '127.0.0.1', peer.address().port);
+    send.addAttribute(at('STUN_ATTR_DATA'), Buffer.from('to the peer'));
+    turnClient.send(send.toBuffer());
+    const received = await atPeer;
+    expect(received.bytes.toString()).toBe('to the peer');
+    expect(received.port).toBe(outcome.relayed.port);
+    const atClient = new Promise<unknown>((resolve) => {
+      turnClient.onOther = (message) => resolve(message.getAttribute(at('STUN_ATTR_DATA'))?.value);
+    });
+    peer.send(Buffer.from('back to the client'), outcome.relayed.port, '127.0.0.1');
+    expect(String(await atClient)).toBe('back to the client');
+  });
+
+  it('turn relay: a refresh keeps the allocation alive', async () => {
+    const started = await relay();
+    const turnClient = await client('udp', started.port);
+    const outcome = await allocate(turnClient, member().auth);
+    if (!outcome.ok) throw new Error(`allocation failed: ${outcome.errorCode}`);
+    for (const attributes of [[['STUN_ATTR_LIFETIME', 900]], []] as [string, ...unknown[]][][]) {
+      const refreshed = await turnClient.request(signed(outcome.session, 'STUN_REFRESH_REQUEST', attributes));
+      expect(refreshed.errorCode).toBeNull();
+      expect(refreshed.message.getAttribute(at('STUN_ATTR_LIFETIME'))?.value).toBeGreaterThan(0);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20)); // node-turn's broken refresh dropped it 1 ms later
+    const permitted = await turnClient.request(signed(outcome.session, 'STUN_CREATE_PERMISSION_REQUEST', [
+      ['STUN_ATTR_XOR_PEER_ADDRESS', '127.0.0.1', 9],
+    ]));
+    expect(permitted.errorCode).toBeNull();
+    expect(started.allocationCount()).toBe(1);
+  });
+
+  it('turn relay: permissions towards loopback are refused unless allowed', async () => {
+    const { port } = await relay({ allowLoopbackPeers: false });
+    const turnClient = await client('udp', port);
+    const outcome = await allocate(turnClient, member().auth);
+    if (!outcome.ok) throw new Error(`allocation failed: ${outcome.errorCode}`);
+    const permitted = await turnClient.request(signed(outcome.session, 'STUN_CREATE_PERMISSION_REQUEST', [
+      ['STUN_ATTR_XOR_PEER_ADDRESS', '127.0.0.1', 22],
+    ]));
+    expect(permitted.errorCode).toBe(403);
+  });
+});
+
+describe('ice-config', () => {
+  async function services(env: Record<string, string>): Promise<IceServices> {
+    const config = parseIceConfig({ STUN_PORT: '0', TURN_PORT: '0', ...env }, [{ urls: 'stun:extra.example:3478' }], '127.0.0.1');
+    if (!config.ok) throw new Error(config.error);
+    const started = await startIceServices(config.value, { isMember: (peerId) => members.has(peerId) });
+    cleanups.push(() => started.close());
+    return started;
+  }
+
+  it('ice-config: everyone gets STUN at the host the browser used; only members get TURN credentials', async () => {
+    const ice = await services({});
+    const { peerId } = member();
+    const everyone = ice.publicIceServers('10.1.2.3:8080');
+    expect(everyone.map((s) => s.urls)).toEqual([expect.stringMatching(/^stun:10\.1\.2\.3:\d+$/), 'stun:extra.example:3478']);
+    const forMember = ice.memberIceServers('10.1.2.3:8080', peerId);
+    const turn = forMember.find((s) => String(s.urls).includes('turn:'));
+    expect(turn?.urls).toEqual([expect.stringMatching(/^turn:10\.1\.2\.3:\d+\?transport=udp$/), expect.stringMatching(/\?transport=tcp$/)]);
+    expect(turn?.username).toMatch(new RegExp(`^\\d+:${peerId}$`));
+  });
+
+  it('ice-config: a Host header that is no host name gives no STUN or TURN entry', async () => {
+    const ice = await services({});
+    expect(ice.publicIceServers('evil"host/x').map((s) => s.urls)).toEqual(['stun:extra.example:3478']);
+    expect(ice.publicIceServers(undefined).map((s) => s.urls)).toEqual(['stun:extra.example:3478']);
+  });
+
+  it('ice-config: STUN=off and TURN=off leave only the extra servers', async () => {
+    const ice = await services({ STUN: 'off', TURN: 'off' });
+    expect(ice.memberIceServers('10.1.2.3', member().peerId).map((s) => s.urls)).toEqual(['stun:extra.example:3478']);
+    expect(ice.describe().join('\n')).toMatch(/STUN: off[\s\S]*TURN relay: off/);
+  });
+
+  it('ice-config: TURN credentials it issues allocate on its relay', async () => {
+    const ice = await services({});
+    const turn = ice.memberIceServers('127.0.0.1:8080', member().peerId).find((s) => String(s.urls).includes('turn:'));
+    const port = Number(/:(\d+)\?/.exec(String(turn?.urls))?.[1]);
+    const outcome = await allocate(await client('udp', port), { username: turn?.username ?? '', credential: turn?.credential ?? '' });
+    expect(outcome.ok).toBe(true);
+  });
+});

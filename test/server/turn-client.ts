@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import stun, { type StunMessage, type StunRequest } from 'stun';
+import { tcpFrameLength } from '../../signaling-server/turn-transports.ts';
+
+// A minimal TURN client for tests, built on the `stun` package's message codec: requests matched by
+// transaction id, the long-term credential dance (401 → realm + nonce → signed request).
+
+const C = stun.constants as Record<string, number>;
+export const at = (name: string): number => {
+  const value = C[name];
+  if (value === undefined) throw new Error(`no stun constant ${name}`);
+  return value;
+};
+/** REQUESTED-TRANSPORT: protocol number (17 = UDP) in the first byte. */
+const REQUESTED_UDP = 0x11000000;
+const REPLY_TIMEOUT_MS = 2000;
+
+export interface Reply {
+  message: StunMessage;
+  /** ERROR-CODE, read from the bytes: `stun` 2.1.0 decodes class × (number + 100). */
+  errorCode: number | null;
+}
+
+export interface StunClient {
+  request(message: StunRequest): Promise<Reply>;
+  send(bytes: Buffer): void;
+  /** Every frame that is no reply to a request (data indications). */
+  onOther: ((message: StunMessage) => void) | null;
+  local(): { address: string; port: number };
+  close(): void;
+}
+
+function errorCodeOf(bytes: Buffer): number | null {
+  for (let offset = 20; offset + 4 <= bytes.length;) {
+    const type = bytes.readUInt16BE(offset);
+    const length = bytes.readUInt16BE(offset + 2);
+    if (type === at('STUN_ATTR_ERROR_CODE')) return (bytes[offset + 6]! & 7) * 100 + bytes[offset + 7]!;
+    offset += 4 + ((length + 3) & ~3);
+  }
+  return null;
+}
+
+function createMatcher(client: Pick<StunClient, 'onOther'>) {
+  const pending = new Map<string, (reply: Reply) => void>();
+  const onFrame = (bytes: Buffer) => {
+    const message = stun.decode(bytes);
+    const resolve = pending.get(message.transactionId.toString('hex'));
+    if (resolve) resolve({ message, errorCode: errorCodeOf(bytes) });
+    else client.onOther?.(message);
+  };
+  const expect = (message: StunRequest) => new Promise<Reply>((resolve, reject) => {
+    const id = message.transactionId.toString('hex');
+    const timer = setTimeout(() => reject(new Error('no STUN reply')), REPLY_TIMEOUT_MS);
+    pending.set(id, (reply) => { clearTimeout(timer); pending.delete(id); resolve(reply); });
+  });
+  return { onFrame, expect };
+}
+
+export async function udpClient(port: number, host = '127.0.0.1'): Promise<StunClient> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const client: StunClient = {
+    onOther: null,
+    send: (bytes) => socket.send(bytes, port, host),
+    request: (message) => { const reply = matcher.expect(message); client.send(message.toBuffer()); return reply; },
+    local: () => socket.address(),
+    close: () => socket.close(),
+  };
+  const matcher = createMatcher(client);
+  socket.on('message', (bytes) => matcher.onFrame(bytes));
+  return client;
+}
+
+export async function tcpClient(port: number, host = '127.0.0.1'): Promise<StunClient> {
+  const socket = connect({ port, host });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let buffer = Buffer.alloc(0);
+  const client: StunClient = {
+    onOther: null,
+    send: (bytes) => void socket.write(bytes),
+    request: (message) => { const reply = matcher.expect(message); client.send(message.toBuffer()); return reply; },
+    local: () => ({ address: socket.localAddress ?? '', port: socket.localPort ?? 0 }),
+    close: () => socket.destroy(),
+  };
+  const matcher = createMatcher(client);
+  socket.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (let n = tcpFrameLength(buffer); n > 0; n = tcpFrameLength(buffer)) {
+      matcher.onFrame(buffer.subarray(0, n));
+      buffer = buffer.subarray(n);
+    }
+  });
+  return client;
+}
+
+export interface TurnSession {
+  key: Buffer;
+  username: string;
+  realm: string;
+  nonce: string;
+}
+
+const text = (message: StunMessage, attribute: string): string => String(message.getAttribute(at(attribute))?.value ?? '');
+
+/** A request signed with the session's long-term key. */
+export function signed(session: TurnSession, type: string, attributes: [string, ...unknown[]][] = []): StunRequest {
+  const message = stun.createMessage(at(type));
+  for (const [name, ...values] of attributes) message.addAttribute(at(name), ...values);
+  message.addAttribute(at('STUN_ATTR_USERNAME'), session.username);
+  message.addAttribute(at('STUN_ATTR_REALM'), session.realm);
+  message.addAttribute(at('STUN_ATTR_NONCE'), session.nonce);
+  message.addMessageIntegrity(session.key);
+  return message;
+}
+
+export type AllocateOutcome =
+  | { ok: true; session: TurnSession; relayed: { address: string; port: number } }
+  | { ok: false; errorCode: number | null };
+
+/** Allocate with a TURN REST credential, or with none (`auth` null): the 401 → signed retry dance. */
+export async function allocate(client: StunClient, auth: { username: string; credential: string } | null): Promise<AllocateOutcome> {
+  const bare = stun.createMessage(at('STUN_ALLOCATE_REQUEST'));
+  bare.addAttribute(at('STUN_ATTR_REQUESTED_TRANSPORT'), REQUESTED_UDP);
+  const challenge = await client.request(bare);
+  if (challenge.errorCode !== 401 || auth === null) return { ok: false, errorCode: challenge.errorCode };
+  const realm = text(challenge.message, 'STUN_ATTR_REALM');
+  const key = createHash('md5').update(`${auth.username}:${realm}:${auth.credential}`).digest();
+  const session = { key, username: auth.username, realm, nonce: text(challenge.message, 'STUN_ATTR_NONCE') };
+  const reply = await client.request(signed(session, 'STUN_ALLOCATE_REQUEST', [['STUN_ATTR_REQUESTED_TRANSPORT', REQUESTED_UDP]]));
+  if (reply.errorCode !== null) return { ok: false, errorCode: reply.errorCode };
+  const relayed = reply.message.getAttribute(at('STUN_ATTR_XOR_RELAYED_ADDRESS'))?.value as { address: string; port: number };
+  return { ok: true, session, relayed };
+}
