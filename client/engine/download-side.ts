@@ -1,0 +1,189 @@
+import { getBit, isComplete } from '../../shared/bitfield.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { pieceSize } from '../../shared/manifest.ts';
+import {
+  expire, inFlightOf, markHadLocally, nextRequests, onBlock, onPeerBitfield, onPeerHave, onPieceFailed,
+  onPieceVerified, onRequestRejected, type PeerSpan,
+} from '../../shared/piece-picker.ts';
+import { sha256Hex } from '../../shared/sha256.ts';
+import type { WireMsg } from '../../shared/wire-messages.ts';
+import type { PieceStore } from '../contracts.ts';
+import {
+  peersOnRoute, routesOf, routesWithPeer, type EngineState, type FileInfo, type PeerEntry, type RouteEntry,
+} from './engine-state.ts';
+
+// The downloading half of a peer: what to ask whom (the route's picker), blocks gathered into pieces,
+// SHA-256 against the manifest, the store write, then `have` to every peer of the file's routes.
+// A piece counts as had only once putPiece resolved (the IndexedDB transaction committed).
+
+export interface DownloadContext {
+  state: EngineState;
+  store: PieceStore;
+  now: () => number;
+  /** Encodes and queues one message on the peer's link; never throws. */
+  send: (peer: PeerEntry, msg: WireMsg) => void;
+  changed: () => void;
+}
+
+type Msg<T extends WireMsg['type']> = Extract<WireMsg, { type: T }>;
+
+const wantsPieces = (file: FileInfo | undefined): boolean => file?.state === 'downloading' || file?.state === 'announced';
+
+/** Requests blocks from one peer on every route it shares with us, within its window (all routes together). */
+export function fillRequests(ctx: DownloadContext, peer: PeerEntry): void {
+  if (peer.link.state !== 'connected') return;
+  for (const entry of routesWithPeer(ctx.state, peer.peerId)) {
+    const file = ctx.state.files.get(entry.route.fileId);
+    if (!file || !wantsPieces(file) || isComplete(entry.picker.had)) continue;
+    if (inFlightToPeer(ctx.state, peer.peerId) >= ctx.state.params.windowPerPeer) return;
+    for (const span of nextRequests(entry.picker, peer.peerId, ctx.now())) {
+      ctx.send(peer, { type: 'request', ...entry.route, ...span });
+      ctx.state.counters.requestsSent++;
+    }
+    if (entry.picker.active.size > 0 && file.state === 'announced') file.state = 'downloading';
+  }
+}
+
+function inFlightToPeer(state: EngineState, peerId: PeerId): number {
+  let requests = 0;
+  for (const entry of routesWithPeer(state, peerId)) requests += inFlightOf(entry.picker, peerId).requests;
+  return requests;
+}
+
+export function fillAll(ctx: DownloadContext): void {
+  for (const peer of ctx.state.peers.values()) fillRequests(ctx, peer);
+}
+
+export function onBitfieldMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'bitfield'>): boolean {
+  if (!onPeerBitfield(entry.picker, peer.peerId, msg.bits).ok) return false;
+  fillRequests(ctx, peer);
+  return true;
+}
+
+export function onHaveMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'have'>): boolean {
+  if (!onPeerHave(entry.picker, peer.peerId, msg.piece).ok) return false;
+  if (!getBit(entry.picker.had, msg.piece)) fillRequests(ctx, peer);
+  return true;
+}
+
+export function onRejectMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'reject'>): void {
+  ctx.state.counters.rejectsReceived++;
+  onRequestRejected(entry.picker, peer.peerId, { piece: msg.piece, offset: msg.offset, length: msg.length }, msg.reason);
+  fillAll(ctx);
+}
+
+/** Returns false when the block was neither asked for nor a late duplicate (counted, dropped). */
+export function onBlockMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'block'>): boolean {
+  const file = ctx.state.files.get(entry.route.fileId);
+  const outcome = onBlock(entry.picker, peer.peerId, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
+  peer.down.add(msg.data.length);
+  if (!file || !outcome.accepted) {
+    ctx.state.counters.unrequestedBlocks++;
+    return outcome.accepted || outcome.reason === 'duplicate';
+  }
+  ctx.state.counters.blockBytesReceived += msg.data.length;
+  const key = `${entry.route.swarmId}:${msg.piece}`;
+  let buffer = file.buffers.get(key);
+  if (!buffer) {
+    buffer = new Uint8Array(pieceSize(file.manifest, msg.piece));
+    file.buffers.set(key, buffer);
+  }
+  buffer.set(msg.data, msg.offset);
+  sendCancels(ctx, entry, outcome.cancels);
+  if (outcome.pieceComplete) {
+    file.buffers.delete(key);
+    void verifyAndStore(ctx, file, entry, msg.piece, buffer);
+  }
+  fillRequests(ctx, peer);
+  return true;
+}
+
+function sendCancels(ctx: DownloadContext, entry: RouteEntry, cancels: PeerSpan[]): void {
+  for (const { peerId, span } of cancels) {
+    const peer = ctx.state.peers.get(peerId);
+    if (peer) ctx.send(peer, { type: 'cancel', ...entry.route, ...span });
+  }
+}
+
+async function verifyAndStore(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
+  file.verifying++;
+  ctx.changed();
+  try {
+    if ((await sha256Hex(bytes)) !== file.manifest.pieceHashes[piece]) return onCorruptPiece(ctx, entry, piece);
+    try {
+      await ctx.store.putPiece(file.fileId, piece, bytes);
+    } catch (e) {
+      return onStoreFailure(ctx, file, e);
+    }
+    markVerified(ctx, file, entry, piece, bytes.length);
+  } finally {
+    file.verifying--;
+    ctx.changed();
+  }
+}
+
+function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, piece: number, length: number): void {
+  const source = onPieceVerified(entry.picker, piece);
+  if (source === null) return;
+  ctx.state.counters.piecesVerified++;
+  file.meter.add(length);
+  if (source !== 'local') {
+    file.sources.set(source, (file.sources.get(source) ?? 0) + 1);
+    const from = ctx.state.peers.get(source);
+    if (from) from.piecesReceivedFrom++;
+  }
+  for (const other of routesOf(ctx.state, file.fileId)) {
+    if (other !== entry) sendCancels(ctx, other, markHadLocally(other.picker, piece));
+  }
+  if (isComplete(entry.picker.had)) file.state = 'complete';
+  broadcastHave(ctx, file, piece);
+  fillAll(ctx);
+}
+
+/** Tells every connected peer on each of the file's routes that we now have the piece. */
+export function broadcastHave(ctx: DownloadContext, file: FileInfo, piece: number): void {
+  for (const entry of routesOf(ctx.state, file.fileId)) {
+    for (const peer of peersOnRoute(ctx.state, entry)) ctx.send(peer, { type: 'have', ...entry.route, piece });
+  }
+}
+
+function onCorruptPiece(ctx: DownloadContext, entry: RouteEntry, piece: number): void {
+  ctx.state.counters.piecesCorrupt++;
+  const failure = onPieceFailed(entry.picker, piece);
+  sendCancels(ctx, entry, failure.cancels);
+  fillAll(ctx);
+}
+
+/** Quota or IndexedDB failure: nothing is counted as had; the file stops downloading and says why. */
+function onStoreFailure(ctx: DownloadContext, file: FileInfo, e: unknown): void {
+  ctx.state.counters.storeErrors++;
+  file.state = 'error';
+  // piece-store.ts throws StorageFailure with a plain-language message (quota or write failure).
+  file.error = e instanceof Error ? e.message : `Storing a piece failed: ${String(e)}`;
+}
+
+/** Timed-out requests go to other peers; run every second or so. */
+export function expireRequests(ctx: DownloadContext): void {
+  for (const files of ctx.state.table.swarms.values()) {
+    for (const entry of files.values()) {
+      const { cancels, reassigned } = expire(entry.picker, ctx.now());
+      sendCancels(ctx, entry, cancels);
+      for (const { peerId, span } of reassigned) {
+        const peer = ctx.state.peers.get(peerId);
+        if (peer) ctx.send(peer, { type: 'request', ...entry.route, ...span });
+      }
+    }
+  }
+  fillAll(ctx);
+}
+
+/** Drops partial pieces nobody fetches any more (their senders left) so they are fetched afresh. */
+export function dropOrphanBuffers(state: EngineState): void {
+  for (const file of state.files.values()) {
+    for (const key of file.buffers.keys()) {
+      const [swarmId, piece] = key.split(':');
+      const entry = state.table.swarms.get(swarmId ?? '')?.get(file.fileId);
+      if (!entry?.picker.active.has(Number(piece))) file.buffers.delete(key);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
+import type { Manifest } from '../../shared/manifest.ts';
+import {
+  filesSharedWith, type FileEntry as RouteEntry, type RoutingTable,
+} from '../../shared/routing-table.ts';
+import type { PeerLink } from '../contracts.ts';
+import type { EngineCounters, EngineParams, FileState } from '../snapshot-types.ts';
+import type { RateMeter } from './rates.ts';
+
+// The engine's plain state, shared by its parts (download side, upload handler, sessions, snapshot).
+// Routes (swarmId, fileId) live in the shared routing table; a file announced in two swarms has two
+// routes (two pickers) but one FileInfo and one set of stored pieces.
+
+export type { RouteEntry };
+
+export interface FileInfo {
+  fileId: FileId;
+  manifest: Manifest;
+  /** Blocks of active pieces per route, keyed `swarmId:piece`, until the piece is verified. */
+  buffers: Map<string, Uint8Array>;
+  state: FileState;
+  error?: string;
+  /** This tab created the manifest. */
+  seeded: boolean;
+  /** Pieces being hashed and written now. */
+  verifying: number;
+  /** Verified payload bytes, for speed and ETA. */
+  meter: RateMeter;
+  /** Pieces received (verified) from each peer. */
+  sources: Map<PeerId, number>;
+  /** Pieces served to each peer (counted on each piece's last block). */
+  servedTo: Map<PeerId, number>;
+}
+
+export interface PeerEntry {
+  peerId: PeerId;
+  link: PeerLink;
+  /** Routes we already sent our bitfield on, as `swarmId:fileId`. */
+  bitfieldsSent: Set<string>;
+  /** The swarm list of our last hello to it (comma-joined), null before the first. */
+  helloSent: string | null;
+  up: RateMeter;
+  down: RateMeter;
+  piecesSentTo: number;
+  piecesReceivedFrom: number;
+  relayed: boolean | null;
+  rttMs: number | null;
+}
+
+export interface EngineState {
+  selfId: PeerId | null;
+  nickname: string;
+  table: RoutingTable;
+  /** Members the server listed per joined swarm (this tab excluded). */
+  members: Map<SwarmId, Set<PeerId>>;
+  files: Map<FileId, FileInfo>;
+  peers: Map<PeerId, PeerEntry>;
+  /** Nicknames of every peer we heard of, from member lists and peer-updated. */
+  nicknames: Map<PeerId, string>;
+  counters: EngineCounters;
+  params: EngineParams;
+}
+
+export const routeKey = (swarmId: SwarmId, fileId: FileId): string => `${swarmId}:${fileId}`;
+
+export function emptyCounters(): EngineCounters {
+  return {
+    requestsSent: 0, blockBytesReceived: 0, piecesVerified: 0, piecesCorrupt: 0, piecesResumed: 0,
+    badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, blockBytesSent: 0, storeErrors: 0,
+  };
+}
+
+/** Every route of a file (one per swarm it was announced in). */
+export function routesOf(state: EngineState, fileId: FileId): RouteEntry[] {
+  const out: RouteEntry[] = [];
+  for (const files of state.table.swarms.values()) {
+    const entry = files.get(fileId);
+    if (entry) out.push(entry);
+  }
+  return out;
+}
+
+/** Connected peers that share the route's swarm with us. */
+export function peersOnRoute(state: EngineState, entry: RouteEntry): PeerEntry[] {
+  const out: PeerEntry[] = [];
+  for (const [peerId, swarms] of state.table.peerSwarms) {
+    const peer = state.peers.get(peerId);
+    if (peer && swarms.has(entry.route.swarmId)) out.push(peer);
+  }
+  return out;
+}
+
+export const routesWithPeer = (state: EngineState, peerId: PeerId): RouteEntry[] => filesSharedWith(state.table, peerId);

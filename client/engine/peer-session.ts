@@ -1,0 +1,120 @@
+import { bitfieldToBytes } from '../../shared/bitfield.ts';
+import { checkAgainstManifest, decode, encode, type RoutedMsg } from '../../shared/codec.ts';
+import type { SwarmId } from '../../shared/ids.ts';
+import { route, setPeerSwarms, sharedSwarms } from '../../shared/routing-table.ts';
+import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
+import type { PeerLink } from '../contracts.ts';
+import {
+  fillRequests, onBitfieldMsg, onBlockMsg, onHaveMsg, onRejectMsg, type DownloadContext,
+} from './download-side.ts';
+import { routeKey, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
+import { createRateMeter } from './rates.ts';
+import type { UploadHandler } from './upload-handler.ts';
+
+// One remote peer over one link: every frame is decoded, routed by its (swarmId, fileId) through the
+// routing table, checked against the route's manifest, then handed to the download side or the upload
+// handler. Bad frames are counted and dropped; nothing a peer sends can throw out of here.
+
+export interface SessionContext extends DownloadContext {
+  uploads: UploadHandler;
+}
+
+/** Swarms we tell a peer about: only those the server says it is in too (a swarmId is a secret). */
+export function helloSwarms(ctx: SessionContext, peer: PeerEntry): SwarmId[] {
+  const out: SwarmId[] = [];
+  for (const [swarmId, members] of ctx.state.members) if (members.has(peer.peerId)) out.push(swarmId);
+  return out.sort();
+}
+
+export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
+  const peer: PeerEntry = {
+    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), helloSent: null,
+    up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
+    relayed: null, rttMs: null,
+  };
+  ctx.state.peers.set(peer.peerId, peer);
+  link.onMessage = (frame) => onFrame(ctx, peer, frame);
+  sendHello(ctx, peer);
+  return peer;
+}
+
+/** (Re)sends our hello when the swarms we share with the peer changed. */
+export function sendHello(ctx: SessionContext, peer: PeerEntry): void {
+  const swarms = helloSwarms(ctx, peer);
+  const key = swarms.join(',');
+  if (peer.helloSent === key || ctx.state.selfId === null) return;
+  peer.helloSent = key;
+  ctx.send(peer, { type: 'hello', peerId: ctx.state.selfId, version: WIRE_VERSION, swarms });
+}
+
+/** Our bitfield on every route the peer shares with us that it has not had one for yet. */
+export function sendBitfields(ctx: SessionContext, peer: PeerEntry): void {
+  for (const entry of routesWithPeer(ctx.state, peer.peerId)) {
+    const key = routeKey(entry.route.swarmId, entry.route.fileId);
+    if (peer.bitfieldsSent.has(key)) continue;
+    peer.bitfieldsSent.add(key);
+    const bits = bitfieldToBytes(entry.picker.had);
+    ctx.send(peer, { type: 'bitfield', ...entry.route, bits, pieceCount: entry.picker.layout.pieceCount });
+  }
+}
+
+function onFrame(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): void {
+  try {
+    if (!dispatch(ctx, peer, frame)) ctx.state.counters.badMessages++;
+  } catch (e) {
+    // A programming fault must not take the link down with it; count it and keep serving.
+    ctx.state.counters.badMessages++;
+    console.error('tabswarm: frame handler failed', e);
+  }
+  ctx.changed();
+}
+
+/** Returns false for a frame that was dropped as bad. */
+function dispatch(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): boolean {
+  const decoded = decode(frame);
+  if (!decoded.ok) return false;
+  const msg = decoded.value;
+  if (msg.type === 'hello') return onHello(ctx, peer, msg);
+  const routed = route(ctx.state.table, msg.swarmId, msg.fileId, peer.peerId);
+  if (!routed.ok) {
+    if (msg.type === 'request') ctx.uploads.reject(peer, msg, 'unknown-route');
+    return false;
+  }
+  const fits = checkAgainstManifest(routed.value.manifest, msg);
+  if (!fits.ok) {
+    if (msg.type === 'request') ctx.uploads.reject(peer, msg, 'bad-span');
+    return false;
+  }
+  return onRouted(ctx, peer, routed.value, msg);
+}
+
+function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg): boolean {
+  switch (msg.type) {
+    case 'bitfield': return onBitfieldMsg(ctx, peer, entry, msg);
+    case 'have': return onHaveMsg(ctx, peer, entry, msg);
+    case 'block': return onBlockMsg(ctx, peer, entry, msg);
+    case 'reject': onRejectMsg(ctx, peer, entry, msg); return true;
+    case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
+    case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;
+    default: {
+      const never: never = msg;
+      return never;
+    }
+  }
+}
+
+function onHello(ctx: SessionContext, peer: PeerEntry, msg: Extract<WireMsg, { type: 'hello' }>): boolean {
+  if (msg.peerId !== peer.peerId || msg.version !== WIRE_VERSION) return false;
+  setPeerSwarms(ctx.state.table, peer.peerId, msg.swarms);
+  // Routes it no longer shares: it must get a fresh bitfield if it ever shares them again.
+  const shared = new Set(sharedSwarms(ctx.state.table, peer.peerId));
+  for (const key of [...peer.bitfieldsSent]) if (!shared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsSent.delete(key);
+  sendBitfields(ctx, peer);
+  fillRequests(ctx, peer);
+  return true;
+}
+
+/** Encodes and queues a frame; a closed link is handled by the link manager's close callback. */
+export function sendMessage(peer: PeerEntry, msg: WireMsg): Promise<void> {
+  return peer.link.send(encode(msg)).catch(() => undefined);
+}

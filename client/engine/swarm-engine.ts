@@ -1,0 +1,259 @@
+import { newSwarmId, type FileId, type PeerId, type SwarmId } from '../../shared/ids.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, SIZES } from '../../shared/limits.ts';
+import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } from '../../shared/routing-table.ts';
+import type { Announcement, PeerInfo } from '../../shared/signaling.ts';
+import { createUploadQueue } from '../../shared/upload-queue.ts';
+import type { PeerLink } from '../contracts.ts';
+import type { ProfileStore } from '../piece-store.ts';
+import type { SignalingClient } from '../signaling-client.ts';
+import type { EngineParams, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
+import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
+import { emptyCounters, type EngineState } from './engine-state.ts';
+import { addAnnouncedRoute, addRoute, type RoutesContext } from './file-routes.ts';
+import { openSession, sendHello, sendMessage } from './peer-session.ts';
+import { seedBlob, type SeedProgress } from './seeding.ts';
+import { buildSnapshot } from './snapshot.ts';
+import { createUploadHandler } from './upload-handler.ts';
+import { createChangeNotifier } from './change-notifier.ts';
+
+// Wires the signaling client, the link manager, the routing table, the download side, the upload
+// handler and the piece store into one peer. Everything the page and window.tabswarm need goes through here.
+
+/**
+ * Defaults measured in test/e2e/transfer.test.ts (24 MiB between tabs): 64 KiB blocks with 16 in flight
+ * per peer (1 MiB) kept the channel busy without flooding it.
+ */
+export const DEFAULT_PARAMS: EngineParams = { blockSize: 64 * SIZES.KiB, windowPerPeer: 16 };
+/** Request timeouts are checked this often. */
+const EXPIRE_EVERY_MS = 1000;
+/** Candidate-pair stats (relayed, RTT) are read this often. */
+const PATH_EVERY_MS = 3000;
+
+export interface LinkSource {
+  onLink: ((link: PeerLink) => void) | null;
+  onLinkClosed: ((peerId: PeerId) => void) | null;
+}
+
+export interface SwarmEngineDeps {
+  signaling: SignalingClient;
+  links: LinkSource;
+  store: ProfileStore;
+  params?: Partial<EngineParams>;
+  joinLink: (swarmId: SwarmId) => string;
+  secureContext: boolean;
+  now?: () => number;
+  rng?: () => number;
+}
+
+export interface SwarmEngine {
+  /** Loads the profile's swarms and files (reload resume) and joins the swarms. */
+  start(): Promise<void>;
+  createSwarm(): Promise<SwarmId>;
+  joinSwarm(swarmId: SwarmId): Promise<void>;
+  seed(swarmId: SwarmId, blobs: Blob[]): Promise<FileId[]>;
+  snapshot(): TabswarmSnapshot;
+  /** Seeding in progress (hashing, then storing), per file name. */
+  seeding(): (SeedProgress & { name: string })[];
+  /** The stored file as a Blob of stored piece Blobs; rejects unless complete. */
+  fileBlob(fileId: FileId): Promise<Blob>;
+  setNickname(name: string): void;
+  onChange(cb: () => void): () => void;
+  close(): void;
+}
+
+export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
+  const now = deps.now ?? Date.now;
+  const params: EngineParams = { ...DEFAULT_PARAMS, ...deps.params };
+  const state: EngineState = {
+    selfId: deps.signaling.peerId, nickname: '', members: new Map(), files: new Map(), peers: new Map(),
+    nicknames: new Map(), counters: emptyCounters(), params,
+    table: createRoutingTable({
+      rng: deps.rng ?? Math.random, blockLength: params.blockSize, maxRequestsPerPeer: params.windowPerPeer,
+      maxInFlightBytesPerPeer: params.windowPerPeer * params.blockSize, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+    }),
+  };
+  const notifier = createChangeNotifier();
+  const seedingNow = new Map<string, SeedProgress>();
+  const announced = new Set<string>(); // routes we announced to the server
+  let server: ServerState = deps.signaling.status === 'open' ? 'connected' : 'connecting';
+  let closed = false;
+  const ctx: RoutesContext = {
+    state, store: deps.store, now,
+    send: (peer, msg) => void sendMessage(peer, msg),
+    changed: () => onChanged(),
+    uploads: createUploadHandler({
+      state, store: deps.store, queue: createUploadQueue(), send: sendMessage, changed: () => notifier.notify(),
+    }),
+  };
+
+  function onChanged(): void {
+    announceCompleted();
+    notifier.notify();
+  }
+
+  /** A finished download is announced too, so the file outlives its seeder across a server restart. */
+  function announceCompleted(): void {
+    for (const [swarmId, files] of state.table.swarms) {
+      for (const [fileId, entry] of files) {
+        const key = `${swarmId}:${fileId}`;
+        if (announced.has(key) || state.files.get(fileId)?.state !== 'complete') continue;
+        announced.add(key);
+        deps.signaling.announce(swarmId, fileId, entry.manifest);
+      }
+    }
+  }
+
+  function enterSwarm(swarmId: SwarmId): void {
+    if (!state.members.has(swarmId)) state.members.set(swarmId, new Set());
+    joinTable(state.table, swarmId);
+    deps.signaling.join(swarmId);
+  }
+
+  function onMembers(swarmId: SwarmId, members: PeerInfo[]): void {
+    if (!state.table.swarms.has(swarmId)) return;
+    state.members.set(swarmId, new Set(members.map((m) => m.peerId)));
+    for (const m of members) state.nicknames.set(m.peerId, m.nickname);
+    for (const peer of state.peers.values()) sendHello(ctx, peer);
+    onChanged();
+  }
+
+  function onAnnouncements(swarmId: SwarmId, list: Announcement[]): void {
+    for (const a of list) void addAnnouncedRoute(ctx, swarmId, a.fileId, a.manifest);
+  }
+
+  const unsubscribe = deps.signaling.subscribe({
+    onStatus: (s) => {
+      server = s === 'open' ? 'connected' : s === 'closed' ? 'closed' : state.selfId === null ? 'connecting' : 'reconnecting';
+      onChanged();
+    },
+    onWelcome: ({ peerId }) => {
+      state.selfId = peerId;
+      onChanged();
+    },
+    onJoined: (swarmId, members, announcements) => {
+      // A swarm joined through the signaling client directly (e.g. the page's #swarm= fragment) is adopted.
+      if (!state.table.swarms.has(swarmId)) void engine.joinSwarm(swarmId);
+      onMembers(swarmId, members);
+      onAnnouncements(swarmId, announcements);
+    },
+    onPeerJoined: (swarmId, peer) => {
+      const members = state.members.get(swarmId);
+      if (!members) return;
+      onMembers(swarmId, [...[...members].map((peerId) => ({ peerId, nickname: state.nicknames.get(peerId) ?? '' })), peer]);
+    },
+    onPeerLeft: (swarmId, peerId) => {
+      const members = state.members.get(swarmId);
+      if (!members?.delete(peerId)) return;
+      for (const peer of state.peers.values()) sendHello(ctx, peer);
+      onChanged();
+    },
+    onPeerUpdated: (peer) => {
+      state.nicknames.set(peer.peerId, peer.nickname);
+      onChanged();
+    },
+    onAnnouncement: (swarmId, a) => onAnnouncements(swarmId, [a]),
+  });
+
+  // Chained: the page may listen to links too (the engine takes each link's onMessage, nothing else).
+  const priorOnLink = deps.links.onLink;
+  const priorOnLinkClosed = deps.links.onLinkClosed;
+  deps.links.onLink = (link) => {
+    priorOnLink?.(link);
+    if (closed) return;
+    openSession(ctx, link);
+    onChanged();
+  };
+  deps.links.onLinkClosed = (peerId) => {
+    priorOnLinkClosed?.(peerId);
+    if (!state.peers.delete(peerId)) return;
+    forgetPeer(state.table, peerId);
+    ctx.uploads.onPeerGone(peerId);
+    dropOrphanBuffers(state);
+    fillAll(ctx);
+    onChanged();
+  };
+
+  const expireTimer = setInterval(() => expireRequests(ctx), EXPIRE_EVERY_MS);
+  const pathTimer = setInterval(() => void readPaths(), PATH_EVERY_MS);
+  async function readPaths(): Promise<void> {
+    for (const peer of state.peers.values()) {
+      const path = await peer.link.path().catch(() => null);
+      if (path) Object.assign(peer, { relayed: path.relayed, rttMs: path.rttMs });
+    }
+  }
+
+  async function seedOne(swarmId: SwarmId, blob: Blob): Promise<FileId> {
+    const name = (blob as Blob & { name?: string }).name ?? 'file';
+    try {
+      const seeded = await seedBlob(deps.store, blob, (p) => {
+        seedingNow.set(name, p);
+        notifier.notify();
+      });
+      await addRoute(ctx, { swarmId, fileId: seeded.fileId, manifest: seeded.manifest, seeded: true });
+      announced.add(`${swarmId}:${seeded.fileId}`);
+      deps.signaling.announce(swarmId, seeded.fileId, seeded.manifest);
+      return seeded.fileId;
+    } finally {
+      seedingNow.delete(name);
+      onChanged();
+    }
+  }
+
+  const engine: SwarmEngine = {
+    async start() {
+      const [swarms, files] = await Promise.all([deps.store.listSwarms(), deps.store.listFiles()]);
+      for (const swarmId of swarms) enterSwarm(swarmId);
+      for (const f of files) {
+        if (!state.table.swarms.has(f.swarmId)) continue;
+        await addRoute(ctx, { swarmId: f.swarmId, fileId: f.fileId, manifest: f.manifest, seeded: f.origin === 'seeded' });
+        if (f.origin === 'seeded') deps.signaling.announce(f.swarmId, f.fileId, f.manifest);
+      }
+      onChanged();
+    },
+    async createSwarm() {
+      const swarmId = newSwarmId();
+      await engine.joinSwarm(swarmId);
+      return swarmId;
+    },
+    async joinSwarm(swarmId) {
+      if (closed) return;
+      enterSwarm(swarmId);
+      await deps.store.saveSwarm(swarmId).catch(() => undefined);
+      onChanged();
+    },
+    async seed(swarmId, blobs) {
+      if (!state.table.swarms.has(swarmId)) await engine.joinSwarm(swarmId);
+      const ids: FileId[] = [];
+      for (const blob of blobs) ids.push(await seedOne(swarmId, blob));
+      return ids;
+    },
+    snapshot: () => buildSnapshot({
+      state, server, secureContext: deps.secureContext, joinLink: deps.joinLink, queuedBy: (p) => ctx.uploads.queued(p),
+    }),
+    seeding: () => [...seedingNow].map(([name, p]) => ({ name, ...p })),
+    async fileBlob(fileId) {
+      const file = state.files.get(fileId);
+      if (!file || file.state !== 'complete') throw new Error('file is not complete');
+      return deps.store.fileBlob(fileId, file.manifest.pieceHashes.length, file.manifest.mimeType);
+    },
+    setNickname(name) {
+      state.nickname = name;
+      deps.signaling.setNickname(name);
+      onChanged();
+    },
+    onChange: (cb) => notifier.subscribe(cb),
+    close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(expireTimer);
+      clearInterval(pathTimer);
+      unsubscribe();
+      ctx.uploads.close();
+      deps.links.onLink = priorOnLink;
+      deps.links.onLinkClosed = priorOnLinkClosed;
+      notifier.close();
+      for (const swarmId of [...state.table.swarms.keys()]) leaveSwarm(state.table, swarmId);
+    },
+  };
+  return engine;
+}

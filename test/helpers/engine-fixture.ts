@@ -1,0 +1,81 @@
+import { createSwarmEngine, type LinkSource, type SwarmEngine } from '../../client/engine/swarm-engine.ts';
+import type { EngineParams, TabswarmSnapshot } from '../../client/snapshot-types.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { createFakeHub, type FakeHub } from './fake-signaling.ts';
+import { createMemoryLinkPair, type MemoryLink } from './memory-link.ts';
+import { createMemoryStore, type MemoryStore } from './memory-store.ts';
+
+// Several engines in one process: a fake signaling hub, in-memory stores, links piped in memory.
+
+export interface TestPeer {
+  peerId: PeerId;
+  engine: SwarmEngine;
+  store: MemoryStore;
+  links: LinkSource;
+  /** Links of this peer, by remote peerId. */
+  linkTo: Map<PeerId, MemoryLink>;
+}
+
+export interface EngineFixture {
+  hub: FakeHub;
+  peer(name: string, opts?: { store?: MemoryStore; params?: Partial<EngineParams> }): Promise<TestPeer>;
+  connect(a: TestPeer, b: TestPeer): void;
+  disconnect(a: TestPeer, b: TestPeer): void;
+  closeAll(): void;
+}
+
+export const peerIdFor = (name: string): PeerId => name.padEnd(32, '0').replace(/[^0-9a-f]/g, 'a').slice(0, 32);
+
+export function createEngineFixture(): EngineFixture {
+  const hub = createFakeHub();
+  const peers: TestPeer[] = [];
+  return {
+    hub,
+    async peer(name, opts = {}) {
+      const peerId = peerIdFor(name);
+      const store = opts.store ?? createMemoryStore();
+      const links: LinkSource = { onLink: null, onLinkClosed: null };
+      const engine = createSwarmEngine({
+        signaling: hub.client(peerId), links, store, joinLink: (s) => `http://test/#swarm=${s}`, secureContext: true,
+        ...(opts.params ? { params: opts.params } : {}),
+      });
+      await engine.start();
+      await until(() => engine.snapshot().peerId === peerId);
+      const peer = { peerId, engine, store, links, linkTo: new Map() };
+      peers.push(peer);
+      return peer;
+    },
+    connect(a, b) {
+      const [ab, ba] = createMemoryLinkPair(a.peerId, b.peerId);
+      a.linkTo.set(b.peerId, ab);
+      b.linkTo.set(a.peerId, ba);
+      ab.onStateChange = (s) => s === 'closed' && a.links.onLinkClosed?.(b.peerId);
+      ba.onStateChange = (s) => s === 'closed' && b.links.onLinkClosed?.(a.peerId);
+      a.links.onLink?.(ab);
+      b.links.onLink?.(ba);
+    },
+    disconnect(a, b) {
+      a.linkTo.get(b.peerId)?.close();
+    },
+    closeAll() {
+      for (const p of peers) {
+        for (const link of p.linkTo.values()) link.close();
+        p.engine.close();
+      }
+    },
+  };
+}
+
+/** Polls a condition on later macrotasks; fails after `ms`. */
+export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export function fileOf(snap: TabswarmSnapshot, fileId: string) {
+  for (const s of snap.swarms) for (const f of s.files) if (f.fileId === fileId) return f;
+  return undefined;
+}

@@ -1,0 +1,59 @@
+import type { LinkPath, LinkState, PeerLink } from '../../client/contracts.ts';
+import { CodedFailure } from '../../shared/errors.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { MAX_WIRE_FRAME_BYTES } from '../../shared/limits.ts';
+
+// Two in-memory PeerLinks piped together (bittorrent-protocol's wire.pipe(wire)): frames are copied and
+// delivered on a later macrotask, in order, like a data channel.
+
+export interface MemoryLink extends PeerLink {
+  /** Frames this side has sent, for assertions. */
+  readonly sentFrames: Uint8Array[];
+}
+
+export function createMemoryLinkPair(a: PeerId, b: PeerId): [MemoryLink, MemoryLink] {
+  const left = createSide(b);
+  const right = createSide(a);
+  left.peer = right;
+  right.peer = left;
+  return [left, right];
+}
+
+type Side = MemoryLink & { peer: Side | null; deliver(frame: Uint8Array): void; setState(s: LinkState): void };
+
+function createSide(remotePeerId: PeerId): Side {
+  let state: LinkState = 'connected';
+  const side: Side = {
+    remotePeerId,
+    sentFrames: [],
+    peer: null,
+    get state() {
+      return state;
+    },
+    onMessage: null,
+    onStateChange: null,
+    async send(frame) {
+      if (state === 'closed') throw new CodedFailure('ERR_PEER_CLOSED', 'link closed');
+      side.sentFrames.push(frame);
+      const copy = frame.slice();
+      setTimeout(() => side.peer?.deliver(copy), 0);
+    },
+    bufferedAmount: () => 0,
+    maxMessageSize: () => MAX_WIRE_FRAME_BYTES,
+    path: async (): Promise<LinkPath> => ({ relayed: false, rttMs: 0, localCandidateType: 'host', remoteCandidateType: 'host' }),
+    close() {
+      if (state === 'closed') return;
+      side.setState('closed');
+      setTimeout(() => side.peer?.setState('closed'), 0);
+    },
+    deliver(frame) {
+      if (state !== 'closed') side.onMessage?.(frame);
+    },
+    setState(next) {
+      if (state === next) return;
+      state = next;
+      side.onStateChange?.(next);
+    },
+  };
+  return side;
+}

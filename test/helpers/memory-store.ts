@@ -1,0 +1,48 @@
+import type { FileRecord, ProfileStore } from '../../client/piece-store.ts';
+import { StorageFailure } from '../../client/piece-store.ts';
+import type { FileId, SwarmId } from '../../shared/ids.ts';
+
+/** A ProfileStore in memory, for engine tests; `failWrites` simulates a full disk. */
+export interface MemoryStore extends ProfileStore {
+  readonly pieces: Map<string, Uint8Array>;
+  failWrites: boolean;
+}
+
+const key = (fileId: FileId, index: number): string => `${fileId}:${index}`;
+
+export function createMemoryStore(): MemoryStore {
+  const pieces = new Map<string, Uint8Array>();
+  const swarms = new Set<SwarmId>();
+  const files = new Map<string, FileRecord>();
+  const store: MemoryStore = {
+    pieces,
+    failWrites: false,
+    async putPiece(fileId, index, bytes) {
+      if (store.failWrites) throw new StorageFailure('ERR_STORAGE_QUOTA', 'storage is full');
+      pieces.set(key(fileId, index), bytes.slice());
+    },
+    async readBlock(fileId, index, offset, length) {
+      const piece = pieces.get(key(fileId, index));
+      if (!piece || offset + length > piece.length) return null;
+      return piece.slice(offset, offset + length);
+    },
+    async storedPieces(fileId) {
+      const out: number[] = [];
+      for (const k of pieces.keys()) if (k.startsWith(`${fileId}:`)) out.push(Number(k.slice(fileId.length + 1)));
+      return out.sort((x, y) => x - y);
+    },
+    async fileBlob(fileId, pieceCount, mimeType) {
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < pieceCount; i++) parts.push(pieces.get(key(fileId, i)) ?? new Uint8Array());
+      return new Blob(parts as BlobPart[], { type: mimeType });
+    },
+    saveSwarm: async (swarmId) => void swarms.add(swarmId),
+    removeSwarm: async (swarmId) => void swarms.delete(swarmId),
+    listSwarms: async () => [...swarms],
+    saveFile: async (record) => void files.set(`${record.swarmId}:${record.fileId}`, record),
+    removeFile: async (swarmId, fileId) => void files.delete(`${swarmId}:${fileId}`),
+    listFiles: async () => [...files.values()],
+    close() {},
+  };
+  return store;
+}
