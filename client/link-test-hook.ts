@@ -24,7 +24,7 @@ export interface LinkTestHook {
   linkedPeers(): PeerId[];
   sendRandom(peerId: PeerId, totalBytes: number, frameBytes: number): Promise<SendReport>;
   received(peerId: PeerId): ReceiveReport | null;
-  /** Finishes the running hash of everything received from that peer: call once, at the end. */
+  /** SHA-256 of everything received from that peer since the previous call (null while the hasher loads). */
   receivedSha256(peerId: PeerId): string | null;
   path(peerId: PeerId): Promise<LinkPath | null>;
   maxMessageSize(peerId: PeerId): number | null;
@@ -37,13 +37,25 @@ function randomPool(bytes: number): Uint8Array {
   return pool;
 }
 
-function watch(link: PeerLink, received: Map<PeerId, Received>): void {
-  const rx: Received = { bytes: 0, frames: 0, firstAt: null, lastAt: null, hasher: null, early: [] };
-  received.set(link.remotePeerId, rx);
+function startHash(rx: Received): void {
+  rx.hasher = null;
   void createStreamingSha256().then((h) => {
     for (const frame of rx.early.splice(0)) h.update(frame);
     rx.hasher = h;
   });
+}
+
+/** SHA-256 of what arrived since the previous digest; starts the next one. */
+function takeDigest(rx: Received | undefined): string | null {
+  const digest = rx?.hasher?.digestHex() ?? null;
+  if (digest !== null) startHash(rx!);
+  return digest;
+}
+
+function watch(link: PeerLink, received: Map<PeerId, Received>): void {
+  const rx: Received = { bytes: 0, frames: 0, firstAt: null, lastAt: null, hasher: null, early: [] };
+  received.set(link.remotePeerId, rx);
+  startHash(rx);
   link.onMessage = (frame) => {
     rx.firstAt ??= Date.now();
     rx.lastAt = Date.now();
@@ -92,7 +104,7 @@ export function installLinkTestHook(manager: LinkManager): void {
       const rx = received.get(peerId);
       return rx === undefined ? null : { bytes: rx.bytes, frames: rx.frames, firstAt: rx.firstAt, lastAt: rx.lastAt };
     },
-    receivedSha256: (peerId) => received.get(peerId)?.hasher?.digestHex() ?? null,
+    receivedSha256: (peerId) => takeDigest(received.get(peerId)),
     path: async (peerId) => manager.get(peerId)?.path() ?? null,
     maxMessageSize: (peerId) => manager.get(peerId)?.maxMessageSize?.() ?? null,
   };

@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import type { IceServer } from '../../shared/signaling.ts';
+import { createSignalingServer, type SignalingServer } from '../../signaling-server/server.ts';
+
+// End-to-end fixture: the built page served by the real signaling server (in this process), and headless
+// Debian Chromium tabs. Under scripts/netns-run.sh (npm run test:e2e) the server also listens on the
+// namespace's LAN address, so a tab can open the page the way a second laptop would (not a secure context).
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+let builtDir: Promise<string> | null = null; // one build per test process, shared by every harness
+
+/** Builds the page once into a temporary directory (never the repo's dist/, which `npm start` owns). */
+export function buildPage(): Promise<string> {
+  builtDir ??= (async () => {
+    const outDir = await mkdtemp(path.join(tmpdir(), 'tabswarm-e2e-'));
+    await build({
+      configFile: path.join(REPO, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
+    return outDir;
+  })();
+  return builtDir;
+}
+
+export interface Tab {
+  page: Page;
+  context: BrowserContext;
+}
+
+export interface Harness {
+  server: SignalingServer;
+  browser: Browser;
+  /** http://127.0.0.1:<port>/ — a secure context (loopback). */
+  localUrl: string;
+  /** http://<LAN IP>:<port>/ inside the test's network namespace, or null outside one (then skip). */
+  lanUrl(): string | null;
+  /** Opens a tab. Tabs of one harness share one browser profile (as tabs of one browser do) unless `isolated`. */
+  openTab(url: string, opts?: { isolated?: boolean }): Promise<Tab>;
+  /** Console errors and uncaught page errors of every tab so far, prefixed with the tab's URL. */
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  iceServers?: IceServer[];
+}
+
+export const lanIp = (): string | null => process.env['TABSWARM_LAN_IP'] ?? null;
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const staticDir = await buildPage();
+  const server = await createSignalingServer({
+    port: 0, host: '0.0.0.0', staticDir, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}),
+  });
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  const shared = await browser.newContext();
+  const consoleErrors: string[] = [];
+  const watch = (page: Page) => {
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  };
+  return {
+    server,
+    browser,
+    localUrl: `http://127.0.0.1:${server.port}/`,
+    lanUrl: () => {
+      const ip = lanIp();
+      return ip === null ? null : `http://${ip}:${server.port}/`;
+    },
+    async openTab(url, tabOpts = {}) {
+      const context = tabOpts.isolated ? await browser.newContext() : shared;
+      const page = await context.newPage();
+      watch(page);
+      await page.goto(url);
+      return { page, context };
+    },
+    consoleErrors,
+    async close() {
+      await browser.close().catch(() => undefined);
+      await server.close();
+    },
+  };
+}
+
+/** Removes the shared build directory; call from a test file's afterAll if it is the last user. */
+export async function removeBuiltPage(): Promise<void> {
+  if (builtDir === null) return;
+  const dir = await builtDir.catch(() => null);
+  builtDir = null;
+  if (dir !== null) await rm(dir, { recursive: true, force: true });
+}

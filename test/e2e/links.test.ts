@@ -1,0 +1,100 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LinkPath } from '../../client/contracts.ts';
+import type { LinkTestHook, ReceiveReport, SendReport } from '../../client/link-test-hook.ts';
+import { lanIp, removeBuiltPage, startHarness, type Harness } from './harness.ts';
+
+// Two tabs, one on 127.0.0.1 and one on the namespace's LAN address (as a second laptop), join one swarm
+// through the page; their link managers connect them; random frames go both ways through PeerLink.
+
+const MiB = 1024 * 1024;
+const FRAME_BYTES = 64 * 1024;
+const EACH_WAY_BYTES = 4 * MiB;
+/** One-way volume for the logged throughput figure (not asserted: a benchmark, not a test). */
+const BENCH_BYTES = 32 * MiB;
+
+/** Bench knob: TABSWARM_LOW_WATER_KIB=N opens both tabs with ?lowWaterKiB=N (the links' backpressure threshold). */
+const QUERY = process.env['TABSWARM_LOW_WATER_KIB'] ? `?lowWaterKiB=${process.env['TABSWARM_LOW_WATER_KIB']}` : '';
+
+type HookWindow = { __tabswarmLinkTestHook: LinkTestHook };
+
+const peerIdOf = async (page: Page): Promise<string> => {
+  await page.waitForFunction(() => /^[0-9a-f]{32}$/.test(document.getElementById('peer-id')?.textContent ?? ''));
+  return (await page.textContent('#peer-id'))!;
+};
+
+const waitForLink = (page: Page, peerId: string) =>
+  page.waitForFunction((id) => (window as unknown as HookWindow).__tabswarmLinkTestHook.linkedPeers().includes(id), peerId);
+
+const send = (page: Page, to: string, total: number): Promise<SendReport> =>
+  page.evaluate(([id, bytes, frame]) => (window as unknown as HookWindow).__tabswarmLinkTestHook.sendRandom(id, bytes, frame),
+    [to, total, FRAME_BYTES] as const);
+
+async function receivedAll(page: Page, from: string, total: number): Promise<ReceiveReport & { sha256: string }> {
+  await page.waitForFunction(([id, bytes]) =>
+    ((window as unknown as HookWindow).__tabswarmLinkTestHook.received(id)?.bytes ?? 0) >= bytes, [from, total] as const,
+    { timeout: 120_000 });
+  return page.evaluate((id) => {
+    const hook = (window as unknown as HookWindow).__tabswarmLinkTestHook;
+    return { ...hook.received(id)!, sha256: hook.receivedSha256(id)! };
+  }, from);
+}
+
+const pathOf = (page: Page, peerId: string): Promise<LinkPath | null> =>
+  page.evaluate((id) => (window as unknown as HookWindow).__tabswarmLinkTestHook.path(id), peerId);
+
+describe.skipIf(lanIp() === null)('links between a loopback tab and a LAN-address tab', () => {
+  let harness: Harness;
+  let local: Page;
+  let lan: Page;
+  let localId: string;
+  let lanId: string;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    local = (await harness.openTab(`${harness.localUrl}${QUERY}`)).page;
+    await local.click('#create-swarm');
+    const shareLink = await local.waitForSelector('#share-link[href*="#swarm="]');
+    const fragment = new URL((await shareLink.getAttribute('href'))!).hash;
+    lan = (await harness.openTab(`${harness.lanUrl()!}${QUERY}${fragment}`)).page;
+    [localId, lanId] = await Promise.all([peerIdOf(local), peerIdOf(lan)]);
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    await removeBuiltPage();
+  });
+
+  it('links: the LAN tab is not a secure context and says what is unavailable', async () => {
+    expect(await lan.evaluate(() => window.isSecureContext)).toBe(false);
+    expect(await lan.textContent('#notes')).toMatch(/plain http/);
+  });
+
+  it('links: the two tabs connect and random frames arrive intact both ways at once', async () => {
+    await Promise.all([waitForLink(local, lanId), waitForLink(lan, localId)]);
+    const [sentByLocal, sentByLan] = await Promise.all([
+      send(local, lanId, EACH_WAY_BYTES), send(lan, localId, EACH_WAY_BYTES),
+    ]);
+    const [atLan, atLocal] = await Promise.all([
+      receivedAll(lan, localId, EACH_WAY_BYTES), receivedAll(local, lanId, EACH_WAY_BYTES),
+    ]);
+    expect({ bytes: atLan.bytes, frames: atLan.frames, sha256: atLan.sha256 })
+      .toEqual({ bytes: sentByLocal.bytes, frames: sentByLocal.frames, sha256: sentByLocal.sha256 });
+    expect({ bytes: atLocal.bytes, frames: atLocal.frames, sha256: atLocal.sha256 })
+      .toEqual({ bytes: sentByLan.bytes, frames: sentByLan.frames, sha256: sentByLan.sha256 });
+    const path = await pathOf(local, lanId);
+    expect(path?.localCandidateType).not.toBeNull();
+    console.log('[links] selected pair', JSON.stringify(path), 'max message', await local.evaluate(
+      (id) => (window as unknown as HookWindow).__tabswarmLinkTestHook.maxMessageSize(id), lanId));
+  });
+
+  it('links: one-way throughput (logged)', async () => {
+    const before = await local.evaluate((id) => (window as unknown as HookWindow).__tabswarmLinkTestHook.received(id)?.bytes ?? 0, lanId);
+    const sent = await send(lan, localId, BENCH_BYTES);
+    const got = await receivedAll(local, lanId, before + BENCH_BYTES);
+    const seconds = (got.lastAt! - sent.startedAt) / 1000;
+    console.log(`[links] ${BENCH_BYTES / MiB} MiB one way in ${seconds.toFixed(2)} s: ${(BENCH_BYTES / 1e6 / seconds).toFixed(1)} MB/s`);
+    expect(got.bytes).toBe(before + BENCH_BYTES);
+    expect(harness.consoleErrors).toEqual([]);
+  });
+});
