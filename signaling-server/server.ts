@@ -1,14 +1,15 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { newPeerId } from '../shared/ids.ts';
+import { newPeerId, type PeerId } from '../shared/ids.ts';
 import { HEARTBEAT_MS, MAX_WS_PAYLOAD_BYTES } from '../shared/limits.ts';
 import {
   CLOSE_RATE_LIMIT, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, SIGNAL_PATH, parseClientFrame, type IceServer, type SignalError,
 } from '../shared/signaling.ts';
 import { endSession, handleFrame } from './handlers.ts';
+import type { IceProvider } from './ice-config.ts';
 import { DEFAULT_LIMITS, sendError, silentLogger, type Client, type Hub, type Logger, type ServerLimits } from './hub.ts';
 import { createSocketRateLimiter } from './rate-limit.ts';
 import { createRooms } from './rooms.ts';
@@ -19,6 +20,7 @@ export interface SignalingServerOptions {
   host?: string;
   staticDir?: string; // the built page; default <repo>/dist
   iceServers?: readonly IceServer[];
+  ice?: IceProvider;
   logger?: Logger;
   heartbeatMs?: number;
   limits?: Partial<ServerLimits>;
@@ -28,6 +30,8 @@ export interface SignalingServer {
   port: number;
   host: string;
   stats(): { connections: number; peers: number; swarms: number; codes: number };
+  /** A connected peer in at least one swarm: the only kind the TURN relay serves. */
+  isMember(peerId: PeerId): boolean;
   /** Closes every socket (4002), stops listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -44,6 +48,7 @@ function createHub(opts: SignalingServerOptions): Hub {
     rooms: createRooms(limits, randomInt),
     sessions: new Map(),
     iceServers: opts.iceServers ?? [],
+    ice: opts.ice ?? null,
     limits,
     logger: opts.logger ?? silentLogger,
     resumeSecretFor,
@@ -103,10 +108,10 @@ function onMessage(hub: Hub, client: Client, data: RawData, isBinary: boolean): 
   enqueue(hub, client, () => handleFrame(hub, client, frame));
 }
 
-function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket): void {
+function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket, host: string | undefined): void {
   const client: Client = {
     socket, session: null, limiter: createSocketRateLimiter(hub.limits), oversizedFrames: 0, missedPongs: 0,
-    handled: Promise.resolve(), closing: false,
+    handled: Promise.resolve(), closing: false, host,
   };
   clients.add(client);
   socket.on('message', (data, isBinary) => {
@@ -168,7 +173,7 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
   };
   const http = createServer(createStaticHandler(opts.staticDir ?? DEFAULT_STATIC_DIR, stats));
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_WS_PAYLOAD_BYTES, hub.limits.maxFrameBytes) });
-  wss.on('connection', (socket) => onConnection(hub, clients, socket));
+  wss.on('connection', (socket, req: IncomingMessage) => onConnection(hub, clients, socket, req.headers.host));
   wss.on('error', (error) => hub.logger.warn('ws server error', { error: error.message }));
   http.on('clientError', (_error, socket) => socket.destroy());
   http.on('upgrade', (req, socket, head) => {
@@ -184,6 +189,7 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
     port,
     host,
     stats,
+    isMember: (peerId) => hub.rooms.swarmsOf(peerId).size > 0,
     close: () => {
       clearInterval(timer);
       closing ??= closeAll(clients, wss, http);
