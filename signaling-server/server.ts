@@ -64,8 +64,10 @@ function createHub(opts: SignalingServerOptions): Hub {
 
 const rawLength = (data: RawData): number =>
   Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-const rawText = (data: RawData): string =>
-  Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+const rawText = (data: RawData): string => {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+};
 
 /** Closes after the answers already queued, and ignores whatever the socket sends meanwhile. */
 function closeFor(hub: Hub, client: Client, code: number, reason: string): void {
