@@ -21,7 +21,7 @@ export function nextRequests(p: PiecePicker, peerId: PeerId, now: number): Block
     if (a.verifying || openBlocks(a) === 0 || !mayAskFor(p, peerId, peer, piece)) continue;
     if (!requestBlocks(p, peerId, peer, piece, a, now, out, false)) return out;
   }
-  for (;;) {
+  while (hasRoomFor(p, peer, 1)) {
     const piece = rarestPieceFor(p, peerId, peer);
     if (piece === null) break;
     if (!requestBlocks(p, peerId, peer, piece, activatePiece(p, piece, now), now, out, false)) {
@@ -29,11 +29,10 @@ export function nextRequests(p: PiecePicker, peerId: PeerId, now: number): Block
       return out;
     }
   }
-  if (isEndgame(p)) {
-    for (const [piece, a] of p.active) {
-      if (a.verifying || !getBit(peer.have, piece)) continue;
-      if (!requestBlocks(p, peerId, peer, piece, a, now, out, true)) return out;
-    }
+  if (!hasRoomFor(p, peer, 1) || !isEndgame(p)) return out;
+  for (const [piece, a] of p.active) {
+    if (a.verifying || !getBit(peer.have, piece)) continue;
+    if (!requestBlocks(p, peerId, peer, piece, a, now, out, true)) return out;
   }
   return out;
 }
@@ -63,9 +62,13 @@ function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer): numbe
   let best: number | null = null;
   let bestAvailability = Infinity;
   let ties = 0;
+  const had = p.had.bytes;
+  const theirs = peer.have.bytes;
   for (let piece = 0; piece < p.layout.pieceCount; piece++) {
-    if (getBit(p.had, piece) || p.active.has(piece) || !mayAskFor(p, peerId, peer, piece)) continue;
     const availability = p.availability[piece] ?? 0;
+    const mask = 0x80 >> (piece & 7);
+    if (availability > bestAvailability || (had[piece >> 3]! & mask) !== 0 || (theirs[piece >> 3]! & mask) === 0) continue;
+    if (p.active.has(piece) || !mayAskFor(p, peerId, peer, piece)) continue;
     if (availability < bestAvailability) {
       best = piece;
       bestAvailability = availability;
@@ -81,7 +84,8 @@ function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer): numbe
 export function isEndgame(p: PiecePicker): boolean {
   for (const a of p.active.values()) if (!a.verifying && openBlocks(a) > 0) return false;
   for (let piece = 0; piece < p.layout.pieceCount; piece++) {
-    if ((p.availability[piece] ?? 0) > 0 && !getBit(p.had, piece) && !p.active.has(piece)) return false;
+    if (p.availability[piece] === 0 || getBit(p.had, piece)) continue;
+    if (!p.active.has(piece)) return false;
   }
   return p.active.size > 0;
 }

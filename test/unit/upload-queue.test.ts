@@ -103,4 +103,15 @@ describe('upload queue', () => {
     expect(uploadStats(q, A)).toMatchObject({ served: 1, servedBytes: BLOCK });
     expect(nextToServe(q)).toBeNull();
   });
+
+  it('upload queue: the same span on two routes of one connection is two requests, each served with its route', () => {
+    const { table, q } = setup();
+    setPeerSwarms(table, A, [SWARM, OTHER_SWARM]);
+    enqueueRequest(q, table, A, req(5, 0, OTHER_SWARM));
+    expect(enqueueRequest(q, table, A, req(5))).toEqual({ ok: false, error: 'not-had' });
+    enqueueRequest(q, table, A, req(0, 0, OTHER_SWARM));
+    enqueueRequest(q, table, A, req(0));
+    expect(cancelRequest(q, A, req(0))).toBe(true);
+    expect([nextToServe(q)?.request, nextToServe(q)?.request, nextToServe(q)]).toEqual([req(5, 0, OTHER_SWARM), req(0, 0, OTHER_SWARM), null]);
+  });
 });
