@@ -157,6 +157,7 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     const f = parsed.value;
     switch (f.type) {
       case 'welcome': return onWelcome(f);
+      case 'ice-servers': iceServers = f.iceServers; return;
       case 'joined': return emit('onJoined', f.swarmId, f.members, f.announcements);
       case 'left': return emit('onLeft', f.swarmId);
       case 'peer-joined': return emit('onPeerJoined', f.swarmId, f.peer);

@@ -115,6 +115,8 @@ export const ServerFrameSchema = v.variant('type', [
   frame('welcome', {
     peerId: PeerIdSchema, resumeSecret: ResumeSecretSchema, resumed: v.boolean(), iceServers: v.array(IceServerSchema),
   }),
+  /** Sent before `joined`: the ICE list with this peer's TURN credentials, which only swarm members get. */
+  frame('ice-servers', { iceServers: v.array(IceServerSchema) }),
   frame('joined', { swarmId: SwarmIdSchema, members: v.array(PeerInfoSchema), announcements: v.array(AnnouncementSchema) }),
   frame('left', { swarmId: SwarmIdSchema }),
   frame('peer-joined', { swarmId: SwarmIdSchema, peer: PeerInfoSchema }),

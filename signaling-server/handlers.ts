@@ -1,6 +1,6 @@
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import { verifyManifest } from '../shared/manifest.ts';
-import { CLOSE_REPLACED, encodeFrame, type ClientFrame, type PeerInfo } from '../shared/signaling.ts';
+import { CLOSE_REPLACED, encodeFrame, type ClientFrame, type IceServer, type PeerInfo } from '../shared/signaling.ts';
 import { broadcast, send, sendError, sendText, type Client, type Hub, type Session } from './hub.ts';
 
 // One function per client frame type. Every outgoing frame is built here from checked fields.
@@ -41,9 +41,17 @@ function onHello(hub: Hub, client: Client, frame: Frame<'hello'>): void {
   client.session = session;
   hub.sessions.set(peerId, session);
   send(hub, client, {
-    type: 'welcome', peerId, resumeSecret: hub.resumeSecretFor(peerId), resumed: claimed !== null, iceServers: [...hub.iceServers],
+    type: 'welcome', peerId, resumeSecret: hub.resumeSecretFor(peerId), resumed: claimed !== null, iceServers: iceServersFor(hub, session),
   });
   if (stale && frame.nickname !== undefined && frame.nickname !== stale.nickname) onNickname(hub, stale, frame.nickname);
+}
+
+/** TURN credentials go to swarm members only (a resumed session may already be one). */
+function iceServersFor(hub: Hub, session: Session): IceServer[] {
+  if (!hub.ice) return [...hub.iceServers];
+  const { host } = session.client;
+  const isMember = hub.rooms.swarmsOf(session.peerId).size > 0;
+  return isMember ? hub.ice.memberIceServers(host, session.peerId) : hub.ice.publicIceServers(host);
 }
 
 /** The stale socket's memberships become the new socket's: no peer-left / peer-joined churn. */
@@ -61,6 +69,7 @@ function onJoin(hub: Hub, session: Session, swarmId: SwarmId): void {
     const message = outcome === 'swarm-full' ? 'swarm is full' : 'joined too many swarms';
     return sendError(hub, session.client, { code: 'ERR_LIMIT', message, ref: 'join' });
   }
+  if (hub.ice) send(hub, session.client, { type: 'ice-servers', iceServers: iceServersFor(hub, session) });
   sendText(hub, session.client, joinedText(hub, session.peerId, swarmId));
   if (outcome === 'joined') broadcast(hub, swarmId, { type: 'peer-joined', swarmId, peer: peerInfo(session) }, session.peerId);
 }

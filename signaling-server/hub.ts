@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import * as L from '../shared/limits.ts';
 import { encodeFrame, type IceServer, type ServerFrameBody, type SignalError } from '../shared/signaling.ts';
+import type { IceProvider } from './ice-config.ts';
 import type { SocketRateLimiter, RateLimits } from './rate-limit.ts';
 import type { RoomLimits, Rooms } from './rooms.ts';
 
@@ -47,6 +48,7 @@ export interface Client {
   missedPongs: number; // pings sent since the last pong or frame
   handled: Promise<void>; // the last frame's handling: frames are handled one after another, in order
   closing: boolean; // closed for abuse: nothing more it sends is handled
+  host: string | undefined; // the HTTP Host of the upgrade: where the browser reached this server
 }
 
 /** One peer: outlives its socket when resumed. */
@@ -60,6 +62,7 @@ export interface Hub {
   rooms: Rooms;
   sessions: Map<PeerId, Session>;
   iceServers: readonly IceServer[];
+  ice: IceProvider | null; // the teacher's STUN/TURN: replaces iceServers, TURN credentials for members only
   limits: ServerLimits;
   logger: Logger;
   /** HMAC of the peerId under this server's key: proves a hello's claim to a previous id. */

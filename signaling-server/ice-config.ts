@@ -108,7 +108,11 @@ async function startRelays(config: IceConfig, opts: Options, secret: Uint8Array)
 
 export async function startIceServices(config: IceConfig, opts: Options): Promise<IceServices> {
   const secret = randomBytes(32);
-  const { relays, stunPort, turnPort } = await startRelays(config, opts, secret);
+  const { relays, stunPort, turnPort } = await startRelays(config, opts, secret).catch((error: unknown) => {
+    const busy = (error as { code?: unknown }).code === 'EADDRINUSE';
+    const hint = busy ? ' (another STUN/TURN server? set STUN_PORT / TURN_PORT, or STUN=off TURN=off)' : '';
+    throw new Error(`STUN/TURN could not start: ${String(error)}${hint}`, { cause: error });
+  });
   const now = opts.now ?? Date.now;
   const publicIceServers = (header: string | undefined): IceServer[] => {
     const host = iceHostFrom(header);
@@ -132,3 +136,6 @@ export async function startIceServices(config: IceConfig, opts: Options): Promis
   const close = () => (closing ??= Promise.all(relays.map((relay) => relay.close())).then(() => undefined));
   return { publicIceServers, memberIceServers, describe, close };
 }
+
+/** What the signaling server needs of the ICE services. */
+export type IceProvider = Pick<IceServices, 'publicIceServers' | 'memberIceServers'>;

@@ -3,9 +3,11 @@ import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
 import type { Logger } from './hub.ts';
+import { parseIceConfig, startIceServices } from './ice-config.ts';
 import { createSignalingServer } from './server.ts';
 
-// CLI: `tsx signaling-server/main.ts [--port N] [--host H]`; env PORT, HOST, ICE_SERVERS (JSON array).
+// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]`;
+// env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -35,17 +37,27 @@ function pageUrls(host: string, port: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' } },
+  });
   const port = Number(values.port ?? process.env['PORT'] ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port: ${values.port ?? process.env['PORT']}`);
   const host = values.host ?? process.env['HOST'] ?? '0.0.0.0';
   const iceServers = parseIceServers(process.env['ICE_SERVERS']);
-  const server = await createSignalingServer({ port, host, iceServers, logger: consoleLogger });
+  const iceConfig = parseIceConfig({
+    ...process.env, ...(values.stun === undefined ? {} : { STUN_PORT: values.stun }), ...(values.turn === undefined ? {} : { TURN_PORT: values.turn }),
+  }, iceServers, host);
+  if (!iceConfig.ok) throw new Error(iceConfig.error);
+  let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
+  const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
+  const server = await createSignalingServer({ port, host, iceServers, ice, logger: consoleLogger });
+  isMember = server.isMember;
   console.log(`tabswarm is serving. Open one of these in a browser (other laptops: a LAN address):`);
   for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);
+  for (const line of ice.describe()) console.log(line);
   const shutdown = (signal: string) => {
     console.log(`\n${signal}: closing`);
-    void server.close().then(() => process.exit(0));
+    void Promise.all([server.close(), ice.close()]).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

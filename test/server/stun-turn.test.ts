@@ -6,6 +6,7 @@ import { newPeerId } from '../../shared/ids.ts';
 import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/ice-config.ts';
 import { issueTurnCredential } from '../../signaling-server/turn-credentials.ts';
 import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/turn-server.ts';
+import { newSwarmId, startHarness } from './fixture.ts';
 import { allocate, at, signed, tcpClient, udpClient, type StunClient } from './turn-client.ts';
 
 const cleanups: (() => unknown)[] = [];
@@ -163,5 +164,33 @@ describe('ice-config', () => {
     const port = Number(/:(\d+)\?/.exec(String(turn?.urls))?.[1]);
     const outcome = await allocate(await client('udp', port), { username: turn?.username ?? '', credential: turn?.credential ?? '' });
     expect(outcome.ok).toBe(true);
+  });
+});
+
+describe('signaling with the teacher relay', () => {
+  it('signaling: TURN credentials come only with a join, before joined, and stop working once the peer leaves', async () => {
+    const config = parseIceConfig({ STUN_PORT: '0', TURN_PORT: '0' }, [], '127.0.0.1');
+    if (!config.ok) throw new Error(config.error);
+    let isMember = (_peerId: string) => false;
+    const ice = await startIceServices(config.value, { isMember: (peerId) => isMember(peerId) });
+    cleanups.push(() => ice.close());
+    const harness = await startHarness({ ice });
+    cleanups.push(() => harness.close());
+    isMember = harness.server.isMember;
+    const peer = await harness.connect();
+    const welcome = await peer.hello();
+    expect(welcome.iceServers.map((s) => s.urls)).toEqual([expect.stringMatching(/^stun:127\.0\.0\.1:\d+$/)]);
+    const swarmId = newSwarmId();
+    await peer.join(swarmId);
+    const frames = peer.received.map((f) => f.type);
+    expect(frames.indexOf('ice-servers')).toBeLessThan(frames.indexOf('joined'));
+    const { iceServers } = await peer.next('ice-servers');
+    const turn = iceServers.find((s) => String(s.urls).includes('turn:'));
+    const auth = { username: turn?.username ?? '', credential: turn?.credential ?? '' };
+    const port = Number(/:(\d+)\?/.exec(String(turn?.urls))?.[1]);
+    expect(await allocate(await client('udp', port), auth)).toMatchObject({ ok: true });
+    peer.send({ type: 'leave', swarmId });
+    await peer.next('left');
+    expect(await allocate(await client('udp', port), auth)).toMatchObject({ ok: false, errorCode: 401 });
   });
 });
