@@ -1,5 +1,6 @@
 import { isSwarmId, newSwarmId, type SwarmId } from '../shared/ids.ts';
 import { blockingGaps, detectCapabilities, unavailableNotes } from './capabilities.ts';
+import { bootEngine } from './engine/boot.ts';
 import { createLinkManager, type LinkManager } from './link-manager.ts';
 import { installLinkTestHook } from './link-test-hook.ts';
 import { createPeerLink } from './peer-link.ts';
@@ -82,9 +83,12 @@ async function start(): Promise<void> {
     signaling,
     createLink: (opts) => createPeerLink({ ...opts, ...(lowWaterBytes !== undefined ? { lowWaterBytes } : {}) }),
   });
-  installLinkTestHook(links);
   wireUi(signaling, links);
+  const { engine } = await bootEngine({ signaling, links, store, secureContext: caps.secureContext });
+  // The link test hook takes every link's messages away from the engine: only when a test asks for it.
+  if (new URLSearchParams(location.search).has('linkTestHook')) installLinkTestHook(links);
   window.addEventListener('pagehide', () => {
+    engine.close();
     links.close();
     signaling.close();
     store.close();

@@ -105,6 +105,14 @@ export interface EngineParams {
   windowPerPeer: number;
 }
 
+/** A local file being seeded: hashed into a manifest, then copied into the store. */
+export interface SeedingSnapshot {
+  name: string;
+  phase: 'hashing' | 'storing';
+  doneBytes: number;
+  totalBytes: number;
+}
+
 export interface TabswarmSnapshot {
   peerId: PeerId | null;
   nickname: string;
@@ -113,6 +121,7 @@ export interface TabswarmSnapshot {
   secureContext: boolean;
   swarms: SwarmSnapshot[];
   peers: PeerSnapshot[];
+  seeding: SeedingSnapshot[];
   counters: EngineCounters;
   params: EngineParams;
 }

@@ -2,7 +2,7 @@ import { countSet, getBit } from '../../shared/bitfield.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { sharedSwarms } from '../../shared/routing-table.ts';
 import type {
-  FileSnapshot, PeerSnapshot, PieceSource, ServerState, SwarmSnapshot, TabswarmSnapshot,
+  FileSnapshot, PeerSnapshot, PieceSource, SeedingSnapshot, ServerState, SwarmSnapshot, TabswarmSnapshot,
 } from '../snapshot-types.ts';
 import type { EngineState, RouteEntry } from './engine-state.ts';
 import { etaSeconds } from './rates.ts';
@@ -15,6 +15,7 @@ export interface SnapshotInputs {
   secureContext: boolean;
   joinLink: (swarmId: string) => string;
   queuedBy: (peerId: PeerId) => number;
+  seeding: SeedingSnapshot[];
 }
 
 export function buildSnapshot(inp: SnapshotInputs): TabswarmSnapshot {
@@ -35,6 +36,7 @@ export function buildSnapshot(inp: SnapshotInputs): TabswarmSnapshot {
     secureContext: inp.secureContext,
     swarms,
     peers: [...state.peers.values()].map((p) => peerSnapshot(inp, p.peerId)),
+    seeding: inp.seeding,
     counters: { ...state.counters },
     params: { ...state.params },
   };

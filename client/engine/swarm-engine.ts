@@ -52,8 +52,6 @@ export interface SwarmEngine {
   joinSwarm(swarmId: SwarmId): Promise<void>;
   seed(swarmId: SwarmId, blobs: Blob[]): Promise<FileId[]>;
   snapshot(): TabswarmSnapshot;
-  /** Seeding in progress (hashing, then storing), per file name. */
-  seeding(): (SeedProgress & { name: string })[];
   /** The stored file as a Blob of stored piece Blobs; rejects unless complete. */
   fileBlob(fileId: FileId): Promise<Blob>;
   setNickname(name: string): void;
@@ -229,8 +227,8 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     },
     snapshot: () => buildSnapshot({
       state, server, secureContext: deps.secureContext, joinLink: deps.joinLink, queuedBy: (p) => ctx.uploads.queued(p),
+      seeding: [...seedingNow].map(([name, p]) => ({ name, ...p })),
     }),
-    seeding: () => [...seedingNow].map(([name, p]) => ({ name, ...p })),
     async fileBlob(fileId) {
       const file = state.files.get(fileId);
       if (!file || file.state !== 'complete') throw new Error('file is not complete');

@@ -14,7 +14,8 @@ const EACH_WAY_BYTES = 4 * MiB;
 const BENCH_BYTES = 32 * MiB;
 
 /** Bench knob: TABSWARM_LOW_WATER_KIB=N opens both tabs with ?lowWaterKiB=N (the links' backpressure threshold). */
-const QUERY = process.env['TABSWARM_LOW_WATER_KIB'] ? `?lowWaterKiB=${process.env['TABSWARM_LOW_WATER_KIB']}` : '';
+// linkTestHook: the hook takes the links' messages from the engine (client/main.ts installs it only on request).
+const QUERY = `?linkTestHook=1${process.env['TABSWARM_LOW_WATER_KIB'] ? `&lowWaterKiB=${process.env['TABSWARM_LOW_WATER_KIB']}` : ''}`;
 
 type HookWindow = { __tabswarmLinkTestHook: LinkTestHook };
 

@@ -1,0 +1,31 @@
+import { createTabswarmApi, joinLinkFor, type TabswarmApi } from '../api.ts';
+import type { ProfileStore } from '../piece-store.ts';
+import type { SignalingClient } from '../signaling-client.ts';
+import { mountBasicUi } from '../ui/basic-ui.ts';
+import { paramsFromQuery } from './params.ts';
+import { createSwarmEngine, type LinkSource, type SwarmEngine } from './swarm-engine.ts';
+
+// What the page shell calls once its adapters exist: the engine, window.tabswarm and the basic UI.
+
+export interface BootedEngine {
+  engine: SwarmEngine;
+  api: TabswarmApi;
+}
+
+export async function bootEngine(deps: {
+  signaling: SignalingClient;
+  links: LinkSource;
+  store: ProfileStore;
+  secureContext: boolean;
+  uiRoot?: HTMLElement;
+}): Promise<BootedEngine> {
+  const engine = createSwarmEngine({
+    signaling: deps.signaling, links: deps.links, store: deps.store, secureContext: deps.secureContext,
+    params: paramsFromQuery(location.search), joinLink: (swarmId) => joinLinkFor(swarmId),
+  });
+  const api = createTabswarmApi(engine, deps.signaling);
+  window.tabswarm = api;
+  mountBasicUi(deps.uiRoot ?? document.body, api);
+  await engine.start();
+  return { engine, api };
+}

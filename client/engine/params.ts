@@ -1,0 +1,17 @@
+import { MAX_BLOCK_LENGTH } from '../../shared/limits.ts';
+import type { EngineParams } from '../snapshot-types.ts';
+
+// Engine knobs from the page URL, for benchmarks and e2e runs: ?block=<bytes>&window=<requests>.
+
+/** More than this many requests in flight per peer only floods the channel (DESIGN.md). */
+const MAX_WINDOW = 256;
+
+export function paramsFromQuery(search: string): Partial<EngineParams> {
+  const q = new URLSearchParams(search);
+  const out: Partial<EngineParams> = {};
+  const block = Number(q.get('block'));
+  if (Number.isInteger(block) && block >= 1024 && block <= MAX_BLOCK_LENGTH) out.blockSize = block;
+  const window = Number(q.get('window'));
+  if (Number.isInteger(window) && window >= 1 && window <= MAX_WINDOW) out.windowPerPeer = window;
+  return out;
+}
