@@ -3,10 +3,10 @@ import {
   BITFIELD_PIECE_COUNT_AT, HELLO_SWARM_COUNT_AT, PIECE_AT, SPAN_LENGTH_AT, SPAN_OFFSET_AT, TYPE_AT, VERSION_AT,
 } from '../../shared/codec-layout.ts';
 import { CODEC_ERROR_CODES, type CodecError } from '../../shared/errors.ts';
-import { bytesToHex } from '../../shared/ids.ts';
+import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import { MAX_BLOCK_LENGTH, MAX_HELLO_SWARMS, MAX_PIECE_LENGTH, MAX_PIECES_PER_FILE } from '../../shared/limits.ts';
 import type { Result } from '../../shared/result.ts';
-import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
+import type { RejectReason, Route, WireMsg } from '../../shared/wire-messages.ts';
 
 // Seeded random and mutated wire frames, shared by the unit test (100k) and `npm run fuzz` (1M+).
 
@@ -33,39 +33,62 @@ function randomBytes(rng: Rng, length: number): Uint8Array {
   return out;
 }
 
+/** Block contents do not steer decode: random when short, a cheap fill when long. */
+const blockData = (rng: Rng, length: number): Uint8Array =>
+  length <= 64 ? randomBytes(rng, length) : new Uint8Array(length).fill(int(rng, 256));
+
 const hexId = (rng: Rng, bytes: number): string => bytesToHex(randomBytes(rng, bytes));
-const route = (rng: Rng) => ({ swarmId: hexId(rng, 16), fileId: hexId(rng, 32) });
+
+/** Known IDs to aim at, so that mutated frames also reach the routes and peers a table knows. */
+export interface IdPool {
+  routes: readonly Route[];
+  peerIds: readonly PeerId[];
+  /** Block grid of the pool's files: spans aimed at a route use it. */
+  blockLength: number;
+  /** Piece counts of the pool's files: bitfields aimed at a route use them. */
+  pieceCounts: readonly number[];
+}
+
+const fromPool = (rng: Rng, pool: IdPool | undefined): pool is IdPool => pool !== undefined && rng() < 0.7;
+const route = (rng: Rng, pool?: IdPool): Route =>
+  fromPool(rng, pool) ? { ...pick(rng, pool.routes) } : { swarmId: hexId(rng, 16), fileId: hexId(rng, 32) };
 const REASONS: readonly RejectReason[] = ['unknown-route', 'not-had', 'queue-full', 'bad-span', 'banned'];
 
-function span(rng: Rng) {
+function span(rng: Rng, pool?: IdPool) {
+  if (fromPool(rng, pool)) return { piece: int(rng, 48), offset: int(rng, 8) * pool.blockLength, length: pool.blockLength };
   const length = 1 + int(rng, rng() < 0.01 ? MAX_BLOCK_LENGTH : 4096);
   return { piece: int(rng, MAX_PIECES_PER_FILE), offset: int(rng, MAX_PIECE_LENGTH - length + 1), length };
 }
 
-function bitfield(rng: Rng) {
-  const pieceCount = int(rng, rng() < 0.1 ? MAX_PIECES_PER_FILE + 1 : 40);
+function bitfield(rng: Rng, pool?: IdPool) {
+  const pieceCount = fromPool(rng, pool) ? pick(rng, pool.pieceCounts) : int(rng, rng() < 0.1 ? MAX_PIECES_PER_FILE + 1 : 48);
   const bits = randomBytes(rng, Math.ceil(pieceCount / 8));
   if (pieceCount % 8 !== 0) bits[bits.length - 1]! &= 0xff << (8 - (pieceCount % 8));
   return { pieceCount, bits };
 }
 
 /** A random message that encode accepts. Blocks are mostly small; 1 in 100 up to the cap. */
-export function randomMsg(rng: Rng): WireMsg {
+export function randomMsg(rng: Rng, pool?: IdPool): WireMsg {
   switch (int(rng, 7)) {
-    case 0: {
-      const swarms = [...new Set(Array.from({ length: int(rng, MAX_HELLO_SWARMS + 1) }, () => hexId(rng, 16)))];
-      return { type: 'hello', peerId: hexId(rng, 16), version: int(rng, 256), swarms };
-    }
-    case 1: return { type: 'bitfield', ...route(rng), ...bitfield(rng) };
-    case 2: return { type: 'have', ...route(rng), piece: int(rng, MAX_PIECES_PER_FILE) };
-    case 3: return { type: 'request', ...route(rng), ...span(rng) };
+    case 0: return randomHello(rng, pool);
+    case 1: return { type: 'bitfield', ...route(rng, pool), ...bitfield(rng, pool) };
+    case 2: return { type: 'have', ...route(rng, pool), piece: int(rng, pool ? 64 : MAX_PIECES_PER_FILE) };
+    case 3: return { type: 'request', ...route(rng, pool), ...span(rng, pool) };
     case 4: {
-      const { piece, offset, length } = span(rng);
-      return { type: 'block', ...route(rng), piece, offset, data: randomBytes(rng, length) };
+      const { piece, offset, length } = span(rng, pool);
+      return { type: 'block', ...route(rng, pool), piece, offset, data: blockData(rng, length) };
     }
-    case 5: return { type: 'cancel', ...route(rng), ...span(rng) };
-    default: return { type: 'reject', ...route(rng), ...span(rng), reason: pick(rng, REASONS) };
+    case 5: return { type: 'cancel', ...route(rng, pool), ...span(rng, pool) };
+    default: return { type: 'reject', ...route(rng, pool), ...span(rng, pool), reason: pick(rng, REASONS) };
   }
+}
+
+function randomHello(rng: Rng, pool?: IdPool): WireMsg {
+  const count = int(rng, MAX_HELLO_SWARMS + 1);
+  const swarmId = () => (fromPool(rng, pool) ? pick(rng, pool.routes).swarmId : hexId(rng, 16));
+  const swarms = [...new Set(Array.from({ length: count }, swarmId))];
+  const peerId = fromPool(rng, pool) ? pick(rng, pool.peerIds) : hexId(rng, 16);
+  return { type: 'hello', peerId, version: rng() < 0.5 ? 1 : int(rng, 256), swarms };
 }
 
 const NUMBER_FIELDS = [HELLO_SWARM_COUNT_AT, BITFIELD_PIECE_COUNT_AT, PIECE_AT, SPAN_OFFSET_AT, SPAN_LENGTH_AT];
@@ -111,10 +134,10 @@ export function mutate(rng: Rng, valid: Uint8Array): Uint8Array {
 }
 
 /** The fuzz mix: 10% pure noise, 15% valid frames, 75% mutated valid frames. */
-export function nextFrame(rng: Rng): Uint8Array {
+export function nextFrame(rng: Rng, pool?: IdPool): Uint8Array {
   const roll = rng();
   if (roll < 0.1) return randomBytes(rng, int(rng, rng() < 0.5 ? 8 : 160));
-  const valid = encode(randomMsg(rng));
+  const valid = encode(randomMsg(rng, pool));
   return roll < 0.25 ? valid : mutate(rng, valid);
 }
 
