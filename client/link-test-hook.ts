@@ -3,10 +3,12 @@ import { createStreamingSha256, type StreamingSha256 } from '../shared/sha256.ts
 import type { LinkPath, PeerLink } from './contracts.ts';
 import type { LinkManager } from './link-manager.ts';
 
-// TEST HOOK, not an API: lets test/e2e/links.test.ts push random frames through PeerLink until the engine
-// (and window.tabswarm) exists. It takes each link's onMessage, so it must go once the engine does.
+// TEST HOOK, not an API: lets test/e2e/links.test.ts push random frames through PeerLink. Installed only with
+// ?linkTestHook; it counts its own marked frames and hands every other frame on to the engine.
 
 export const LINK_TEST_HOOK_NAME = '__tabswarmLinkTestHook';
+/** Test frame: <mark=0xee><seq:u32><random bytes>. 0xee is no wire version, so engine frames pass through untouched. */
+const TEST_FRAME_MARK = 0xee;
 
 interface Received {
   bytes: number;
@@ -56,7 +58,9 @@ function watch(link: PeerLink, received: Map<PeerId, Received>): void {
   const rx: Received = { bytes: 0, frames: 0, firstAt: null, lastAt: null, hasher: null, early: [] };
   received.set(link.remotePeerId, rx);
   startHash(rx);
+  const engineOnMessage = link.onMessage; // set by the engine's onLink, which runs first
   link.onMessage = (frame) => {
+    if (frame[0] !== TEST_FRAME_MARK) return engineOnMessage?.(frame);
     rx.firstAt ??= Date.now();
     rx.lastAt = Date.now();
     rx.bytes += frame.byteLength;
@@ -76,7 +80,8 @@ async function sendRandom(link: PeerLink, totalBytes: number, frameBytes: number
     const size = Math.min(frameBytes, totalBytes - sent);
     const start = Math.floor(Math.random() * (pool.length - size));
     const frame = pool.slice(start, start + size);
-    new DataView(frame.buffer).setUint32(0, frames);
+    frame[0] = TEST_FRAME_MARK;
+    new DataView(frame.buffer).setUint32(1, frames);
     hasher.update(frame);
     await link.send(frame);
     sent += size;
