@@ -1,0 +1,51 @@
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+// One headless Debian Chromium per bench; tabs are pages of one context, as two tabs of one browser are.
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export interface BenchBrowser {
+  browser: Browser;
+  openTabs(url: string, count: number): Promise<Page[]>;
+  close(): Promise<void>;
+}
+
+/** esbuild (tsx) may wrap functions given to page.evaluate in `__name(...)`; define it in every tab. */
+const NAME_SHIM = 'globalThis.__name = globalThis.__name || ((f) => f);';
+/** Every RTCPeerConnection a tab makes is kept in `__benchPeerConnections`, so a bench can read its path. */
+const PC_RECORDER = `(() => {
+  const Native = globalThis.RTCPeerConnection;
+  if (!Native || globalThis.__benchPeerConnections) return;
+  const made = [];
+  globalThis.__benchPeerConnections = made;
+  globalThis.RTCPeerConnection = class extends Native { constructor(...args) { super(...args); made.push(this); } };
+})();`;
+
+export async function launchBenchBrowser(extraArgs: readonly string[] = []): Promise<BenchBrowser> {
+  const browser = await chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+  });
+  const context = await browser.newContext();
+  await context.addInitScript(NAME_SHIM);
+  await context.addInitScript(PC_RECORDER);
+  return {
+    browser,
+    async openTabs(url, count) {
+      const pages: Page[] = [];
+      for (let i = 0; i < count; i++) {
+        const page = await context.newPage();
+        page.on('pageerror', (e) => process.stderr.write(`[tab ${i}] ${e.message}\n`));
+        await page.goto(url);
+        await page.waitForFunction(() => document.title === 'ready' || document.title === 'error');
+        pages.push(page);
+      }
+      return pages;
+    },
+    close: () => browser.close(),
+  };
+}

@@ -1,0 +1,107 @@
+import type { Page } from 'playwright-core';
+import type { Bench, BenchContext } from './lib/context.ts';
+import type { LeechTiming } from './pages/webtorrent.ts';
+import { launchBenchBrowser, type BenchBrowser } from './lib/browser.ts';
+import { startStaticServer, type StaticServer } from './lib/static-server.ts';
+import { withTimeout } from './lib/timeout.ts';
+import { startTracker } from './lib/tracker.ts';
+import { createMemoryProbe, openProbedTab, type MemoryPeak } from './lib/memory-probe.ts';
+import { pathInfo } from './lib/path-label.ts';
+import { best, median, round2 } from './lib/stats.ts';
+import { compared } from './lib/report.ts';
+
+// WebTorrent baseline: the same file between tabs with webtorrent's browser bundle and bittorrent-tracker's
+// WebSocket tracker on 127.0.0.1. Clocked from `add` (magnet link) to `done`, as a user waits.
+// Sets 'webtorrent:1-1', 'webtorrent:1-3' (MB/s) and 'webtorrent:first-piece-ms' for tabswarm's figures.
+
+type WtPage = typeof import('./pages/webtorrent.ts');
+const MiB = 1024 * 1024;
+
+interface Swarm { bb: BenchBrowser; repoRoot: string; trackerUrl: string; magnet: string; pieceLength: number }
+/** Each tab ever opened gets a fresh origin (127.0.0.N), so no tab finds another's OPFS store. */
+let nextHost = 10;
+const freshOrigin = (repoRoot: string): Promise<StaticServer> => startStaticServer({ '/': repoRoot }, `127.0.0.${nextHost++}`);
+/** A 64 MiB leech normally takes seconds; minutes means a stuck swarm. */
+const LEECH_TIMEOUT_MS = 180_000;
+interface Run { timings: LeechTiming[]; memory: MemoryPeak | null; path: Awaited<ReturnType<WtPage['recordedPaths']>> }
+
+async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean): Promise<Run> {
+  const servers = await Promise.all(Array.from({ length: leechers }, () => freshOrigin(swarm.repoRoot)));
+  const first = await openProbedTab(swarm.bb, `${servers[0]!.origin}/page/webtorrent`);
+  const tabs: Page[] = [first.page];
+  for (const server of servers.slice(1)) tabs.push(...(await swarm.bb.openTabs(`${server.origin}/page/webtorrent`, 1)));
+  const probe = probeMemory && first.pid !== null ? await createMemoryProbe(first.page, first.pid) : null;
+  try {
+    probe?.start(100);
+    const timings = await withTimeout(Promise.all(tabs.map((tab) =>
+      tab.evaluate(([m, t]) => (benchPage as WtPage).leech(m, t), [swarm.magnet, swarm.trackerUrl] as const))),
+    LEECH_TIMEOUT_MS, 'webtorrent leech');
+    const memory = (await probe?.stop()) ?? null;
+    const path = await first.page.evaluate(() => (benchPage as WtPage).recordedPaths());
+    return { timings, memory, path };
+  } finally {
+    await Promise.all(tabs.map((tab) => tab.evaluate(() => (benchPage as WtPage).close()).catch(() => {}).then(() => tab.close())));
+    await Promise.all(servers.map((server) => server.close()));
+  }
+}
+
+/** Aggregate MB/s of one run: every leecher's bytes over the span from the first add to the last done. */
+function aggregateMBps(timings: LeechTiming[]): number {
+  const bytes = timings.reduce((sum, t) => sum + t.bytes, 0);
+  const span = Math.max(...timings.map((t) => t.doneMs)) - Math.min(...timings.map((t) => t.addMs));
+  return round2(bytes / 1e6 / (span / 1000));
+}
+
+async function scenario(ctx: BenchContext, swarm: Swarm, leechers: number, runs: number, fileMiB: number): Promise<void> {
+  const results: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(await runLeechers(swarm, leechers, leechers === 1));
+    ctx.log(`webtorrent 1→${leechers} run ${i + 1}: ${aggregateMBps(results.at(-1)!.timings)} MB/s`);
+  }
+  const mbps = results.map((r) => aggregateMBps(r.timings));
+  const firstPiece = results.flatMap((r) => r.timings.map((t) => Math.round(t.firstPieceMs - t.addMs)));
+  const name = `webtorrent:1-${leechers}`;
+  const config = { seeders: 1, leechers, fileMiB, pieceKiB: swarm.pieceLength / 1024, store: 'OPFS (fsa-chunk-store)' };
+  const path = pathInfo(results[0]?.path[0]);
+  ctx.emit(compared(ctx.baselines, 'raw-channel:best', {
+    bench: 'webtorrent', config, MBps: best(mbps),
+    value: { bestMBps: best(mbps), medianMBps: round2(median(mbps)), firstPieceMs: median(firstPiece) },
+    runs: mbps, ...(path === undefined ? {} : { path }),
+  }));
+  ctx.baselines.set(name, best(mbps));
+  if (leechers !== 1) return;
+  ctx.baselines.set('webtorrent:first-piece-ms', median(firstPiece));
+  ctx.emit({ bench: 'webtorrent-first-piece', config, value: { firstPieceMs: median(firstPiece) }, baseline: null, ratio: null, runs: firstPiece });
+  const memory = results.map((r) => r.memory).filter((m): m is MemoryPeak => m !== null);
+  if (memory.length === 0) { ctx.log('webtorrent: renderer PID not found, no memory figure'); return; }
+  const worst = memory.reduce((a, b) => (b.peakRssMiB > a.peakRssMiB ? b : a));
+  ctx.baselines.set('webtorrent:peak-rss-mib', worst.peakRssMiB);
+  ctx.emit({ bench: 'webtorrent-memory', config: { ...config, tab: 'leecher' }, value: { ...worst }, baseline: null, ratio: null });
+}
+
+async function seed(bb: BenchBrowser, origin: string, trackerUrl: string, fileMiB: number): Promise<Pick<Swarm, 'magnet' | 'pieceLength'>> {
+  const [seeder] = await bb.openTabs(`${origin}/page/webtorrent`, 1);
+  if (seeder === undefined) throw new Error('webtorrent: seeder tab did not open');
+  const seeding = seeder.evaluate(([size, t]) => (benchPage as WtPage).seed(size, t), [fileMiB * MiB, trackerUrl] as const);
+  return withTimeout(seeding, LEECH_TIMEOUT_MS, 'webtorrent seed');
+}
+
+export const webtorrentBench: Bench = {
+  name: 'webtorrent',
+  async run(ctx) {
+    const fileMiB = ctx.quick ? 32 : 64;
+    const tracker = await startTracker(ctx.repoRoot);
+    const server = await startStaticServer({ '/': ctx.repoRoot });
+    const bb = await launchBenchBrowser();
+    try {
+      const seeded = await seed(bb, server.origin, tracker.url, fileMiB);
+      const swarm: Swarm = { bb, repoRoot: ctx.repoRoot, trackerUrl: tracker.url, ...seeded };
+      await scenario(ctx, swarm, 1, ctx.quick ? 2 : 4, fileMiB);
+      await scenario(ctx, swarm, 3, ctx.quick ? 1 : 2, fileMiB);
+    } finally {
+      await bb.close();
+      await server.close();
+      await tracker.close();
+    }
+  },
+};
