@@ -5,6 +5,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // No pre-launched spare renderer: the renderer that appears when a tab opens is then that tab's (memory-probe.ts).
+  '--disable-features=SpareRendererForSitePerProcess',
 ];
 
 export interface BenchBrowser {

@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { BenchBrowser } from './browser.ts';
 
-// Memory of one tab: its renderer process's resident memory (/proc/PID/status VmRSS, peak VmHWM) plus its JS heap
-// (CDP Runtime.getHeapUsage). ArrayBuffers and Blobs live outside the JS heap, so the heap alone hides them.
+// Memory of one tab: its renderer process's resident memory (/proc/PID/status VmRSS, peak VmHWM; RssAnon is the
+// private part, without shared libraries: what buffers grow) plus its JS heap (CDP Runtime.getHeapUsage). ArrayBuffers and Blobs live outside the JS heap, so the heap alone hides them.
 // The renderer PID: CDP SystemInfo.getProcessInfo lists renderer PIDs; the one that appears when a tab opens is
-// that tab's (Chromium gives each new tab of a context its own process unless it runs out of processes).
+// that tab's (each new tab of a context gets its own process; browser.ts turns off the pre-launched spare renderer,
+// which would otherwise be the one that appears).
 
-export interface MemorySample { rssMiB: number; hwmMiB: number; jsHeapMiB: number }
-export interface MemoryPeak { peakRssMiB: number; hwmMiB: number; peakJsHeapMiB: number; samples: number }
+export interface MemorySample { rssMiB: number; hwmMiB: number; anonMiB: number; jsHeapMiB: number }
+export interface MemoryPeak { peakRssMiB: number; hwmMiB: number; peakAnonMiB: number; peakJsHeapMiB: number; samples: number }
 
 const toMiB = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
@@ -31,7 +32,7 @@ export async function openProbedTab(bb: BenchBrowser, url: string): Promise<{ pa
   return { page, pid: fresh.length === 1 ? fresh[0]! : null };
 }
 
-async function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+async function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return match?.[1] === undefined ? Number.NaN : Number(match[1]);
@@ -47,18 +48,20 @@ export interface MemoryProbe {
 export async function createMemoryProbe(page: Page, pid: number): Promise<MemoryProbe> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   let timer: ReturnType<typeof setInterval> | null = null;
-  const peak: MemoryPeak = { peakRssMiB: 0, hwmMiB: 0, peakJsHeapMiB: 0, samples: 0 };
+  const peak: MemoryPeak = { peakRssMiB: 0, hwmMiB: 0, peakAnonMiB: 0, peakJsHeapMiB: 0, samples: 0 };
   const sample = async (): Promise<MemorySample> => {
     const heap = await cdp.send('Runtime.getHeapUsage');
     return {
       rssMiB: toMiB((await procStatusKiB(pid, 'VmRSS')) * 1024),
       hwmMiB: toMiB((await procStatusKiB(pid, 'VmHWM')) * 1024),
+      anonMiB: toMiB((await procStatusKiB(pid, 'RssAnon')) * 1024),
       jsHeapMiB: toMiB(heap.usedSize),
     };
   };
   const record = (s: MemorySample) => {
     peak.peakRssMiB = Math.max(peak.peakRssMiB, s.rssMiB);
     peak.hwmMiB = Math.max(peak.hwmMiB, s.hwmMiB);
+    peak.peakAnonMiB = Math.max(peak.peakAnonMiB, s.anonMiB);
     peak.peakJsHeapMiB = Math.max(peak.peakJsHeapMiB, s.jsHeapMiB);
     peak.samples++;
   };
