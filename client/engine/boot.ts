@@ -18,6 +18,8 @@ export async function bootEngine(deps: {
   store: ProfileStore;
   secureContext: boolean;
   uiRoot?: HTMLElement;
+  /** The page's UI (the classroom page); the basic section when absent. */
+  mountUi?: (api: TabswarmApi) => void;
 }): Promise<BootedEngine> {
   const engine = createSwarmEngine({
     signaling: deps.signaling, links: deps.links, store: deps.store, secureContext: deps.secureContext,
@@ -25,7 +27,8 @@ export async function bootEngine(deps: {
   });
   const api = createTabswarmApi(engine, deps.signaling);
   window.tabswarm = api;
-  mountBasicUi(deps.uiRoot ?? document.body, api);
+  if (deps.mountUi) deps.mountUi(api);
+  else mountBasicUi(deps.uiRoot ?? document.body, api);
   await engine.start();
   return { engine, api };
 }
