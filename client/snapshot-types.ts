@@ -20,6 +20,10 @@ export interface FileSnapshot {
   pieceLength: number;
   pieceCount: number;
   piecesHad: number;
+  /** Pieces that were already in this tab's store when the page loaded (resumed, not fetched). */
+  piecesResumed: number;
+  /** Pieces fetched from peers (verified, stored) since the page loaded. */
+  piecesFetched: number;
   /** Pieces requested from some peer right now (in flight). */
   piecesRequested: number;
   state: FileState;

@@ -126,6 +126,7 @@ function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, p
   const source = onPieceVerified(entry.picker, piece);
   if (source === null) return;
   ctx.state.counters.piecesVerified++;
+  file.fetched++;
   file.meter.add(length);
   if (source !== 'local') {
     file.sources.set(source, (file.sources.get(source) ?? 0) + 1);

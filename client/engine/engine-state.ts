@@ -24,6 +24,10 @@ export interface FileInfo {
   seeded: boolean;
   /** Pieces being hashed and written now. */
   verifying: number;
+  /** Pieces found in the store when the file was added (a reload resumes from them). */
+  resumed: number;
+  /** Pieces fetched from peers, verified and stored since the page loaded. */
+  fetched: number;
   /** Verified payload bytes, for speed and ETA. */
   meter: RateMeter;
   /** Pieces received (verified) from each peer. */
@@ -37,8 +41,13 @@ export interface PeerEntry {
   link: PeerLink;
   /** Routes we already sent our bitfield on, as `swarmId:fileId`. */
   bitfieldsSent: Set<string>;
-  /** The swarm list of our last hello to it (comma-joined), null before the first. */
-  helloSent: string | null;
+  /** Routes it sent us a bitfield on. */
+  bitfieldsReceived: Set<string>;
+  /**
+   * Swarms our last hello declared to it. We send nothing on a route whose swarm we have not declared:
+   * the peer would drop it (not shared) or reject it and forget us on that route.
+   */
+  declared: Set<SwarmId>;
   up: RateMeter;
   down: RateMeter;
   piecesSentTo: number;
@@ -80,14 +89,19 @@ export function routesOf(state: EngineState, fileId: FileId): RouteEntry[] {
   return out;
 }
 
-/** Connected peers that share the route's swarm with us. */
+/** Connected peers that declared the route's swarm to us and to which we declared it too. */
 export function peersOnRoute(state: EngineState, entry: RouteEntry): PeerEntry[] {
   const out: PeerEntry[] = [];
   for (const [peerId, swarms] of state.table.peerSwarms) {
     const peer = state.peers.get(peerId);
-    if (peer && swarms.has(entry.route.swarmId)) out.push(peer);
+    if (peer?.declared.has(entry.route.swarmId) && swarms.has(entry.route.swarmId)) out.push(peer);
   }
   return out;
 }
 
-export const routesWithPeer = (state: EngineState, peerId: PeerId): RouteEntry[] => filesSharedWith(state.table, peerId);
+/** Routes both sides declared in their hellos: the only ones we send anything on to this peer. */
+export function routesWithPeer(state: EngineState, peerId: PeerId): RouteEntry[] {
+  const peer = state.peers.get(peerId);
+  if (!peer) return [];
+  return filesSharedWith(state.table, peerId).filter((entry) => peer.declared.has(entry.route.swarmId));
+}

@@ -60,7 +60,7 @@ function fileInfoFor(ctx: DownloadContext, src: RouteSource, resumed: number): F
   ctx.state.counters.piecesResumed += resumed;
   const file: FileInfo = {
     fileId: src.fileId, manifest: src.manifest, buffers: new Map(), state: 'announced', seeded: src.seeded,
-    verifying: 0, meter: createRateMeter(ctx.now), sources: new Map(), servedTo: new Map(),
+    verifying: 0, resumed, fetched: 0, meter: createRateMeter(ctx.now), sources: new Map(), servedTo: new Map(),
   };
   ctx.state.files.set(src.fileId, file);
   return file;

@@ -28,7 +28,7 @@ export function helloSwarms(ctx: SessionContext, peer: PeerEntry): SwarmId[] {
 
 export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
-    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), helloSent: null,
+    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), declared: new Set(),
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
     relayed: null, rttMs: null,
   };
@@ -38,13 +38,16 @@ export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
   return peer;
 }
 
-/** (Re)sends our hello when the swarms we share with the peer changed. */
+/** (Re)sends our hello when the swarms we share with the peer changed, then bitfields on newly declared routes. */
 export function sendHello(ctx: SessionContext, peer: PeerEntry): void {
   const swarms = helloSwarms(ctx, peer);
-  const key = swarms.join(',');
-  if (peer.helloSent === key || ctx.state.selfId === null) return;
-  peer.helloSent = key;
+  if (ctx.state.selfId === null) return;
+  if (swarms.length === peer.declared.size && swarms.every((s) => peer.declared.has(s))) return;
+  peer.declared = new Set(swarms);
+  for (const key of [...peer.bitfieldsSent]) if (!peer.declared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsSent.delete(key);
   ctx.send(peer, { type: 'hello', peerId: ctx.state.selfId, version: WIRE_VERSION, swarms });
+  sendBitfields(ctx, peer);
+  fillRequests(ctx, peer);
 }
 
 /** Our bitfield on every route the peer shares with us that it has not had one for yet. */
@@ -90,7 +93,7 @@ function dispatch(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): bool
 
 function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg): boolean {
   switch (msg.type) {
-    case 'bitfield': return onBitfieldMsg(ctx, peer, entry, msg);
+    case 'bitfield': return onPeerBitfield(ctx, peer, entry, msg);
     case 'have': return onHaveMsg(ctx, peer, entry, msg);
     case 'block': return onBlockMsg(ctx, peer, entry, msg);
     case 'reject': onRejectMsg(ctx, peer, entry, msg); return true;
@@ -103,12 +106,26 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
   }
 }
 
+/**
+ * Our bitfield may have reached the peer before it knew the route (its announcement was still being verified)
+ * and been dropped there; its first bitfield on the route says it knows it now, so ours goes once more.
+ */
+function onPeerBitfield(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: Extract<WireMsg, { type: 'bitfield' }>): boolean {
+  const key = routeKey(entry.route.swarmId, entry.route.fileId);
+  if (!peer.bitfieldsReceived.has(key)) {
+    peer.bitfieldsReceived.add(key);
+    if (peer.bitfieldsSent.delete(key)) sendBitfields(ctx, peer);
+  }
+  return onBitfieldMsg(ctx, peer, entry, msg);
+}
+
 function onHello(ctx: SessionContext, peer: PeerEntry, msg: Extract<WireMsg, { type: 'hello' }>): boolean {
   if (msg.peerId !== peer.peerId || msg.version !== WIRE_VERSION) return false;
   setPeerSwarms(ctx.state.table, peer.peerId, msg.swarms);
   // Routes it no longer shares: it must get a fresh bitfield if it ever shares them again.
   const shared = new Set(sharedSwarms(ctx.state.table, peer.peerId));
   for (const key of [...peer.bitfieldsSent]) if (!shared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsSent.delete(key);
+  for (const key of [...peer.bitfieldsReceived]) if (!shared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsReceived.delete(key);
   sendBitfields(ctx, peer);
   fillRequests(ctx, peer);
   return true;

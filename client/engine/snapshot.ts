@@ -66,6 +66,8 @@ function fileSnapshot(state: EngineState, entry: RouteEntry): FileSnapshot {
     pieceLength: file.manifest.pieceLength,
     pieceCount: picker.layout.pieceCount,
     piecesHad: had,
+    piecesResumed: file.resumed,
+    piecesFetched: file.fetched,
     piecesRequested: inFlight.length,
     state: allIn ? 'verifying' : file.state,
     ...(file.error !== undefined ? { error: file.error } : {}),

@@ -6,6 +6,8 @@ import type { FileId, SwarmId } from '../../shared/ids.ts';
 export interface MemoryStore extends ProfileStore {
   readonly pieces: Map<string, Uint8Array>;
   failWrites: boolean;
+  /** Delays storedPieces, so routes are added late (after peers' first messages arrived). */
+  listDelayMs: number;
 }
 
 const key = (fileId: FileId, index: number): string => `${fileId}:${index}`;
@@ -17,6 +19,7 @@ export function createMemoryStore(): MemoryStore {
   const store: MemoryStore = {
     pieces,
     failWrites: false,
+    listDelayMs: 0,
     async putPiece(fileId, index, bytes) {
       if (store.failWrites) throw new StorageFailure('ERR_STORAGE_QUOTA', 'storage is full');
       pieces.set(key(fileId, index), bytes.slice());
@@ -27,6 +30,7 @@ export function createMemoryStore(): MemoryStore {
       return piece.slice(offset, offset + length);
     },
     async storedPieces(fileId) {
+      if (store.listDelayMs > 0) await new Promise((r) => setTimeout(r, store.listDelayMs));
       const out: number[] = [];
       for (const k of pieces.keys()) if (k.startsWith(`${fileId}:`)) out.push(Number(k.slice(fileId.length + 1)));
       return out.sort((x, y) => x - y);

@@ -81,6 +81,21 @@ describe('swarm engine', () => {
     expect(await hashOf(await c.engine.fileBlob(id2!))).toBe(await hashOf(f2));
   });
 
+  it('swarm engine: a bitfield that arrived before its route was known is sent again', async () => {
+    fx = createEngineFixture();
+    const a = await fx.peer('a1', { params });
+    const store = createMemoryStore();
+    const b = await fx.peer('b2', { params, store });
+    const swarmId = await a.engine.createSwarm();
+    const [fileId] = await a.engine.seed(swarmId, [randomBlob(256 * KiB, 'late.bin')]);
+    store.listDelayMs = 100;
+    await b.engine.joinSwarm(swarmId);
+    await until(() => b.engine.snapshot().swarms[0]?.members.length === 1 && a.engine.snapshot().swarms[0]?.members.length === 1);
+    fx.connect(a, b);
+    await until(complete(b, fileId!), 5000, 'b complete');
+    expect(b.engine.snapshot().counters.badMessages).toBeGreaterThan(0);
+  });
+
   it('swarm engine: garbage, forged and unrequested frames are counted and dropped, serving goes on', async () => {
     fx = createEngineFixture();
     const a = await fx.peer('a1', { params });
