@@ -12,22 +12,40 @@ import { compared, type Figure } from './lib/report.ts';
 // Physical limit: one raw RTCDataChannel between two tabs of one headless Chromium, 64 MiB one way.
 // Sets the baseline 'raw-channel:best' (best config of the sweep) that every transfer figure compares against.
 //
-// Candidate pairs (findings, this machine, Chromium 14x, see the report of issue 7):
-// - A page gathers only UDP host candidates, one per non-loopback interface, and hides each address behind an
-//   mDNS name (xxxx.local). Two tabs of one browser resolve each other's names, so the pair is host↔host.
-// - Loopback is never gathered: in a namespace with only `lo`, two tabs do not connect at all (no candidates).
-// - Every interface adds a candidate and so a pair; all pairs on one machine are equally fast (the kernel
-//   loops them back). What varies is RTT *under load*: getStats' currentRoundTripTime is measured by STUN
-//   checks that queue behind SCTP data, so it reads 0–1 ms idle and 10–40 ms during a transfer on any pair.
-//   A "22 ms pair" was most likely a loaded one, not a slow route.
-// - Throughput is CPU-bound here: ~1,200-byte SCTP packets, each DTLS-encrypted and carried renderer → network
-//   process over IPC, fill both cores (machine busy 99–100 % during a transfer). Hence large messages and
-//   enough in flight (≥ 1 MiB) win; tiny windows and simple-peer's 64 KiB high water lose.
+// Candidate pairs: findings on this machine (Chromium 156, in scripts/netns-run.sh: lo + veth 10.77.0.1):
+// - Without ICE servers a page gathers one UDP host candidate per address family, only for the interface of the
+//   default route (no getUserMedia permission = no adapter enumeration), hidden behind an mDNS name (x.local).
+//   No TCP candidates, and never loopback: in a namespace with only `lo`, two tabs do not connect at all.
+//   Two tabs of one browser resolve each other's mDNS names: the pair is host↔host, RTT 0–1 ms idle.
+//   With an IPv6 address too (fd77::1) there are two pairs; IPv6 has the higher priority and wins, same speed.
+// - With the server's ICE list (its STUN + TURN on the LAN address), each tab adds a srflx candidate (the same
+//   socket and address as host) and two relay candidates; srflx↔srflx is selected, as fast as host↔host.
+//   A relay↔relay pair (every packet through the Node TURN relay) moves 8–12 MB/s vs 28–38 direct: the slow pair.
+// - getStats' currentRoundTripTime comes from STUN checks that queue behind SCTP data: 0–1 ms idle, 10–40 ms
+//   (once 83) during a transfer on the SAME pair. A "22 ms pair" read during a transfer is a loaded pair, or a relay.
+// - Throughput is CPU-bound here, not window-bound: the network service process (26–45 % of a core) and both
+//   renderers (16–34 % each) carry ~1,200-byte SCTP packets; the machine reads 95–100 % busy during a transfer.
+//   Every config with ≥ 16 KiB messages and ≥ ~1 MiB in flight lands within the noise of the best (≈ 30–38 MB/s
+//   on a quiet machine, 15–20 when other engineers' jobs run); only tiny windows (4 × 16 KiB) stay clearly lower.
+//   Request batching (a grant per block vs per 4 blocks) made no difference in paired runs.
+// What makes a link fast, for client/: keep the direct pair (host or srflx); expose the selected pair (type,
+// protocol, RTT read while idle) in link stats, and treat `relay` links as ~1/3 capacity; do not filter candidates
+// (only UDP ones exist, and without ICE servers the mDNS host ones are all a tab has). Message size 64 KiB and 16 in flight
+// (tabswarm's default) is on the plateau.
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+/** Untimed bytes first on every connection: its first ~32 MiB run 30–50 % slower (a warm-up, not an idle-time effect). */
+export const WARM_UP_BYTES = 8 * MiB;
 
-interface Config { mode: 'push' | 'window'; messageKiB: number; highWaterKiB?: number; window?: number; label?: string }
+interface Config {
+  mode: 'push' | 'window';
+  messageKiB: number;
+  highWaterKiB?: number;
+  window?: number;
+  grantEvery?: number; // window mode: re-request after this many blocks arrived (default window / 4)
+  label?: string;
+}
 
 function sweep(quick: boolean): Config[] {
   const sizes = quick ? [64, 256] : [16, 64, 256];
@@ -36,7 +54,9 @@ function sweep(quick: boolean): Config[] {
   const windowed: Config[] = sizes.flatMap((messageKiB) =>
     (quick ? [16, 64] : [4, 16, 64]).map((window) => ({ mode: 'window' as const, messageKiB, window })));
   const simplePeer: Config = { mode: 'push', messageKiB: 16, highWaterKiB: 64, label: 'simple-peer-default' };
-  return [simplePeer, ...push, ...windowed];
+  // client/engine: 64 KiB blocks, 16 requests in flight per peer, one new request per block received.
+  const tabswarm: Config = { mode: 'window', messageKiB: 64, window: 16, grantEvery: 1, label: 'tabswarm-default' };
+  return [simplePeer, tabswarm, ...push, ...windowed];
 }
 
 function transfer(c: Config, sender: Page, receiver: Page, totalBytes: number): Promise<TransferTiming> {
@@ -46,7 +66,7 @@ function transfer(c: Config, sender: Page, receiver: Page, totalBytes: number): 
     return pushTransfer(sender, receiver, { messageBytes, totalBytes, highWater, lowThreshold: highWater / 2 });
   }
   const window = c.window ?? 16;
-  return windowTransfer(sender, receiver, { messageBytes, totalBytes, window, grantEvery: Math.max(1, window / 4) });
+  return windowTransfer(sender, receiver, { messageBytes, totalBytes, window, grantEvery: c.grantEvery ?? Math.max(1, window / 4) });
 }
 
 interface Measured { config: Config; runs: number[]; idle: PairInfo | null; loadedRttMs: number | null }
@@ -57,6 +77,7 @@ async function measure(c: Config, tabs: Page[], totalBytes: number, runs: number
   const mbps: number[] = [];
   let loadedRttMs: number | null = null;
   try {
+    await transfer(c, sender, receiver, WARM_UP_BYTES);
     for (let i = 0; i < runs; i++) {
       mbps.push((await transfer(c, sender, receiver, totalBytes)).MBps);
       loadedRttMs = Math.max(loadedRttMs ?? 0, (await sender.evaluate(() => (benchPage as RawPage).path()))?.rttMs ?? 0);

@@ -5,6 +5,7 @@ import type { Bench, BenchContext } from './lib/context.ts';
 import { Baselines, emitJsonLine } from './lib/report.ts';
 import { ensureVendor } from './lib/vendor.ts';
 import { rawChannelBench } from './raw-channel.ts';
+import { rawPathsBench } from './raw-paths.ts';
 import { webtorrentBench } from './webtorrent.ts';
 import { signalingLoadBench } from './signaling-load.ts';
 
@@ -15,7 +16,7 @@ import { signalingLoadBench } from './signaling-load.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** In order: raw-channel sets the baseline WebTorrent (and later tabswarm) compare against. */
-const BENCHES: Bench[] = [rawChannelBench, webtorrentBench, signalingLoadBench];
+const BENCHES: Bench[] = [rawChannelBench, rawPathsBench, webtorrentBench, signalingLoadBench];
 /** 5,000 client sockets in one process plus headroom; the default soft limit is often 1,024. */
 const FD_LIMIT = 65_536;
 
