@@ -100,3 +100,10 @@ export const MAX_HASH_STRIKES = 3;
  * request is ~100 bytes of metadata (the block is read only when served), so 30 peers cost ~400 KB at most.
  */
 export const MAX_QUEUED_REQUESTS_PER_PEER = 4 * DEFAULT_MAX_REQUESTS_PER_PEER;
+/**
+ * Bad frames (undecodable, unroutable, unrequested) a link may send before we close it. An honest peer drops a
+ * few in races (a route still being verified, a swarm just left); a hundred unforgiven is a broken or hostile peer.
+ */
+export const MAX_BAD_FRAMES_PER_LINK = 100;
+/** Bad-frame allowance regained per second, so an honest peer's rare race leftovers never add up to a close. */
+export const BAD_FRAMES_FORGIVEN_PER_SECOND = 1;

@@ -54,6 +54,8 @@ export interface PeerEntry {
   piecesReceivedFrom: number;
   relayed: boolean | null;
   rttMs: number | null;
+  /** Bad frames it sent, not yet forgiven (debt), and when the debt was last updated. */
+  badFrames: { debt: number; at: number };
 }
 
 export interface EngineState {

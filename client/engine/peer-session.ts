@@ -1,6 +1,7 @@
 import { bitfieldToBytes } from '../../shared/bitfield.ts';
 import { checkAgainstManifest, decode, encode, type RoutedMsg } from '../../shared/codec.ts';
 import type { SwarmId } from '../../shared/ids.ts';
+import { BAD_FRAMES_FORGIVEN_PER_SECOND, MAX_BAD_FRAMES_PER_LINK } from '../../shared/limits.ts';
 import { route, setPeerSwarms, sharedSwarms } from '../../shared/routing-table.ts';
 import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
 import type { PeerLink } from '../contracts.ts';
@@ -30,7 +31,7 @@ export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
     peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), declared: new Set(),
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
-    relayed: null, rttMs: null,
+    relayed: null, rttMs: null, badFrames: { debt: 0, at: ctx.now() },
   };
   ctx.state.peers.set(peer.peerId, peer);
   link.onMessage = (frame) => onFrame(ctx, peer, frame);
@@ -63,13 +64,22 @@ export function sendBitfields(ctx: SessionContext, peer: PeerEntry): void {
 
 function onFrame(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): void {
   try {
-    if (!dispatch(ctx, peer, frame)) ctx.state.counters.badMessages++;
+    if (!dispatch(ctx, peer, frame)) chargeBadFrame(ctx, peer);
   } catch (e) {
     // A programming fault must not take the link down with it; count it and keep serving.
     ctx.state.counters.badMessages++;
     console.error('tabswarm: frame handler failed', e);
   }
   ctx.changed();
+}
+
+/** Counts a dropped frame; a peer that keeps sending them (MAX_BAD_FRAMES_PER_LINK unforgiven) loses its link. */
+function chargeBadFrame(ctx: SessionContext, peer: PeerEntry): void {
+  ctx.state.counters.badMessages++;
+  const t = ctx.now();
+  const owed = Math.max(0, peer.badFrames.debt - ((t - peer.badFrames.at) / 1000) * BAD_FRAMES_FORGIVEN_PER_SECOND);
+  peer.badFrames = { debt: owed + 1, at: t };
+  if (peer.badFrames.debt > MAX_BAD_FRAMES_PER_LINK) peer.link.close('too many bad frames');
 }
 
 /** Returns false for a frame that was dropped as bad. */
