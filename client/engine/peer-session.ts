@@ -89,7 +89,8 @@ function dispatch(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): bool
   const msg = decoded.value;
   if (msg.type === 'hello') return onHello(ctx, peer, msg);
   const routed = route(ctx.state.table, msg.swarmId, msg.fileId, peer.peerId);
-  if (!routed.ok) {
+  // Its hello is only a claim: a swarm we have not declared to it (the server does not list it there) stays closed.
+  if (!routed.ok || !peer.declared.has(msg.swarmId)) {
     if (msg.type === 'request') ctx.uploads.reject(peer, msg, 'unknown-route');
     return false;
   }
