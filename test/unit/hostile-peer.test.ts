@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { encode as encodeMsg } from '../../shared/codec.ts';
+import { createManifest, type Manifest } from '../../shared/manifest.ts';
+import { MAX_BAD_FRAMES_PER_LINK, MAX_HASH_STRIKES, MAX_WIRE_FRAME_BYTES } from '../../shared/limits.ts';
+import { sha256Hex } from '../../shared/sha256.ts';
+import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
+import { createEngineFixture, fileOf, until, type EngineFixture, type TestPeer } from '../helpers/engine-fixture.ts';
+import { attachHostilePeer } from '../helpers/hostile-peer.ts';
+
+// Engines facing a peer that speaks the wire protocol wrongly on purpose (test/helpers/hostile-peer.ts).
+
+const KiB = 1024;
+const params = { blockSize: 16 * KiB, windowPerPeer: 8 };
+
+let fx: EngineFixture;
+afterEach(() => fx?.closeAll());
+
+function randomBytes(length: number): Uint8Array {
+  const data = new Uint8Array(length);
+  for (let i = 0; i < length; i += 65536) globalThis.crypto.getRandomValues(data.subarray(i, Math.min(length, i + 65536)));
+  return data;
+}
+
+/** A seeds a file in a new swarm; B joins it; both see each other as members, not yet linked. */
+async function seededSwarm(bytes: Uint8Array) {
+  fx = createEngineFixture();
+  const a = await fx.peer('a1', { params });
+  const b = await fx.peer('b2', { params });
+  const swarmId = await a.engine.createSwarm();
+  const file = new File([bytes as BlobPart], 'f.bin', { type: 'application/octet-stream' });
+  const [fileId] = await a.engine.seed(swarmId, [file]);
+  const { manifest } = await createManifest(file);
+  await b.engine.joinSwarm(swarmId);
+  await until(() => fileOf(b.engine.snapshot(), fileId!) !== undefined, 2000, 'b knows the file');
+  return { a, b, swarmId, fileId: fileId!, manifest, route: { swarmId, fileId: fileId! } };
+}
+
+const complete = (p: TestPeer, fileId: string) => () => fileOf(p.engine.snapshot(), fileId)?.state === 'complete';
+const membersOf = (p: TestPeer) => p.engine.snapshot().swarms.flatMap((s) => s.members);
+const rejects = (received: WireMsg[]) => received.filter((m): m is Extract<WireMsg, { type: 'reject' }> => m.type === 'reject');
+
+describe('hostile peer', () => {
+  it('hostile peer: corrupt blocks are thrown away, fetched from the honest seeder, and the liar is banned after 3 strikes', async () => {
+    const bytes = randomBytes(2048 * KiB);
+    const { a, b, swarmId, fileId, manifest, route } = await seededSwarm(bytes);
+    const liar = attachHostilePeer(fx, b, 'bad1', { swarms: [swarmId], join: true, serve: { route, manifest, bytes, corrupt: true } });
+    await until(() => membersOf(b).includes(liar.peerId), 2000, 'liar is a member');
+    await liar.greet();
+    await until(() => b.engine.snapshot().counters.piecesCorrupt >= MAX_HASH_STRIKES, 5000, 'three corrupt pieces');
+    fx.connect(a, b);
+    await until(complete(b, fileId), 10_000, 'b complete');
+
+    const snap = b.engine.snapshot();
+    const got = fileOf(snap, fileId)!;
+    expect(await sha256Hex(new Uint8Array(await (await b.engine.fileBlob(fileId)).arrayBuffer()))).toBe(await sha256Hex(bytes));
+    expect(got.pieceSources.every((source) => source === a.peerId)).toBe(true);
+    // Banned at the third strike; pieces of its already-full window may still fail after that.
+    const windowPieces = params.windowPerPeer * params.blockSize / manifest.pieceLength;
+    expect(snap.counters.piecesCorrupt).toBeGreaterThanOrEqual(MAX_HASH_STRIKES);
+    expect(snap.counters.piecesCorrupt).toBeLessThanOrEqual(MAX_HASH_STRIKES + windowPieces);
+    expect(liar.blocksServed).toBeGreaterThan(0);
+    // Banned on the route: it is asked for nothing more, and its own requests are refused 'banned'.
+    const asked = liar.received.filter((m) => m.type === 'request').length;
+    await liar.send({ type: 'request', ...route, piece: 0, offset: 0, length: 16 * KiB });
+    await until(() => rejects(liar.received).length > 0, 2000, 'reject');
+    expect(rejects(liar.received)[0]).toMatchObject({ reason: 'banned', piece: 0 });
+    expect(liar.received.some((m) => m.type === 'block')).toBe(false);
+    expect(liar.received.filter((m) => m.type === 'request').length).toBe(asked);
+  });
+
+  it('hostile peer: unrequested blocks, unknown routes, spans past the piece, oversized, truncated and unknown frames are dropped and counted', async () => {
+    const bytes = randomBytes(512 * KiB);
+    const { a, b, swarmId, fileId, manifest, route } = await seededSwarm(bytes);
+    fx.connect(a, b);
+    await until(complete(b, fileId), 5000, 'b complete');
+    const evil = attachHostilePeer(fx, a, 'bad2', { swarms: [swarmId], join: true });
+    await until(() => membersOf(a).includes(evil.peerId), 2000, 'evil is a member');
+    await evil.greet();
+    const before = a.engine.snapshot().counters;
+    const block = (piece: number, offset: number, length: number): WireMsg =>
+      ({ type: 'block', ...route, piece, offset, data: new Uint8Array(length) });
+    const frames: Uint8Array[] = [
+      encodeMsg({ ...(block(0, 0, 100) as object), swarmId: 'e'.repeat(32) } as WireMsg), // unknown swarm
+      encodeMsg({ ...(block(0, 0, 100) as object), fileId: 'e'.repeat(64) } as WireMsg), // unknown file
+      encodeMsg(block(0, manifest.pieceLength - 10, 100)), // past the end of the piece
+      encodeMsg(block(99, 0, 100)), // past the last piece
+      new Uint8Array(MAX_WIRE_FRAME_BYTES + 1).fill(5), // oversized
+      encodeMsg(block(0, 0, 100)).subarray(0, 70), // truncated
+      new Uint8Array([WIRE_VERSION, 99, 1, 2, 3]), // unknown type
+      new Uint8Array([7, 1]), // unknown version
+      new Uint8Array(0), // empty
+    ];
+    for (const frame of frames) await evil.sendRaw(frame);
+    await until(() => a.engine.snapshot().counters.badMessages >= before.badMessages + frames.length, 2000, 'counted');
+    // A block of a piece we hold, asked of nobody: counted, dropped (not charged: endgame makes late duplicates legal).
+    await evil.send(block(0, 0, 16 * KiB));
+    await until(() => a.engine.snapshot().counters.unrequestedBlocks > before.unrequestedBlocks, 2000, 'unrequested counted');
+    expect(evil.link.state).toBe('connected'); // a few bad frames are tolerated
+    expect(a.engine.snapshot().peers.map((p) => p.peerId)).toContain(evil.peerId);
+  });
+
+  it('hostile peer: a link that keeps sending bad frames is closed; the other links keep working', async () => {
+    const bytes = randomBytes(1024 * KiB);
+    const { a, b, swarmId, fileId } = await seededSwarm(bytes);
+    const evil = attachHostilePeer(fx, a, 'bad3', { swarms: [swarmId], join: true });
+    await until(() => membersOf(a).includes(evil.peerId), 2000, 'evil is a member');
+    await evil.greet();
+    fx.connect(a, b);
+    for (let i = 0; i <= MAX_BAD_FRAMES_PER_LINK && evil.link.state !== 'closed'; i++) {
+      await evil.sendRaw(new Uint8Array([WIRE_VERSION, 99, i & 0xff]));
+    }
+    await until(() => evil.link.state === 'closed', 2000, 'evil link closed');
+    expect(a.engine.snapshot().peers.map((p) => p.peerId)).not.toContain(evil.peerId);
+    await until(complete(b, fileId), 5000, 'b complete');
+    expect(await sha256Hex(new Uint8Array(await (await b.engine.fileBlob(fileId)).arrayBuffer()))).toBe(await sha256Hex(bytes));
+  });
+
+  it('hostile peer: asking for a swarm it does not share gets a reject, never data', async () => {
+    const bytes = randomBytes(256 * KiB);
+    const { a, swarmId: shared, route } = await seededSwarm(bytes);
+    const other = await a.engine.createSwarm();
+    const [otherFileId] = await a.engine.seed(other, [new File([randomBytes(128 * KiB) as BlobPart], 'o.bin')]);
+    const otherRoute = { swarmId: other, fileId: otherFileId! };
+    // Member of the shared swarm only, yet its hello claims the other swarm too (it learned the id somehow).
+    const snoop = attachHostilePeer(fx, a, 'bad4', { swarms: [shared, other], join: false });
+    fx.hub.client(snoop.peerId).join(shared);
+    await until(() => membersOf(a).includes(snoop.peerId), 2000, 'snoop is a member');
+    await snoop.greet();
+    const ask = { piece: 0, offset: 0, length: 16 * KiB };
+    await snoop.send({ type: 'request', ...otherRoute, ...ask });
+    await snoop.send({ type: 'request', swarmId: 'e'.repeat(32), fileId: otherFileId!, ...ask });
+    await snoop.send({ type: 'request', ...route, ...ask }); // the one it may have
+    await until(() => snoop.received.some((m) => m.type === 'block'), 2000, 'the shared block');
+    await until(() => rejects(snoop.received).length >= 2, 2000, 'two rejects');
+    expect(rejects(snoop.received).map((r) => [r.swarmId, r.reason])).toEqual([[other, 'unknown-route'], ['e'.repeat(32), 'unknown-route']]);
+    const blocks = snoop.received.filter((m) => m.type === 'block');
+    expect(blocks.map((m) => m.swarmId)).toEqual([shared]);
+    expect(snoop.received.some((m) => m.type === 'bitfield' && m.swarmId === other)).toBe(false);
+  });
+
+  it('hostile peer: an announcement whose manifest does not hash to its fileId is refused', async () => {
+    const bytes = randomBytes(256 * KiB);
+    const { b, swarmId, fileId, manifest } = await seededSwarm(bytes);
+    const forger = fx.hub.client('f'.repeat(32));
+    forger.join(swarmId);
+    const tampered: Manifest = { ...manifest, name: 'evil.exe', pieceHashes: manifest.pieceHashes.map(() => 'a'.repeat(64)) };
+    const before = b.engine.snapshot().counters.badMessages;
+    forger.announce(swarmId, 'b'.repeat(64), tampered); // a forged fileId
+    const other = await createManifest(new File([randomBytes(64 * KiB) as BlobPart], 'x.bin'));
+    forger.announce(swarmId, other.fileId, tampered); // a real fileId, someone else's manifest
+    await until(() => b.engine.snapshot().counters.badMessages >= before + 2, 2000, 'both refused');
+    const files = b.engine.snapshot().swarms.flatMap((s) => s.files);
+    expect(files.map((f) => f.fileId)).toEqual([fileId]);
+    expect(files.map((f) => f.name)).toEqual(['f.bin']);
+  });
+});
