@@ -57,7 +57,8 @@ export function createRoutingView(): RoutingView {
   return {
     element,
     render(snap, nicknames) {
-      const rows = snap.swarms.flatMap((s) => swarmRows(s, nicknames));
+      const rows = snap.swarms.length > 0 ? snap.swarms.flatMap((s) => swarmRows(s, nicknames))
+        : [h('tr', {}, h('td', { colspan: '7', class: 'empty' }, 'No swarm yet: create or join one to see its routes.'))];
       const key = rows.map((r) => r.textContent).join('\n');
       if (key === lastKey) return;
       lastKey = key;
