@@ -1,4 +1,7 @@
-import { networkInterfaces } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
@@ -27,6 +30,23 @@ function parseIceServers(json: string | undefined): IceServer[] {
   return parsed.output;
 }
 
+/** Kept in a file across restarts, so tabs resume their peerIds and keep their open links; a reboot forgets it. */
+function loadResumeKey(file = path.join(tmpdir(), 'tabswarm-resume-key')): Uint8Array {
+  try {
+    const key = readFileSync(file);
+    if (key.length === 32) return key;
+  } catch {
+    // first start since boot
+  }
+  const key = randomBytes(32);
+  try {
+    writeFileSync(file, key, { mode: 0o600, flag: 'wx' }); // never overwrite or follow someone else's file
+  } catch {
+    // not writable: restarts will hand out new peerIds
+  }
+  return key;
+}
+
 /** Every address another laptop on the LAN could use, then loopback. */
 function pageUrls(host: string, port: number): string[] {
   const lan = Object.values(networkInterfaces()).flat()
@@ -50,7 +70,7 @@ async function main(): Promise<void> {
   if (!iceConfig.ok) throw new Error(iceConfig.error);
   let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
   const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
-  const server = await createSignalingServer({ port, host, iceServers, ice, logger: consoleLogger });
+  const server = await createSignalingServer({ port, host, iceServers, ice, logger: consoleLogger, resumeKey: loadResumeKey() });
   isMember = server.isMember;
   console.log(`tabswarm is serving. Open one of these in a browser (other laptops: a LAN address):`);
   for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);

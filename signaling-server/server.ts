@@ -24,6 +24,8 @@ export interface SignalingServerOptions {
   logger?: Logger;
   heartbeatMs?: number;
   limits?: Partial<ServerLimits>;
+  /** HMAC key of resume secrets (32 bytes). Keep it across restarts so tabs keep their peerIds and open links. */
+  resumeKey?: Uint8Array;
 }
 
 export interface SignalingServer {
@@ -42,7 +44,7 @@ const CLOSE_GRACE_MS = 1000;
 
 function createHub(opts: SignalingServerOptions): Hub {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const key = randomBytes(32);
+  const key = opts.resumeKey ?? randomBytes(32);
   const resumeSecretFor = (peerId: string) => createHmac('sha256', key).update(peerId).digest('hex');
   return {
     rooms: createRooms(limits, randomInt),
