@@ -147,8 +147,12 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     startLink(from, false).signal(offer);
   }
 
-  function setMates(swarmId: SwarmId, peerIds: PeerId[]): void {
-    for (const swarms of mates.values()) swarms.delete(swarmId);
+  /**
+   * A `joined` list (`keepLinked`) replayed right after a server restart may lack mates that are still
+   * reconnecting: one whose link is open keeps the swarm until its peer-left, so the open channel is not cut.
+   */
+  function setMates(swarmId: SwarmId, peerIds: PeerId[], keepLinked = false): void {
+    for (const [peerId, swarms] of mates) if (!keepLinked || links.get(peerId)?.link.state !== 'connected') swarms.delete(swarmId);
     for (const p of peerIds) if (p !== selfId) (mates.get(p) ?? mates.set(p, new Set()).get(p)!).add(swarmId);
     pruneMates();
   }
@@ -178,7 +182,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
       }
       selfId = peerId;
     },
-    onJoined: (swarmId, members) => setMates(swarmId, members.map((m) => m.peerId)),
+    onJoined: (swarmId, members) => setMates(swarmId, members.map((m) => m.peerId), true),
     onLeft: (swarmId) => setMates(swarmId, []),
     onPeerJoined: (swarmId, peer) => {
       if (peer.peerId !== selfId) (mates.get(peer.peerId) ?? mates.set(peer.peerId, new Set()).get(peer.peerId)!).add(swarmId);
