@@ -57,7 +57,10 @@ export const rawPathsBench: Bench = {
     try {
       const iceServers = ice.memberIceServers(`${lanIp}:8080`, 'ab'.repeat(16)) as RTCIceServer[];
       const tabs = await browser.openTabs(`${server.origin}/page/raw-channel`, 2);
-      for (const policy of ['all', 'relay'] as const) await measurePath(ctx, tabs, iceServers, policy, ctx.quick ? 2 : 3);
+      for (const policy of ['all', 'relay'] as const) {
+        await measurePath(ctx, tabs, iceServers, policy, ctx.quick ? 2 : 3)
+          .catch((e: unknown) => ctx.log(`raw-paths ${policy} failed: ${e instanceof Error ? e.message : String(e)}`));
+      }
     } finally {
       await browser.close();
       await server.close();

@@ -7,6 +7,7 @@ import { withTimeout } from './lib/timeout.ts';
 import { startTracker } from './lib/tracker.ts';
 import { createMemoryProbe, openProbedTab, type MemoryPeak } from './lib/memory-probe.ts';
 import { pathInfo } from './lib/path-label.ts';
+import { describePairs, selectedOf, type PairInfo } from './pages/rtc-path.ts';
 import { best, median, round2 } from './lib/stats.ts';
 import { compared } from './lib/report.ts';
 
@@ -25,7 +26,7 @@ let nextHost = 10;
 const freshOrigin = (repoRoot: string): Promise<StaticServer> => startStaticServer({ '/': repoRoot }, `127.0.0.${nextHost++}`);
 /** A 64 MiB leech normally takes seconds; minutes means a stuck swarm. */
 const LEECH_TIMEOUT_MS = 180_000;
-interface Run { timings: LeechTiming[]; memory: MemoryPeak | null; path: Awaited<ReturnType<WtPage['recordedPaths']>> }
+interface Run { timings: LeechTiming[]; memory: MemoryPeak | null; path: PairInfo | null }
 
 async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean): Promise<Run> {
   const servers = await Promise.all(Array.from({ length: leechers }, () => freshOrigin(swarm.repoRoot)));
@@ -39,7 +40,7 @@ async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean)
       tab.evaluate(([m, t, k]) => (benchPage as WtPage).leech(m, t, k), [swarm.magnet, swarm.trackerUrl, swarm.store] as const))),
     LEECH_TIMEOUT_MS, 'webtorrent leech');
     const memory = (await probe?.stop()) ?? null;
-    const path = await first.page.evaluate(() => (benchPage as WtPage).recordedPaths());
+    const path = selectedOf((await first.page.evaluate(describePairs, null))[0]);
     return { timings, memory, path };
   } finally {
     await Promise.all(tabs.map((tab) => tab.evaluate(() => (benchPage as WtPage).close()).catch(() => {}).then(() => tab.close())));
@@ -63,7 +64,7 @@ async function scenario(ctx: BenchContext, swarm: Swarm, leechers: number, runs:
   const mbps = results.map((r) => aggregateMBps(r.timings));
   const firstPiece = results.flatMap((r) => r.timings.map((t) => Math.round(t.firstPieceMs - t.addMs)));
   const config = { seeders: 1, leechers, fileMiB, pieceKiB: swarm.pieceLength / 1024, store: swarm.store };
-  const path = pathInfo(results[0]?.path[0]);
+  const path = pathInfo(results[0]?.path);
   ctx.emit(compared(ctx.baselines, 'raw-channel:best', {
     bench: 'webtorrent', config, MBps: best(mbps),
     value: { bestMBps: best(mbps), medianMBps: round2(median(mbps)), firstPieceMs: median(firstPiece) },

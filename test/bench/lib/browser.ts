@@ -9,9 +9,13 @@ export const CHROMIUM_ARGS = [
   '--disable-features=SpareRendererForSitePerProcess',
 ];
 
+/** When a tab is ready to be driven; the default fits bench pages (`/page/<name>` sets its title to 'ready'). */
+export type WaitReady = (page: Page) => Promise<unknown>;
+const benchPageReady: WaitReady = (page) => page.waitForFunction(() => document.title === 'ready' || document.title === 'error');
+
 export interface BenchBrowser {
   browser: Browser;
-  openTabs(url: string, count: number): Promise<Page[]>;
+  openTabs(url: string, count: number, waitReady?: WaitReady): Promise<Page[]>;
   close(): Promise<void>;
 }
 
@@ -37,13 +41,13 @@ export async function launchBenchBrowser(extraArgs: readonly string[] = []): Pro
   await context.addInitScript(PC_RECORDER);
   return {
     browser,
-    async openTabs(url, count) {
+    async openTabs(url, count, waitReady = benchPageReady) {
       const pages: Page[] = [];
       for (let i = 0; i < count; i++) {
         const page = await context.newPage();
         page.on('pageerror', (e) => process.stderr.write(`[tab ${i}] ${e.message}\n`));
         await page.goto(url);
-        await page.waitForFunction(() => document.title === 'ready' || document.title === 'error');
+        await waitReady(page);
         pages.push(page);
       }
       return pages;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import type { BenchBrowser } from './browser.ts';
+import type { BenchBrowser, WaitReady } from './browser.ts';
 
 // Memory of one tab: its renderer process's resident memory (/proc/PID/status VmRSS, peak VmHWM; RssAnon is the
 // private part, without shared libraries: what buffers grow) plus its JS heap (CDP Runtime.getHeapUsage). ArrayBuffers and Blobs live outside the JS heap, so the heap alone hides them.
@@ -24,9 +24,9 @@ export async function rendererPids(browser: Browser): Promise<Set<number>> {
 }
 
 /** Opens one tab and finds its renderer PID by the difference in renderer processes; null if ambiguous. */
-export async function openProbedTab(bb: BenchBrowser, url: string): Promise<{ page: Page; pid: number | null }> {
+export async function openProbedTab(bb: BenchBrowser, url: string, waitReady?: WaitReady): Promise<{ page: Page; pid: number | null }> {
   const before = await rendererPids(bb.browser);
-  const [page] = await bb.openTabs(url, 1);
+  const [page] = await bb.openTabs(url, 1, waitReady);
   if (page === undefined) throw new Error('memory probe: tab did not open');
   const fresh = [...(await rendererPids(bb.browser))].filter((pid) => !before.has(pid));
   return { page, pid: fresh.length === 1 ? fresh[0]! : null };

@@ -1,4 +1,4 @@
-import { candidatePairs, selectedPair, type PairInfo } from './rtc-path.ts';
+import { describePairs, selectedOf, type PairInfo } from './rtc-path.ts';
 
 // Browser side of the raw RTCDataChannel bench: one RTCPeerConnection and one channel per tab,
 // SDP carried by the Node harness (page.evaluate), two ways to move bytes one way:
@@ -59,8 +59,8 @@ export async function waitOpen(timeoutMs: number): Promise<boolean> {
   }
 }
 
-export const pairs = (): Promise<PairInfo[]> => (pc === null ? Promise.resolve([]) : candidatePairs(pc));
-export const path = (): Promise<PairInfo | null> => (pc === null ? Promise.resolve(null) : selectedPair(pc));
+export const pairs = async (): Promise<PairInfo[]> => (pc === null ? [] : ((await describePairs([pc]))[0] ?? []));
+export const path = async (): Promise<PairInfo | null> => selectedOf(await pairs());
 
 export function close(): void {
   channel?.close();

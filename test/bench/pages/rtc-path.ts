@@ -1,12 +1,8 @@
-// Browser side: which ICE candidate pair a connection uses, read from getStats.
+// Which ICE candidate pair a connection uses, read from getStats. `describePairs` is self-contained (no imports,
+// no module helpers) so Node can run it in ANY page: `page.evaluate(describePairs, null)` reads every connected
+// RTCPeerConnection the tab made (recorded by PC_RECORDER in lib/browser.ts), e.g. tabswarm's own page.
 
-export interface CandidateInfo {
-  type: string;
-  protocol: string;
-  address: string;
-  port: number;
-  networkType?: string;
-}
+export interface CandidateInfo { type: string; protocol: string; address: string; port: number }
 
 export interface PairInfo {
   state: string;
@@ -18,49 +14,32 @@ export interface PairInfo {
   bytesSent: number;
 }
 
-type Stat = Record<string, unknown> & { id: string; type: string };
-
-function candidateInfo(stat: Stat | undefined): CandidateInfo {
-  return {
-    type: String(stat?.['candidateType'] ?? '?'),
-    protocol: String(stat?.['protocol'] ?? '?'),
-    address: String(stat?.['address'] ?? stat?.['ip'] ?? '?'),
-    port: Number(stat?.['port'] ?? 0),
-    ...(typeof stat?.['networkType'] === 'string' ? { networkType: stat['networkType'] } : {}),
+/** Every candidate pair of each connection (null: every connected one the tab recorded); `selected` marks the one in use. */
+export async function describePairs(connections: RTCPeerConnection[] | null): Promise<PairInfo[][]> {
+  type Stat = Record<string, unknown> & { id: string; type: string };
+  const recorded = (globalThis as { __benchPeerConnections?: RTCPeerConnection[] }).__benchPeerConnections ?? [];
+  const pcs = connections ?? recorded.filter((pc) => pc.connectionState === 'connected');
+  const candidate = (s: Stat | undefined): CandidateInfo => ({
+    type: String(s?.['candidateType'] ?? '?'),
+    protocol: String(s?.['protocol'] ?? '?'),
+    address: String(s?.['address'] ?? s?.['ip'] ?? '?'),
+    port: Number(s?.['port'] ?? 0),
+  });
+  const describe = async (pc: RTCPeerConnection): Promise<PairInfo[]> => {
+    const byId = new Map<string, Stat>();
+    (await pc.getStats()).forEach((s: Stat) => byId.set(s.id, s));
+    const selectedId = [...byId.values()].find((s) => s.type === 'transport')?.['selectedCandidatePairId'];
+    return [...byId.values()].filter((s) => s.type === 'candidate-pair').map((p) => ({
+      state: String(p['state']),
+      nominated: p['nominated'] === true,
+      selected: p.id === selectedId,
+      local: candidate(byId.get(String(p['localCandidateId']))),
+      remote: candidate(byId.get(String(p['remoteCandidateId']))),
+      rttMs: typeof p['currentRoundTripTime'] === 'number' ? Math.round(p['currentRoundTripTime'] * 10_000) / 10 : null,
+      bytesSent: Number(p['bytesSent'] ?? 0),
+    }));
   };
+  return Promise.all(pcs.map(describe));
 }
 
-function pairInfo(pair: Stat, byId: Map<string, Stat>, selectedId: string | undefined): PairInfo {
-  const rtt = pair['currentRoundTripTime'];
-  return {
-    state: String(pair['state']),
-    nominated: pair['nominated'] === true,
-    selected: pair.id === selectedId,
-    local: candidateInfo(byId.get(String(pair['localCandidateId']))),
-    remote: candidateInfo(byId.get(String(pair['remoteCandidateId']))),
-    rttMs: typeof rtt === 'number' ? Math.round(rtt * 10_000) / 10 : null,
-    bytesSent: Number(pair['bytesSent'] ?? 0),
-  };
-}
-
-/** Every candidate pair of the connection; `selected` marks the one the transport sends on. */
-export async function candidatePairs(pc: RTCPeerConnection): Promise<PairInfo[]> {
-  const report = await pc.getStats();
-  const byId = new Map<string, Stat>();
-  report.forEach((stat: Stat) => byId.set(stat.id, stat));
-  const transport = [...byId.values()].find((s) => s.type === 'transport');
-  const selectedId = transport?.['selectedCandidatePairId'] as string | undefined;
-  return [...byId.values()].filter((s) => s.type === 'candidate-pair').map((p) => pairInfo(p, byId, selectedId));
-}
-
-export async function selectedPair(pc: RTCPeerConnection): Promise<PairInfo | null> {
-  return (await candidatePairs(pc)).find((p) => p.selected) ?? null;
-}
-
-/** The selected pair of every connection the tab made that is still connected (see PC_RECORDER in browser.ts). */
-export async function recordedPaths(): Promise<PairInfo[]> {
-  const made = (globalThis as { __benchPeerConnections?: RTCPeerConnection[] }).__benchPeerConnections ?? [];
-  const live = made.filter((pc) => pc.connectionState === 'connected');
-  const pairs = await Promise.all(live.map((pc) => selectedPair(pc)));
-  return pairs.filter((p): p is PairInfo => p !== null);
-}
+export const selectedOf = (pairs: PairInfo[] | undefined): PairInfo | null => pairs?.find((p) => p.selected) ?? null;

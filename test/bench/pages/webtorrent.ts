@@ -67,5 +67,3 @@ export function close(): Promise<void> {
   client = null;
   return new Promise((resolve) => (wt === null ? resolve() : wt.destroy(() => resolve())));
 }
-
-export { recordedPaths } from './rtc-path.ts';
