@@ -51,6 +51,11 @@ export function sendHello(ctx: SessionContext, peer: PeerEntry): void {
   fillRequests(ctx, peer);
 }
 
+function resendHello(ctx: SessionContext, peer: PeerEntry): void {
+  if (ctx.state.selfId === null) return;
+  ctx.send(peer, { type: 'hello', peerId: ctx.state.selfId, version: WIRE_VERSION, swarms: [...peer.declared].sort() });
+}
+
 /** Our bitfield on every route the peer shares with us that it has not had one for yet. */
 export function sendBitfields(ctx: SessionContext, peer: PeerEntry): void {
   for (const entry of routesWithPeer(ctx.state, peer.peerId)) {
@@ -132,7 +137,11 @@ function onPeerBitfield(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry,
 
 function onHello(ctx: SessionContext, peer: PeerEntry, msg: Extract<WireMsg, { type: 'hello' }>): boolean {
   if (msg.peerId !== peer.peerId || msg.version !== WIRE_VERSION) return false;
+  // Our first hello may have arrived before the peer listened (its side of the link reports "connected"
+  // a little later than ours, and frames before that are lost): its first hello says it listens now.
+  const first = !ctx.state.table.peerSwarms.has(peer.peerId);
   setPeerSwarms(ctx.state.table, peer.peerId, msg.swarms);
+  if (first && peer.declared.size > 0) resendHello(ctx, peer);
   // Routes it no longer shares: it must get a fresh bitfield if it ever shares them again.
   const shared = new Set(sharedSwarms(ctx.state.table, peer.peerId));
   for (const key of [...peer.bitfieldsSent]) if (!shared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsSent.delete(key);

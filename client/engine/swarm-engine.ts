@@ -158,18 +158,28 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   deps.links.onLink = (link) => {
     priorOnLink?.(link);
     if (closed) return;
+    // A replacement link (the old one failed or was renegotiated from scratch): its session starts afresh.
+    if (state.peers.has(link.remotePeerId)) endSession(link.remotePeerId);
     openSession(ctx, link);
     onChanged();
   };
   deps.links.onLinkClosed = (peerId) => {
     priorOnLinkClosed?.(peerId);
-    if (!state.peers.delete(peerId)) return;
+    // A late close of a replaced link must not end the session of its successor.
+    if (state.peers.get(peerId)?.link.state === 'closed') endSession(peerId);
+  };
+
+  function endSession(peerId: PeerId): void {
+    const peer = state.peers.get(peerId);
+    if (!peer) return;
+    if (peer.link.onMessage !== null) peer.link.onMessage = null;
+    state.peers.delete(peerId);
     forgetPeer(state.table, peerId);
     ctx.uploads.onPeerGone(peerId);
     dropOrphanBuffers(state);
     fillAll(ctx);
     onChanged();
-  };
+  }
 
   const expireTimer = setInterval(() => expireRequests(ctx), EXPIRE_EVERY_MS);
   const pathTimer = setInterval(() => void readPaths(), PATH_EVERY_MS);

@@ -26,11 +26,10 @@ export function mountBasicUi(root: HTMLElement, api: TabswarmApi): () => void {
 
   joinForm.addEventListener('submit', (e) => {
     e.preventDefault();
-    api.joinSwarm(joinInput.value)
-      .then((swarmId) => {
-        location.hash = `swarm=${swarmId}`;
-        joinInput.value = '';
-      })
+    const typed = joinInput.value;
+    joinInput.value = '';
+    api.joinSwarm(typed)
+      .then((swarmId) => void (location.hash = `swarm=${swarmId}`))
       .catch((err: unknown) => void (status.textContent = `Could not join: ${String(err instanceof Error ? err.message : err)}`));
   });
   seedInput.addEventListener('change', () => void seedPicked());

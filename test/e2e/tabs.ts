@@ -1,0 +1,72 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import type { FileSnapshot, TabswarmSnapshot } from '../../client/snapshot-types.ts';
+
+// Helpers for driving tabs through the page and reading window.tabswarm.
+
+export interface TestFile {
+  name: string;
+  buffer: Buffer;
+  sha256: string;
+}
+
+export function randomFile(name: string, bytes: number): TestFile {
+  const buffer = randomBytes(bytes);
+  return { name, buffer, sha256: createHash('sha256').update(buffer).digest('hex') };
+}
+
+export const snapshotOf = (page: Page): Promise<TabswarmSnapshot> => page.evaluate(() => window.tabswarm!.snapshot());
+
+export async function fileIn(page: Page, fileId: string): Promise<FileSnapshot | undefined> {
+  const snap = await snapshotOf(page);
+  return snap.swarms.flatMap((s) => s.files).find((f) => f.fileId === fileId);
+}
+
+/** Waits until window.tabswarm exists and the tab has its peerId. */
+export async function ready(page: Page): Promise<string> {
+  await page.waitForFunction(() => window.tabswarm?.snapshot().peerId != null);
+  return (await snapshotOf(page)).peerId!;
+}
+
+/** Shares a file through the page's file input, into the swarm in the page's URL; returns its fileId. */
+export async function seedThroughPage(page: Page, file: TestFile): Promise<string> {
+  await page.setInputFiles('#seed-input', { name: file.name, mimeType: 'application/octet-stream', buffer: file.buffer });
+  const handle = await page.waitForFunction(
+    (name) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((f) => f.name === name && f.seeded)?.fileId,
+    file.name, { timeout: 60_000 },
+  );
+  return (await handle.jsonValue()) as string;
+}
+
+/** Joins through the page's join form, as a person pasting a link; resolves once the tab is in the swarm. */
+export async function joinThroughPage(page: Page, link: string): Promise<void> {
+  const swarmId = /#swarm=([0-9a-f]{32})/.exec(link)![1]!;
+  await page.getByLabel('Swarm link or code').fill(link);
+  await page.getByRole('button', { name: 'Join swarm' }).click();
+  await page.waitForFunction((id) => window.tabswarm!.snapshot().swarms.some((s) => s.swarmId === id), swarmId);
+  // The form clears its input once the join settled: typing before that would be wiped.
+  await page.waitForFunction(() => (document.getElementById('join-input') as HTMLInputElement | null)?.value === '');
+}
+
+/** Creates a swarm with the page's button; returns the join link the page shows for it. */
+export async function createThroughPage(page: Page): Promise<string> {
+  const before = await page.evaluate(() => location.hash);
+  await page.click('#create-swarm');
+  await page.waitForFunction((old) => /^#swarm=[0-9a-f]{32}$/.test(location.hash) && location.hash !== old, before);
+  const hash = await page.evaluate(() => location.hash);
+  return (await (await page.waitForSelector(`#share-link[href$="${hash}"]`)).getAttribute('href'))!;
+}
+
+export function waitForFile(page: Page, fileId: string, test: 'complete' | { piecesHad: number }, timeout = 120_000) {
+  return page.waitForFunction(([id, t]) => {
+    const f = window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((x) => x.fileId === id);
+    if (!f) return false;
+    return t === 'complete' ? f.state === 'complete' : f.piecesHad >= t.piecesHad;
+  }, [fileId, test] as const, { timeout, polling: 50 });
+}
+
+export const sha256Of = (page: Page, fileId: string): Promise<string> =>
+  page.evaluate((id) => window.tabswarm!.sha256(id), fileId);
+
+export const MiB = 1024 * 1024;
+export const mbPerSecond = (bytes: number, ms: number): string => (bytes / 1e6 / (ms / 1000)).toFixed(1);
