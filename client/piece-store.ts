@@ -4,6 +4,7 @@ import { SIZES } from '../shared/limits.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import type { PieceStore } from './contracts.ts';
 import { createByteLru } from './byte-lru.ts';
+import { createPieceWriteBatcher } from './piece-write-batcher.ts';
 import { databaseName } from './profile.ts';
 
 // This tab's profile database: verified pieces as Blobs (so a finished file is a disk-backed Blob of Blobs,
@@ -80,14 +81,6 @@ export async function openProfileStore(
   return wrapDatabase(db, opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
 }
 
-function abortQuietly(tx: { abort(): void }): void {
-  try {
-    tx.abort();
-  } catch {
-    // already finished or aborted
-  }
-}
-
 async function write(what: string, run: () => Promise<unknown>): Promise<void> {
   try {
     await run();
@@ -99,6 +92,7 @@ async function write(what: string, run: () => Promise<unknown>): Promise<void> {
 function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): ProfileStore {
   const cache = createByteLru<string>(readCacheBytes);
   const loading = new Map<string, Promise<Uint8Array | null>>(); // piece reads in flight, shared by readers
+  const writes = createPieceWriteBatcher(() => db.transaction('pieces', 'readwrite'));
 
   function loadPiece(fileId: FileId, index: number): Promise<Uint8Array | null> {
     const key = `${fileId}:${index}`;
@@ -118,17 +112,7 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
   }
 
   return {
-    putPiece: (fileId, index, bytes) => write(`piece ${index}`, async () => {
-      const tx = db.transaction('pieces', 'readwrite');
-      const committed = tx.done;
-      committed.catch(() => undefined); // awaited below; must not go unhandled when put throws first
-      try {
-        await Promise.all([tx.store.put(new Blob([bytes as Uint8Array<ArrayBuffer>]), [fileId, index]), committed]);
-      } catch (e) {
-        abortQuietly(tx);
-        throw e;
-      }
-    }),
+    putPiece: (fileId, index, bytes) => write(`piece ${index}`, () => writes.put(fileId, index, bytes)),
     async readBlock(fileId, index, offset, length) {
       const piece = await loadPiece(fileId, index);
       if (piece === null || offset < 0 || length < 0 || offset + length > piece.byteLength) return null;

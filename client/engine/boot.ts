@@ -3,6 +3,7 @@ import type { ProfileStore } from '../piece-store.ts';
 import type { SignalingClient } from '../signaling-client.ts';
 import { mountBasicUi } from '../ui/basic-ui.ts';
 import { paramsFromQuery } from './params.ts';
+import { withWarmCache } from './warm-store.ts';
 import { createSwarmEngine, type LinkSource, type SwarmEngine } from './swarm-engine.ts';
 
 // What the page shell calls once its adapters exist: the engine, window.tabswarm and the basic UI.
@@ -22,7 +23,7 @@ export async function bootEngine(deps: {
   mountUi?: (api: TabswarmApi) => void;
 }): Promise<BootedEngine> {
   const engine = createSwarmEngine({
-    signaling: deps.signaling, links: deps.links, store: deps.store, secureContext: deps.secureContext,
+    signaling: deps.signaling, links: deps.links, store: withWarmCache(deps.store), secureContext: deps.secureContext,
     params: paramsFromQuery(location.search), joinLink: (swarmId) => joinLinkFor(swarmId),
   });
   const api = createTabswarmApi(engine, deps.signaling);

@@ -14,9 +14,9 @@ import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 // slowly keeps its turn but is skipped while its lane is full, so it never stalls the others.
 
 /** Blocks handed to one link and not yet drained below its low-water mark: enough to keep it busy. */
-const MAX_PENDING_PER_PEER = 4;
+const MAX_PENDING_PER_PEER = 16;
 /** Store reads at once across all peers: bounds memory held by blocks read but not yet sent. */
-const MAX_READS = 8;
+const MAX_READS = 16;
 
 export interface UploadHandler {
   onRequest(peer: PeerEntry, entry: RouteEntry, req: UploadRequest): void;
