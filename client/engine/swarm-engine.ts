@@ -1,7 +1,6 @@
 import { newSwarmId, type FileId, type PeerId, type SwarmId } from '../../shared/ids.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, SIZES } from '../../shared/limits.ts';
 import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } from '../../shared/routing-table.ts';
-import type { Announcement, PeerInfo } from '../../shared/signaling.ts';
 import { createUploadQueue } from '../../shared/upload-queue.ts';
 import type { PeerLink } from '../contracts.ts';
 import type { ProfileStore } from '../piece-store.ts';
@@ -9,8 +8,9 @@ import type { SignalingClient } from '../signaling-client.ts';
 import type { EngineParams, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
 import { emptyCounters, type EngineState } from './engine-state.ts';
-import { addAnnouncedRoute, addRoute, type RoutesContext } from './file-routes.ts';
-import { openSession, sendHello, sendMessage } from './peer-session.ts';
+import { addRoute, type RoutesContext } from './file-routes.ts';
+import { subscribeMembership } from './membership.ts';
+import { openSession, sendMessage } from './peer-session.ts';
 import { seedBlob, type SeedProgress } from './seeding.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { createUploadHandler } from './upload-handler.ts';
@@ -20,8 +20,9 @@ import { createChangeNotifier } from './change-notifier.ts';
 // handler and the piece store into one peer. Everything the page and window.tabswarm need goes through here.
 
 /**
- * Defaults measured in test/e2e/transfer.test.ts (24 MiB between tabs): 64 KiB blocks with 16 in flight
- * per peer (1 MiB) kept the channel busy without flooding it.
+ * Measured with test/e2e/transfer-tuning.test.ts (24 MiB between two tabs, 2 shared cores): 16–128 KiB
+ * blocks with 8–32 requests in flight all gave 15–18 MB/s, so the window is not the limit here (IndexedDB
+ * and CPU are). 64 KiB × 16 (1 MiB in flight) matches the raw channel's plateau without flooding it.
  */
 export const DEFAULT_PARAMS: EngineParams = { blockSize: 64 * SIZES.KiB, windowPerPeer: 16 };
 /** Request timeouts are checked this often. */
@@ -107,49 +108,10 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     deps.signaling.join(swarmId);
   }
 
-  function onMembers(swarmId: SwarmId, members: PeerInfo[]): void {
-    if (!state.table.swarms.has(swarmId)) return;
-    state.members.set(swarmId, new Set(members.map((m) => m.peerId)));
-    for (const m of members) state.nicknames.set(m.peerId, m.nickname);
-    for (const peer of state.peers.values()) sendHello(ctx, peer);
-    onChanged();
-  }
-
-  function onAnnouncements(swarmId: SwarmId, list: Announcement[]): void {
-    for (const a of list) void addAnnouncedRoute(ctx, swarmId, a.fileId, a.manifest);
-  }
-
-  const unsubscribe = deps.signaling.subscribe({
-    onStatus: (s) => {
-      server = s === 'open' ? 'connected' : s === 'closed' ? 'closed' : state.selfId === null ? 'connecting' : 'reconnecting';
-      onChanged();
-    },
-    onWelcome: ({ peerId }) => {
-      state.selfId = peerId;
-      onChanged();
-    },
-    onJoined: (swarmId, members, announcements) => {
-      // A swarm joined through the signaling client directly (e.g. the page's #swarm= fragment) is adopted.
-      if (!state.table.swarms.has(swarmId)) void engine.joinSwarm(swarmId);
-      onMembers(swarmId, members);
-      onAnnouncements(swarmId, announcements);
-    },
-    onPeerJoined: (swarmId, peer) => {
-      const members = state.members.get(swarmId);
-      if (!members) return;
-      onMembers(swarmId, [...[...members].map((peerId) => ({ peerId, nickname: state.nicknames.get(peerId) ?? '' })), peer]);
-    },
-    onPeerLeft: (swarmId, peerId) => {
-      const members = state.members.get(swarmId);
-      if (!members?.delete(peerId)) return;
-      for (const peer of state.peers.values()) sendHello(ctx, peer);
-      onChanged();
-    },
-    onPeerUpdated: (peer) => {
-      state.nicknames.set(peer.peerId, peer.nickname);
-      onChanged();
-    },
-    onAnnouncement: (swarmId, a) => onAnnouncements(swarmId, [a]),
+  const unsubscribe = subscribeMembership(ctx, deps.signaling, {
+    changed: onChanged,
+    adopt: (swarmId) => void engine.joinSwarm(swarmId),
+    setServer: (next) => void (server = next),
   });
 
   // Chained: the page may listen to links too (the engine takes each link's onMessage, nothing else).
