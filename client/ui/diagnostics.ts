@@ -49,9 +49,9 @@ function peerChecks(snap: TabswarmSnapshot, nicknames: ReadonlyMap<string, strin
     else {
       checks.push({
         level: 'bad',
-        text: `${who}: server reachable, but the peer link failed after ${Math.round(waited / 1000)} s. ` +
-          'This Wi-Fi may isolate devices from each other (guest networks often do). Try another network, ' +
-          'or have the teacher start the server with its TURN relay.',
+        text: `${who}: server reachable, but the link to ${who} failed (no connection after ${Math.round(waited / 1000)} s). ` +
+          'This Wi-Fi may isolate devices from each other (guest and school networks often do): ask the teacher ' +
+          'to turn on the relay (TURN) or to use a hotspot, or try another network.',
       });
     }
   }
