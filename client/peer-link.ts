@@ -4,10 +4,12 @@ import type { PeerId } from '../shared/ids.ts';
 import { MAX_WIRE_FRAME_BYTES, SIZES } from '../shared/limits.ts';
 import type { IceServer, SignalPayload } from '../shared/signaling.ts';
 import type { LinkPath, LinkState, PeerLink } from './contracts.ts';
+import { createFrameInbox } from './early-frames.ts';
 import { readSelectedPath } from './link-stats.ts';
 
 // One simple-peer connection to one remote peer, binary frames only. send() waits on the channel's
-// `bufferedamountlow` event (with a timeout, as trystero does), so unsent bytes stay bounded.
+// `bufferedamountlow` event (with a timeout, as trystero does), so unsent bytes stay bounded. Frames that
+// arrive before 'connect' (the remote side connected first) are held and delivered once onMessage is set.
 
 /**
  * Default backpressure threshold. Chromium moves the most when a few hundred KiB are queued (DESIGN.md:
@@ -65,11 +67,13 @@ export function createPeerLink(opts: PeerLinkOptions): SignaledPeerLink {
   let restartTimer: ReturnType<typeof setTimeout> | null = null;
   let deadlineTimer: ReturnType<typeof setTimeout> | null = null;
   let connectWaiters: Array<(ok: boolean) => void> = [];
+  const inbox = createFrameInbox();
 
   const link: SignaledPeerLink = {
     remotePeerId: opts.remotePeerId,
     get state() { return state; },
-    onMessage: null,
+    get onMessage() { return inbox.handler; },
+    set onMessage(handler) { inbox.handler = handler; },
     onStateChange: null,
     send: (frame) => {
       const run = sendTail.then(() => sendNow(frame));
@@ -92,6 +96,7 @@ export function createPeerLink(opts: PeerLinkOptions): SignaledPeerLink {
       if (state === 'closed') return;
       clearIceTimers();
       setState('closed');
+      inbox.clear();
       for (const w of connectWaiters.splice(0)) w(false);
       peer.destroy(reason === undefined ? undefined : new Error(reason));
     },
@@ -177,7 +182,7 @@ export function createPeerLink(opts: PeerLinkOptions): SignaledPeerLink {
   });
   peer.on('data', (chunk: unknown) => {
     if (!(chunk instanceof Uint8Array)) return; // text frames are not part of the protocol
-    link.onMessage?.(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (state !== 'closed') inbox.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   });
   peer.on('iceStateChange', (iceState: RTCIceConnectionState) => onIceState(iceState));
   peer.on('error', (e: Error) => link.close(e.message));

@@ -107,3 +107,17 @@ export const MAX_QUEUED_REQUESTS_PER_PEER = 4 * DEFAULT_MAX_REQUESTS_PER_PEER;
 export const MAX_BAD_FRAMES_PER_LINK = 100;
 /** Bad-frame allowance regained per second, so an honest peer's rare race leftovers never add up to a close. */
 export const BAD_FRAMES_FORGIVEN_PER_SECOND = 1;
+
+// ---- Links (client/peer-link.ts, client/link-manager.ts) ----
+
+/**
+ * Frames a link holds until its handler is set (they arrive before simple-peer reports 'connect'): a peer's
+ * hello and one bitfield (≤ ~570 B) per route it shares, i.e. a few hundred small frames at most.
+ */
+export const MAX_EARLY_FRAMES = 1024;
+/** Bytes of those early frames: hundreds of bitfields fit many times over, yet a flooder holds only this. */
+export const MAX_EARLY_FRAME_BYTES = 1 * MiB;
+/** First wait before linking again to a peer whose link we closed for abuse; doubles each time. */
+export const ABUSE_BACKOFF_BASE_MS = 30_000;
+/** Links closed for abuse after which that peer is never linked again in this page's session. */
+export const MAX_ABUSE_CLOSES = 3;
