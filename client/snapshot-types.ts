@@ -100,6 +100,8 @@ export interface EngineCounters {
   blockBytesSent: number;
   /** Piece writes that did not commit (quota, IndexedDB failure). */
   storeErrors: number;
+  /** performance.now() (ms since the page's navigation start) when the first fetched piece was verified; 0 before. */
+  firstPieceAtMs: number;
 }
 
 export interface EngineParams {

@@ -126,6 +126,7 @@ function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, p
   const source = onPieceVerified(entry.picker, piece);
   if (source === null) return;
   ctx.state.counters.piecesVerified++;
+  if (ctx.state.counters.firstPieceAtMs === 0) ctx.state.counters.firstPieceAtMs = performance.now();
   file.fetched++;
   file.meter.add(length);
   if (source !== 'local') {

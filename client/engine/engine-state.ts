@@ -78,6 +78,7 @@ export function emptyCounters(): EngineCounters {
   return {
     requestsSent: 0, blockBytesReceived: 0, piecesVerified: 0, piecesCorrupt: 0, piecesResumed: 0,
     badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, blockBytesSent: 0, storeErrors: 0,
+    firstPieceAtMs: 0,
   };
 }
 

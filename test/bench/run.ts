@@ -7,6 +7,7 @@ import { ensureVendor } from './lib/vendor.ts';
 import { rawChannelBench } from './raw-channel.ts';
 import { rawPathsBench } from './raw-paths.ts';
 import { webtorrentBench } from './webtorrent.ts';
+import { tabswarmBench } from './tabswarm.ts';
 import { signalingLoadBench } from './signaling-load.ts';
 
 // `npm run bench [-- --quick] [-- --only NAME[,NAME]]`: every benchmark, one JSON line per figure on stdout.
@@ -15,8 +16,8 @@ import { signalingLoadBench } from './signaling-load.ts';
 // benchmark-only packages are installed (that needs the registry, which the namespace cannot reach).
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** In order: raw-channel sets the baseline WebTorrent (and later tabswarm) compare against. */
-const BENCHES: Bench[] = [rawChannelBench, rawPathsBench, webtorrentBench, signalingLoadBench];
+/** In order: raw-channel sets the baseline WebTorrent and tabswarm compare against; webtorrent, tabswarm's second one. */
+const BENCHES: Bench[] = [rawChannelBench, rawPathsBench, webtorrentBench, tabswarmBench, signalingLoadBench];
 /** 5,000 client sockets in one process plus headroom; the default soft limit is often 1,024. */
 const FD_LIMIT = 65_536;
 

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Page } from 'playwright-core';
+import type { Bench, BenchContext } from './lib/context.ts';
+import { launchBenchBrowser, type BenchBrowser } from './lib/browser.ts';
+import { createMemoryProbe, openProbedTab } from './lib/memory-probe.ts';
+import { pathInfo } from './lib/path-label.ts';
+import { writeRandomFile, type RandomFile } from './lib/random-file.ts';
+import { compared, type Figure } from './lib/report.ts';
+import { best, median, round2 } from './lib/stats.ts';
+import {
+  completedAt, createSwarm, fileOf, firstPieceAt, joinSwarm, linkedTo, peerIdOf, seedFromDisk, sha256In,
+  startTabswarmServer, tabswarmReady, type TabswarmServer,
+} from './lib/tabswarm-tabs.ts';
+import { describePairs, selectedOf } from './pages/rtc-path.ts';
+
+// tabswarm itself: the built page served by the real signaling server, files seeded from disk, every piece
+// SHA-256-verified and written to IndexedDB. Four tabs of one browser (A seeds; B, C, D download). Their links
+// are warmed up first with a small file in a lobby swarm that every tab downloads (a new connection's first
+// transfer runs 30–50 % slower), so connection set-up is never timed: a transfer is clocked from the leecher's
+// join call to its file's `complete`. Memory and time to first piece use fresh tabs (their set-up is the point).
+
+const MiB = 1024 * 1024;
+interface Fleet { bb: BenchBrowser; tabs: TabswarmServer; a: Page; leechers: [Page, Page, Page] }
+interface Seeded { link: string; fileId: string; file: RandomFile }
+
+const sha256OfFile = (path: string): Promise<string> => new Promise((resolve, reject) => {
+  const hash = createHash('sha256');
+  createReadStream(path).on('data', (d) => hash.update(d)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+});
+
+async function seedNew(fleet: Fleet, sizeBytes: number): Promise<Seeded> {
+  const { link, swarmId } = await createSwarm(fleet.a);
+  const file = await writeRandomFile(sizeBytes);
+  return { link, file, fileId: await seedFromDisk(fleet.a, swarmId, file.path) };
+}
+
+const mbps = (bytes: number, ms: number): number => round2(bytes / 1e6 / (ms / 1000));
+
+/** Join links every leecher to A and to each other; the small lobby file warms every link up. */
+async function warmUp(ctx: BenchContext, fleet: Fleet): Promise<void> {
+  const lobby = await seedNew(fleet, (ctx.quick ? 4 : 8) * MiB);
+  const all = [fleet.a, ...fleet.leechers];
+  const ids = await Promise.all(all.map(peerIdOf));
+  await Promise.all(fleet.leechers.map((page) => joinSwarm(page, lobby.link)));
+  await Promise.all(all.map((page, i) => linkedTo(page, ids.filter((_, j) => j !== i))));
+  await Promise.all(fleet.leechers.map((page) => completedAt(page, lobby.fileId)));
+  await lobby.file.remove();
+}
+
+interface RunResult { oneToOne: number; twoToOne: number; oneToThree: number; pieceKiB: number }
+
+/** One round: B from A (1 → 1), then C from A and B (2 → 1); then a second file to B, C and D (1 → 3). */
+async function runRound(fleet: Fleet, sizeBytes: number, verify: boolean): Promise<RunResult> {
+  const [b, c, d] = fleet.leechers;
+  const first = await seedNew(fleet, sizeBytes);
+  let t0 = Date.now();
+  await joinSwarm(b, first.link);
+  const oneToOne = mbps(sizeBytes, (await completedAt(b, first.fileId)) - t0);
+  t0 = Date.now();
+  await joinSwarm(c, first.link);
+  const twoToOne = mbps(sizeBytes, (await completedAt(c, first.fileId)) - t0);
+  const got = (await fileOf(c, first.fileId))!;
+  if (Object.keys(got.sources).length < 2) throw new Error('2 → 1: C did not download from both A and B');
+  if (verify && (await sha256In(c, first.fileId)) !== (await sha256OfFile(first.file.path))) throw new Error('2 → 1: file differs');
+  await first.file.remove();
+  const second = await seedNew(fleet, sizeBytes);
+  t0 = Date.now();
+  await Promise.all([b, c, d].map((page) => joinSwarm(page, second.link)));
+  const done = await Promise.all([b, c, d].map((page) => completedAt(page, second.fileId)));
+  await second.file.remove();
+  return { oneToOne, twoToOne, oneToThree: mbps(3 * sizeBytes, Math.max(...done) - t0), pieceKiB: got.pieceLength / 1024 };
+}
+
+function transferFigure(ctx: BenchContext, config: Record<string, unknown>, runs: number[], wtBaseline: string, path: Figure['path']): Figure {
+  const top = best(runs);
+  const wt = ctx.baselines.get(wtBaseline);
+  return compared(ctx.baselines, 'raw-channel:best', {
+    bench: 'tabswarm', config, MBps: top, runs, ...(path === undefined ? {} : { path }),
+    value: { bestMBps: top, medianMBps: round2(median(runs)), ...(wt === undefined ? {} : { vsWebtorrent: round2(top / wt) }) },
+  });
+}
+
+async function transfers(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise<void> {
+  const rounds: RunResult[] = [];
+  for (let i = 0; i < (ctx.quick ? 1 : 2); i++) {
+    rounds.push(await runRound(fleet, fileMiB * MiB, i === 0));
+    ctx.log(`tabswarm round ${i + 1}: ${JSON.stringify(rounds.at(-1))}`);
+  }
+  const path = pathInfo(selectedOf((await fleet.leechers[0].evaluate(describePairs, null))[0]));
+  const base = { fileMiB, pieceKiB: rounds[0]!.pieceKiB, warmedUp: true, store: 'indexeddb', verified: 'sha256 per piece' };
+  ctx.emit(transferFigure(ctx, { ...base, seeders: 1, leechers: 1 }, rounds.map((r) => r.oneToOne), 'webtorrent:1-1', path));
+  ctx.emit(transferFigure(ctx, { ...base, seeders: 2, leechers: 1 }, rounds.map((r) => r.twoToOne), 'webtorrent:1-1', path));
+  ctx.emit(transferFigure(ctx, { ...base, seeders: 1, leechers: 3, aggregate: true }, rounds.map((r) => r.oneToThree), 'webtorrent:1-3', path));
+  ctx.baselines.set('tabswarm:1-1', best(rounds.map((r) => r.oneToOne)));
+}
+
+/** A fresh tab downloads a file of `fileMiB` from A while its renderer's memory is sampled every 100 ms. */
+async function memory(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise<void> {
+  const seeded = await seedNew(fleet, fileMiB * MiB);
+  const { page, pid } = await openProbedTab(fleet.bb, fleet.tabs.url, tabswarmReady);
+  try {
+    if (pid === null) return ctx.log('tabswarm: renderer PID not found, no memory figure');
+    const probe = await createMemoryProbe(page, pid);
+    probe.start(100);
+    const t0 = Date.now();
+    await joinSwarm(page, seeded.link);
+    const ms = (await completedAt(page, seeded.fileId)) - t0;
+    const peak = await probe.stop();
+    const wt = ctx.baselines.get('webtorrent:memory:peak-rss-mib');
+    ctx.emit(compared(ctx.baselines, 'webtorrent:memory:peak-rss-mib', {
+      bench: 'tabswarm-memory', config: { fileMiB, tab: 'leecher', seeders: 1, warmedUp: false },
+      value: { ...peak, MBps: mbps(fileMiB * MiB, ms), ...(wt === undefined ? {} : { webtorrentPeakRssMiB: wt }) },
+    }));
+  } finally {
+    await page.close();
+    await seeded.file.remove();
+  }
+}
+
+/** A new tab navigates to a join link; its engine stamps the first verified piece (ms since navigation start). */
+async function firstPiece(ctx: BenchContext, fleet: Fleet): Promise<void> {
+  const seeded = await seedNew(fleet, 4 * MiB);
+  const joinUrl = `${fleet.tabs.url}${new URL(seeded.link).hash}`;
+  const times: number[] = [];
+  for (let i = 0; i < (ctx.quick ? 3 : 5); i++) {
+    const [page] = await fleet.bb.openTabs(joinUrl, 1, tabswarmReady);
+    try {
+      times.push(Math.round(await firstPieceAt(page!)));
+    } finally {
+      await page!.close();
+    }
+  }
+  await seeded.file.remove();
+  const wt = ctx.baselines.get('webtorrent:first-piece-ms');
+  ctx.emit(compared(ctx.baselines, 'webtorrent:first-piece-ms', {
+    bench: 'tabswarm-first-piece', config: { from: 'navigation start', fileMiB: 4, seeders: 1 },
+    value: { firstPieceMs: median(times), ...(wt === undefined ? {} : { webtorrentFirstPieceMs: wt }) }, runs: times,
+  }));
+}
+
+export const tabswarmBench: Bench = {
+  name: 'tabswarm',
+  async run(ctx) {
+    const tabs = await startTabswarmServer();
+    const bb = await launchBenchBrowser();
+    try {
+      const [a, b, c, d] = await bb.openTabs(tabs.url, 4, tabswarmReady);
+      const fleet: Fleet = { bb, tabs, a: a!, leechers: [b!, c!, d!] };
+      await warmUp(ctx, fleet);
+      const only = (process.env['TABSWARM_BENCH_PARTS'] ?? 'transfer,memory,first-piece').split(',');
+      if (only.includes('transfer')) await transfers(ctx, fleet, ctx.quick ? 32 : 128);
+      if (only.includes('first-piece')) await firstPiece(ctx, fleet);
+      if (only.includes('memory')) for (const fileMiB of ctx.quick ? [256] : [256, 1024]) await memory(ctx, fleet, fileMiB);
+    } finally {
+      await bb.close();
+      await tabs.close();
+    }
+  },
+};
