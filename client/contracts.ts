@@ -33,6 +33,8 @@ export interface PeerLink {
   onStateChange: ((state: LinkState) => void) | null;
   /** Idempotent. */
   close(reason?: string): void;
+  /** Closes the link and has whoever builds links keep this peer away for a while (then for good). */
+  closeForAbuse?(reason: string): void;
 }
 
 /** Verified pieces of every file this tab has, in this tab's own profile database. */

@@ -1,6 +1,8 @@
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import type { SignalPayload } from '../shared/signaling.ts';
 import type { PeerLink } from './contracts.ts';
+import { createPeerBackoff } from './link-backoff.ts';
+import { createMateBook } from './link-mates.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
 import type { SignalingClient } from './signaling-client.ts';
 
@@ -15,13 +17,12 @@ import type { SignalingClient } from './signaling-client.ts';
 // up after CONNECT_TIMEOUT_MS and tries someone else. In a 30-laptop class each tab then holds 8–12 links
 // (~30·10/2 = 150 connections in the room instead of 435), and random choice keeps the graph connected.
 // Which peers: those sharing the most swarms with us first, then at random (a fresh order for each pass).
+// Retry and abuse: link-backoff.ts (a peer whose link was closed for abuse is kept out, then for good).
 
 export const DEFAULT_WANTED_LINKS = 8;
 export const DEFAULT_MAX_LINKS = 12;
 /** An offer or request unanswered this long means the other side is full or gone; try someone else. */
-const CONNECT_TIMEOUT_MS = 20_000;
-/** A peer that refused (timed out) or whose link failed is not asked again for this long. */
-const RETRY_AFTER_MS = 3_000;
+export const CONNECT_TIMEOUT_MS = 20_000;
 /** Periodic pass that retries failed links and fills free slots. */
 const TICK_MS = 2_000;
 
@@ -32,6 +33,8 @@ export interface LinkManagerOptions {
   createLink?: (opts: PeerLinkOptions) => SignaledPeerLink;
   random?: () => number;
   now?: () => number;
+  /** Runs `tick` every `ms` until the returned stop is called (default setInterval). */
+  every?: (tick: () => void, ms: number) => () => void;
 }
 
 export interface LinkManager {
@@ -44,9 +47,23 @@ export interface LinkManager {
   get(peerId: PeerId): PeerLink | undefined;
   /** Peers that share at least one swarm with this tab, linked or not. */
   swarmMates(): Map<PeerId, Set<SwarmId>>;
+  /** Closes the peer's link and keeps it out: exponential backoff, then for the rest of the session. */
+  closeForAbuse(peerId: PeerId, reason?: string): void;
   /** Idempotent: closes every link and stops listening. */
   close(): void;
 }
+
+interface LinkEntry {
+  link: SignaledPeerLink;
+  since: number;
+  /** Passed to onLink (it connected once). */
+  announced: boolean;
+}
+
+const everyInterval = (tick: () => void, ms: number): (() => void) => {
+  const timer = setInterval(tick, ms);
+  return () => clearInterval(timer);
+};
 
 export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   const { signaling } = opts;
@@ -55,10 +72,10 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   const createLink = opts.createLink ?? createPeerLink;
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
-  const mates = new Map<PeerId, Set<SwarmId>>(); // remote peer → swarms we share with it
-  const links = new Map<PeerId, { link: SignaledPeerLink; since: number; announced: boolean }>();
+  const mates = createMateBook(random);
+  const backoff = createPeerBackoff(random);
+  const links = new Map<PeerId, LinkEntry>();
   const asked = new Map<PeerId, number>(); // offers we requested (we are the larger id) → when
-  const backoffUntil = new Map<PeerId, number>(); // peers not to try again before then
   let selfId: PeerId | null = null;
   let closed = false;
 
@@ -67,11 +84,16 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     onLinkClosed: null,
     links: () => [...links.values()].filter((e) => e.announced && e.link.state !== 'closed').map((e) => e.link),
     get: (peerId) => links.get(peerId)?.link,
-    swarmMates: () => new Map([...mates].map(([p, s]) => [p, new Set(s)])),
+    swarmMates: () => mates.copy(),
+    closeForAbuse(peerId, reason = 'closed for abuse') {
+      backoff.afterAbuse(peerId, now());
+      asked.delete(peerId);
+      links.get(peerId)?.link.close(reason);
+    },
     close() {
       if (closed) return;
       closed = true;
-      clearInterval(ticker);
+      stopTicker();
       unsubscribe();
       for (const { link } of [...links.values()]) link.close('link manager closed');
     },
@@ -81,8 +103,12 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     const link = createLink({
       remotePeerId: peerId, initiator, iceServers: signaling.iceServers,
       sendSignal: (payload: SignalPayload) => signaling.signal(peerId, payload),
+      onAbuse: (reason) => {
+        manager.closeForAbuse(peerId, reason);
+        link.close(reason); // when it is no longer the peer's current link
+      },
     });
-    const entry = { link, since: now(), announced: false };
+    const entry: LinkEntry = { link, since: now(), announced: false };
     links.set(peerId, entry);
     asked.delete(peerId);
     link.onStateChange = (state) => {
@@ -96,34 +122,32 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     return link;
   }
 
-  function onClosed(peerId: PeerId, entry: { link: SignaledPeerLink; announced: boolean }): void {
+  function onClosed(peerId: PeerId, entry: LinkEntry): void {
     if (links.get(peerId)?.link === entry.link) links.delete(peerId);
-    backoffUntil.set(peerId, now() + RETRY_AFTER_MS * (1 + random()));
+    backoff.afterFailure(peerId, now());
     if (entry.announced) manager.onLinkClosed?.(peerId);
   }
 
-  function candidates(): PeerId[] {
-    const order = [...mates.keys()].map((p) => ({ p, shared: mates.get(p)!.size, r: random() }));
-    order.sort((a, b) => b.shared - a.shared || a.r - b.r);
-    return order.map((o) => o.p);
-  }
-
-  /** Opens or asks for links until this tab has `wanted`; drops stale attempts. */
-  function fill(): void {
-    if (closed || selfId === null || signaling.status !== 'open') return;
-    const t = now();
+  /** Drops attempts that got no answer in time: the other side is full or gone. */
+  function dropStaleAttempts(t: number): void {
     for (const { link, since, announced } of links.values()) {
       if (!announced && t - since > CONNECT_TIMEOUT_MS) link.close('connect timeout');
     }
     for (const [peerId, since] of asked) {
-      if (t - since > CONNECT_TIMEOUT_MS) {
-        asked.delete(peerId);
-        backoffUntil.set(peerId, t + RETRY_AFTER_MS);
-      }
+      if (t - since <= CONNECT_TIMEOUT_MS) continue;
+      asked.delete(peerId);
+      backoff.afterFailure(peerId, t);
     }
-    for (const peerId of candidates()) {
+  }
+
+  /** Opens or asks for links until this tab has `wanted`. */
+  function fill(): void {
+    if (closed || selfId === null || signaling.status !== 'open') return;
+    const t = now();
+    dropStaleAttempts(t);
+    for (const peerId of mates.candidates()) {
       if (links.size + asked.size >= wanted) break;
-      if (links.has(peerId) || asked.has(peerId) || (backoffUntil.get(peerId) ?? 0) > t) continue;
+      if (links.has(peerId) || asked.has(peerId) || !backoff.mayTry(peerId, t)) continue;
       if (selfId < peerId) startLink(peerId, true);
       else if (signaling.signal(peerId, { type: 'renegotiate', renegotiate: true })) asked.set(peerId, t);
     }
@@ -132,6 +156,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   function onSignal(from: PeerId, payload: SignalPayload): void {
     if (closed || selfId === null || !mates.has(from)) return;
     const entry = links.get(from);
+    if (entry === undefined && !backoff.mayAccept(from, now())) return; // kept out for abuse
     if (payload.type === 'offer') return onOffer(from, payload, entry?.link);
     if (entry !== undefined) return entry.link.signal(payload);
     // A request for an offer from a larger peer we have no link with.
@@ -152,21 +177,14 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
    * reconnecting: one whose link is open keeps the swarm until its peer-left, so the open channel is not cut.
    */
   function setMates(swarmId: SwarmId, peerIds: PeerId[], keepLinked = false): void {
-    for (const [peerId, swarms] of mates) if (!keepLinked || links.get(peerId)?.link.state !== 'connected') swarms.delete(swarmId);
-    for (const p of peerIds) if (p !== selfId) (mates.get(p) ?? mates.set(p, new Set()).get(p)!).add(swarmId);
-    pruneMates();
-  }
-
-  function removeMate(swarmId: SwarmId, peerId: PeerId): void {
-    mates.get(peerId)?.delete(swarmId);
+    const keep = (p: PeerId) => keepLinked && links.get(p)?.link.state === 'connected';
+    mates.setMembers(swarmId, peerIds.filter((p) => p !== selfId), keep);
     pruneMates();
   }
 
   /** A peer that shares no swarm with us any more loses its link (signals could not reach it anyway). */
   function pruneMates(): void {
-    for (const [peerId, swarms] of mates) {
-      if (swarms.size > 0) continue;
-      mates.delete(peerId);
+    for (const peerId of mates.takeStrangers()) {
       asked.delete(peerId);
       links.get(peerId)?.link.close('no shared swarm');
     }
@@ -185,12 +203,15 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     onJoined: (swarmId, members) => setMates(swarmId, members.map((m) => m.peerId), true),
     onLeft: (swarmId) => setMates(swarmId, []),
     onPeerJoined: (swarmId, peer) => {
-      if (peer.peerId !== selfId) (mates.get(peer.peerId) ?? mates.set(peer.peerId, new Set()).get(peer.peerId)!).add(swarmId);
+      if (peer.peerId !== selfId) mates.add(swarmId, peer.peerId);
       fill();
     },
-    onPeerLeft: removeMate,
+    onPeerLeft: (swarmId, peerId) => {
+      mates.remove(swarmId, peerId);
+      pruneMates();
+    },
     onSignal,
   });
-  const ticker = setInterval(fill, TICK_MS);
+  const stopTicker = (opts.every ?? everyInterval)(fill, TICK_MS);
   return manager;
 }

@@ -29,6 +29,8 @@ export interface PeerLinkOptions {
   iceServers: IceServer[];
   /** Relays a signal to the remote peer through the signaling server; false when it could not be sent. */
   sendSignal: (payload: SignalPayload) => boolean;
+  /** Told when the link is closed for abuse (its owner keeps the peer away); absent: a plain close. */
+  onAbuse?: (reason: string) => void;
   lowWaterBytes?: number;
 }
 
@@ -92,6 +94,7 @@ export function createPeerLink(opts: PeerLinkOptions): SignaledPeerLink {
       }
     },
     remoteFingerprint: () => sdpFingerprint(internals._pc.remoteDescription?.sdp),
+    closeForAbuse: (reason) => (opts.onAbuse ? opts.onAbuse(reason) : link.close(reason)),
     close(reason) {
       if (state === 'closed') return;
       clearIceTimers();

@@ -84,7 +84,7 @@ function chargeBadFrame(ctx: SessionContext, peer: PeerEntry): void {
   const t = ctx.now();
   const owed = Math.max(0, peer.badFrames.debt - ((t - peer.badFrames.at) / 1000) * BAD_FRAMES_FORGIVEN_PER_SECOND);
   peer.badFrames = { debt: owed + 1, at: t };
-  if (peer.badFrames.debt > MAX_BAD_FRAMES_PER_LINK) peer.link.close('too many bad frames');
+  if (peer.badFrames.debt > MAX_BAD_FRAMES_PER_LINK) (peer.link.closeForAbuse ?? peer.link.close).call(peer.link, 'too many bad frames');
 }
 
 /** Returns false for a frame that was dropped as bad. */

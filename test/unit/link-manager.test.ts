@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import type { LinkState } from '../../client/contracts.ts';
+import { RETRY_AFTER_MS } from '../../client/link-backoff.ts';
+import { CONNECT_TIMEOUT_MS, createLinkManager, type LinkManager } from '../../client/link-manager.ts';
+import type { PeerLinkOptions, SignaledPeerLink } from '../../client/peer-link.ts';
+import type { SignalingClient, SignalingHandlers } from '../../client/signaling-client.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { ABUSE_BACKOFF_BASE_MS, MAX_ABUSE_CLOSES } from '../../shared/limits.ts';
+import { ok } from '../../shared/result.ts';
+import type { SignalPayload } from '../../shared/signaling.ts';
+
+// The link manager's decisions with fake links, a fake signaling client, a hand-driven clock and ticker.
+
+const SWARM = 'f'.repeat(32);
+const SELF = '5'.repeat(32);
+const id = (c: string): PeerId => c.repeat(32);
+const SMALLER = [id('1'), id('2'), id('3')];
+const LARGER = [id('7'), id('8'), id('9'), id('a'), id('b')];
+const offer = (fingerprint: string): SignalPayload => ({ type: 'offer', sdp: `v=0\r\na=fingerprint:${fingerprint}\r\n` });
+
+interface FakeLink extends SignaledPeerLink {
+  readonly opts: PeerLinkOptions;
+  readonly signals: SignalPayload[];
+  setState(state: LinkState): void;
+}
+
+function fakeLink(opts: PeerLinkOptions): FakeLink {
+  let state: LinkState = 'connecting';
+  const link: FakeLink = {
+    opts, signals: [], remotePeerId: opts.remotePeerId, onMessage: null, onStateChange: null,
+    get state() { return state; },
+    setState(next) {
+      if (state === 'closed') return;
+      state = next;
+      link.onStateChange?.(next);
+    },
+    send: async () => {},
+    bufferedAmount: () => 0,
+    maxMessageSize: () => 65536,
+    path: async () => ({ relayed: null, rttMs: null, localCandidateType: null, remoteCandidateType: null }),
+    signal: (payload) => void link.signals.push(payload),
+    remoteFingerprint: () => null,
+    close: () => link.setState('closed'),
+    closeForAbuse: (reason) => opts.onAbuse?.(reason),
+  };
+  return link;
+}
+
+function setup(o: { wantedLinks?: number; maxLinks?: number } = {}) {
+  let t = 0;
+  let tick = () => {};
+  const handlers: Partial<SignalingHandlers>[] = [];
+  const sent: Array<{ to: PeerId; payload: SignalPayload }> = [];
+  const created: FakeLink[] = [];
+  const signaling: SignalingClient = {
+    status: 'open', peerId: SELF, iceServers: [],
+    subscribe: (h) => (handlers.push(h), () => {}),
+    join() {}, leave() {}, announce() {}, setNickname() {},
+    signal: (to, payload) => (sent.push({ to, payload }), true),
+    shareCode: async () => ok('ABCDEF'),
+    resolveCode: async () => ok(SWARM),
+    joinedSwarms: () => [SWARM],
+    close() {},
+  };
+  const manager: LinkManager = createLinkManager({
+    signaling, ...o, random: () => 0, now: () => t,
+    createLink: (opts) => {
+      const link = fakeLink(opts);
+      created.push(link);
+      return link;
+    },
+    every: (fn) => ((tick = fn), () => {}),
+  });
+  const emit = <K extends keyof SignalingHandlers>(name: K, ...args: Parameters<SignalingHandlers[K]>) => {
+    for (const h of handlers) (h[name] as ((...a: typeof args) => void) | undefined)?.(...args);
+  };
+  emit('onWelcome', { peerId: SELF, resumed: false, iceServers: [] });
+  return {
+    manager, created, sent, emit,
+    join: (peers: PeerId[]) => emit('onJoined', SWARM, peers.map((peerId) => ({ peerId, nickname: '' })), []),
+    /** Moves the clock on and runs the periodic pass. */
+    after(ms: number) {
+      t += ms;
+      tick();
+    },
+    linksTo: (peerId: PeerId) => created.filter((l) => l.remotePeerId === peerId),
+    asked: (peerId: PeerId) => sent.filter((s) => s.to === peerId && s.payload.type === 'renegotiate').length,
+  };
+}
+
+describe('link manager', () => {
+  it('link manager: offers to larger peerIds and asks smaller ones for an offer, never both', () => {
+    const fx = setup();
+    fx.join([id('1'), id('9')]);
+    expect(fx.linksTo(id('9')).map((l) => l.opts.initiator)).toEqual([true]);
+    expect(fx.linksTo(id('1'))).toEqual([]);
+    expect(fx.asked(id('1'))).toBe(1);
+    expect(fx.asked(id('9'))).toBe(0);
+  });
+
+  it('link manager: answers an offer only from a smaller peerId', () => {
+    const fx = setup();
+    fx.join([id('1'), id('9')]);
+    fx.emit('onSignal', id('9'), offer('AA')); // a larger peer must not offer
+    fx.emit('onSignal', id('1'), offer('BB'));
+    const answering = fx.linksTo(id('1'));
+    expect(answering.map((l) => [l.opts.initiator, l.signals[0]?.type])).toEqual([[false, 'offer']]);
+    expect(fx.linksTo(id('9')).every((l) => l.opts.initiator)).toBe(true);
+  });
+
+  it('link manager: seeks at most wantedLinks, then tries others once attempts time out', () => {
+    const fx = setup({ wantedLinks: 2, maxLinks: 2 });
+    fx.join(LARGER);
+    expect(fx.created.length).toBe(2);
+    fx.after(CONNECT_TIMEOUT_MS + 1);
+    expect(fx.created.slice(0, 2).every((l) => l.state === 'closed')).toBe(true);
+    fx.after(1);
+    expect(fx.created.filter((l) => l.state !== 'closed').length).toBe(2);
+    expect(new Set(fx.created.map((l) => l.remotePeerId)).size).toBe(4); // the timed-out two wait their turn
+  });
+
+  it('link manager: accepts offers only up to maxLinks in all', () => {
+    const fx = setup({ wantedLinks: 1, maxLinks: 2 });
+    fx.join(SMALLER);
+    expect(fx.asked(id('1'))).toBe(1); // its one wanted link: asked for, not offered
+    for (const p of SMALLER) fx.emit('onSignal', p, offer(`F${p[0]}`));
+    expect(fx.created.map((l) => l.remotePeerId)).toEqual([id('1'), id('2')]);
+  });
+
+  it('link manager: a failed link is retried only after the retry delay', () => {
+    const fx = setup();
+    fx.join([id('9')]);
+    fx.created[0]!.setState('connected');
+    fx.created[0]!.setState('closed');
+    fx.after(RETRY_AFTER_MS - 1);
+    expect(fx.created.length).toBe(1);
+    fx.after(1);
+    expect(fx.created.length).toBe(2);
+  });
+
+  it('link manager: a link closed for abuse is not rebuilt for an exponentially growing time, then never', () => {
+    const fx = setup();
+    fx.join([id('9')]);
+    let expected = 1;
+    for (let n = 1; n < MAX_ABUSE_CLOSES; n++) {
+      const link = fx.created.at(-1)!;
+      link.setState('connected');
+      link.closeForAbuse!('too many bad frames');
+      expect(link.state).toBe('closed');
+      fx.after(ABUSE_BACKOFF_BASE_MS * 2 ** (n - 1) - 1);
+      expect(fx.created.length).toBe(expected);
+      fx.after(1);
+      expect(fx.created.length).toBe(++expected);
+    }
+    fx.manager.closeForAbuse(id('9'));
+    fx.after(24 * 3600_000);
+    expect(fx.created.length).toBe(expected);
+  });
+
+  it('link manager: offers and offer requests from a peer kept out for abuse are ignored', () => {
+    const fx = setup();
+    fx.join([id('1'), id('9')]);
+    fx.emit('onSignal', id('1'), offer('A1'));
+    fx.linksTo(id('1'))[0]!.setState('connected');
+    fx.manager.closeForAbuse(id('1'));
+    fx.emit('onSignal', id('1'), offer('A2'));
+    fx.emit('onSignal', id('1'), { type: 'renegotiate', renegotiate: true });
+    expect(fx.linksTo(id('1')).length).toBe(1);
+    fx.after(ABUSE_BACKOFF_BASE_MS);
+    fx.emit('onSignal', id('1'), offer('A3'));
+    expect(fx.linksTo(id('1')).length).toBe(2);
+  });
+
+  it('link manager: an ordinary failure does not keep out a peer that offers again', () => {
+    const fx = setup();
+    fx.join([id('1')]);
+    fx.emit('onSignal', id('1'), offer('A1'));
+    fx.linksTo(id('1'))[0]!.setState('closed');
+    fx.emit('onSignal', id('1'), offer('A2'));
+    expect(fx.linksTo(id('1')).length).toBe(2);
+  });
+});
