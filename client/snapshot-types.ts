@@ -38,6 +38,8 @@ export interface FileSnapshot {
   pieceSources: PieceSource[];
   /** Indices of pieces in flight, for a piece map. */
   inFlight: number[];
+  /** Indices of in-flight pieces whose blocks have all arrived: being hashed and written (a subset of inFlight). */
+  awaitingVerification: number[];
   /** Pieces of this file served to each peer. */
   servedTo: { [peerId: string]: number };
   /** true when this tab created the manifest (seeded the file). */

@@ -48,10 +48,13 @@ function fileSnapshot(state: EngineState, entry: RouteEntry): FileSnapshot {
   const had = countSet(picker.had);
   const pieceSources: PieceSource[] = [];
   const inFlight: number[] = [];
+  const awaitingVerification: number[] = [];
   for (let piece = 0; piece < picker.layout.pieceCount; piece++) {
     const source = getBit(picker.had, piece) ? picker.sources[piece] ?? 'local' : null;
     pieceSources.push(source === 'local' ? 'self' : source);
-    if (picker.active.has(piece)) inFlight.push(piece);
+    const active = picker.active.get(piece);
+    if (active) inFlight.push(piece);
+    if (active?.verifying) awaitingVerification.push(piece);
   }
   const bytesLeft = Math.max(0, file.manifest.size - had * file.manifest.pieceLength);
   const rate = file.meter.bytesPerSecond();
@@ -76,6 +79,7 @@ function fileSnapshot(state: EngineState, entry: RouteEntry): FileSnapshot {
     sources: Object.fromEntries(file.sources),
     pieceSources,
     inFlight,
+    awaitingVerification,
     servedTo: Object.fromEntries(file.servedTo),
     seeded: file.seeded,
     holders: [...picker.peers.entries()].filter(([, p]) => countSet(p.have) > 0).map(([id]) => id),
