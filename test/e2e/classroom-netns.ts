@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 // A classroom made of network namespaces: a teacher namespace and one namespace per laptop, each laptop
 // linked ONLY to the teacher by a veth pair (laptop N: 10.88.N.2/24, teacher 10.88.N.1/24). Forwarding off
 // in the teacher is client isolation; on, the laptops reach each other through it. Every link lives in
-// namespaces made here (never this machine's own), and destroy() removes them all.
+// namespaces made here (never this machine's own), and destroy() removes them all; so does this process's exit
+// if a test never reached destroy(), and the next createClassroom() removes those of a process that was killed.
+// Spawned commands get a stdin pipe: each ends when its pipe does (the test process died).
 
 const run = promisify(execFile);
 const NAME_PREFIX = 'tswc';
@@ -69,7 +71,13 @@ export async function createClassroom(opts: { laptops: number; forwarding: boole
   const children = new Set<ChildProcess>();
   const tmp = await mkdtemp(path.join(tmpdir(), 'tabswarm-classroom-'));
   const namespaces = [teacherNs, ...laptops.map((l) => l.ns)];
+  const removeAtExit = () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const ns of namespaces) try { execFileSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' }); } catch { /* gone */ }
+  };
+  process.once('exit', removeAtExit);
   const destroy = async () => {
+    process.off('exit', removeAtExit);
     for (const child of children) child.kill('SIGKILL');
     await Promise.all([...children].map((child) => child.exitCode ?? child.signalCode ?? new Promise((r) => child.once('exit', r))));
     for (const ns of namespaces) await ip('netns', 'delete', ns).catch(() => undefined);
@@ -85,7 +93,7 @@ export async function createClassroom(opts: { laptops: number; forwarding: boole
     throw error;
   }
   const spawnIn = (ns: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const child = spawn('ip', ['netns', 'exec', ns, command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns, command, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;

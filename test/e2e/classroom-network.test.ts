@@ -1,133 +1,80 @@
-import { once } from 'node:events';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkPath } from '../../client/contracts.ts';
-import type { LinkTestHook, ReceiveReport, SendReport } from '../../client/link-test-hook.ts';
-import { canUseNetns, createClassroom, type Classroom, type Laptop } from './classroom-netns.ts';
-import { buildPage, CHROMIUM_ARGS, removeBuiltPage } from './harness.ts';
+import type { PeerSnapshot } from '../../client/snapshot-types.ts';
+import type { LinkTestHook } from '../../client/link-test-hook.ts';
+import { endLesson, PROBE_PORT, startLesson, type Lesson } from './classroom-lesson.ts';
+import { canUseNetns, type Laptop } from './classroom-netns.ts';
+import { removeBuiltPage } from './harness.ts';
+import { fileIn, mbPerSecond, MiB, randomFile, seedThroughPage, sha256Of, snapshotOf, waitForFile } from './tabs.ts';
 
 // Two laptops, each its own network namespace and its own Chromium, linked only to the teacher's namespace
 // where `npm start`'s server runs. Forwarding off in the teacher = Wi-Fi client isolation: the laptops
-// connect only through the teacher's TURN relay. Forwarding on and TURN off: mDNS host candidates cannot
-// resolve across namespaces, so the link forms on the teacher STUN's server-reflexive candidates.
+// connect only through the teacher's TURN relay, and with the relay off the page says the link failed and
+// what to do. Forwarding on and TURN off: mDNS host candidates cannot resolve across namespaces, so the link
+// forms on the teacher STUN's server-reflexive candidates.
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MiB = 1024 * 1024;
-const FRAME_BYTES = 64 * 1024;
-const EACH_WAY_BYTES = 4 * MiB;
-/** One-way volume for the logged throughput figure (not asserted). */
-const BENCH_BYTES = 16 * MiB;
-const PROBE_PORT = 7000;
-const LINK_TIMEOUT_MS = 60_000;
+const FILE_BYTES = 8 * MiB;
+const LINK_TIMEOUT_MS = 30_000;
+/** The page's own patience (20 s, client/ui/diagnostics.ts) plus its render tick and some slack. */
+const FAILURE_MESSAGE_TIMEOUT_MS = 40_000;
 
 type HookWindow = { __tabswarmLinkTestHook: LinkTestHook };
-const hook = (page: Page) => ({
-  sendRandom: (to: string, total: number): Promise<SendReport> => page.evaluate(([id, bytes, frame]) =>
-    (window as unknown as HookWindow).__tabswarmLinkTestHook.sendRandom(id, bytes, frame), [to, total, FRAME_BYTES] as const),
-  path: (peerId: string): Promise<LinkPath | null> =>
-    page.evaluate((id) => (window as unknown as HookWindow).__tabswarmLinkTestHook.path(id), peerId),
-  async receivedAll(from: string, total: number): Promise<ReceiveReport & { sha256: string }> {
-    await page.waitForFunction(([id, bytes]) =>
-      ((window as unknown as HookWindow).__tabswarmLinkTestHook.received(id)?.bytes ?? 0) >= bytes, [from, total] as const,
-    { timeout: 120_000 });
-    return page.evaluate((id) => {
-      const h = (window as unknown as HookWindow).__tabswarmLinkTestHook;
-      return { ...h.received(id)!, sha256: h.receivedSha256(id)! };
-    }, from);
-  },
-  /** What arrived so far, and restarts the received-bytes hash (an engine hello may come before the hook). */
-  baseline: (from: string): Promise<{ bytes: number; frames: number }> => page.evaluate((id) => {
-    const h = (window as unknown as HookWindow).__tabswarmLinkTestHook;
-    h.receivedSha256(id);
-    return { bytes: h.received(id)?.bytes ?? 0, frames: h.received(id)?.frames ?? 0 };
-  }, from),
-  linked: (peerId: string) => page.waitForFunction((id) =>
-    (window as unknown as HookWindow).__tabswarmLinkTestHook.linkedPeers().includes(id), peerId, { timeout: LINK_TIMEOUT_MS }),
-});
+const linkPath = (page: Page, peerId: string): Promise<LinkPath | null> =>
+  page.evaluate((id) => (window as unknown as HookWindow).__tabswarmLinkTestHook.path(id), peerId);
 
-interface Lesson {
-  classroom: Classroom;
-  port: number;
-  browsers: Browser[];
-  pages: Page[];
-  peerIds: string[];
+/** The peer as this page's snapshot shows it, once its link is connected and its path (relayed or not) known. */
+async function linkedPeer(page: Page, peerId: string): Promise<PeerSnapshot> {
+  const handle = await page.waitForFunction((id) => {
+    const peer = window.tabswarm!.snapshot().peers.find((p) => p.peerId === id);
+    return peer?.linkState === 'connected' && peer.relayed !== null ? peer : null;
+  }, peerId, { timeout: LINK_TIMEOUT_MS, polling: 100 });
+  return (await handle.jsonValue()) as PeerSnapshot;
 }
 
-async function startTeacher(classroom: Classroom, env: Record<string, string>): Promise<number> {
-  const server = classroom.spawnIn(classroom.teacherNs, process.execPath, ['--import', 'tsx', path.join(REPO, 'test/e2e/classroom-server.ts')], {
-    ...process.env, STATIC_DIR: await buildPage(), ...env,
+/**
+ * Laptop 1 seeds a random file through its page's file input; laptop 2, which joined by link, downloads it.
+ * Checks the stored bytes' SHA-256 and that every piece came from laptop 1; returns laptop 1 as laptop 2 sees it.
+ */
+async function transferThroughPages(lesson: Lesson, label: string): Promise<PeerSnapshot> {
+  const [seeder, downloader] = lesson.pages as [Page, Page];
+  const [seederId] = lesson.peerIds as [string];
+  await linkedPeer(downloader, seederId);
+  const file = randomFile(`${label}.bin`, FILE_BYTES);
+  const fileId = await seedThroughPage(seeder, file);
+  const started = Date.now();
+  await waitForFile(downloader, fileId, 'complete', 60_000);
+  const ms = Date.now() - started;
+  console.log(`[classroom] ${label}: ${FILE_BYTES / MiB} MiB file through the pages in ${ms} ms: ${mbPerSecond(FILE_BYTES, ms)} MB/s`);
+  expect(await sha256Of(downloader, fileId)).toBe(file.sha256);
+  const stored = await fileIn(downloader, fileId);
+  expect(stored?.sources).toEqual({ [seederId]: stored?.pieceCount });
+  return linkedPeer(downloader, seederId);
+}
+
+const diagnosticsText = (page: Page): Promise<string> => page.locator('#diagnostics-panel').innerText();
+
+/** When each page showed a failed link (Date.now()); watched from the start so the figure is exact. */
+const failureShown = (pages: Page[]): Promise<number[]> => Promise.all(pages.map(async (page) => {
+  await page.locator('#diagnostics-panel .check-bad').waitFor({ timeout: FAILURE_MESSAGE_TIMEOUT_MS });
+  return Date.now();
+}));
+
+/** Started first, checked last: its pages' 20 s patience runs out while the other lessons do their work. */
+let relayOff: Promise<{ lesson: Lesson; shownAt: Promise<number[]> }> | undefined;
+beforeAll(() => {
+  if (!canUseNetns()) return;
+  relayOff = startLesson(false, { STUN: 'on', TURN: 'off' }).then((lesson) => {
+    const shownAt = failureShown(lesson.pages);
+    shownAt.catch(() => undefined); // reported by the test that awaits it
+    return { lesson, shownAt };
   });
-  let output = '';
-  server.stderr?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  const ready = new Promise<number>((resolve) => server.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    const port = /READY (\d+)/.exec(output)?.[1];
-    if (port) resolve(Number(port));
-  }));
-  const exited = once(server, 'exit').then(() => { throw new Error(`teacher server exited: ${output}`); });
-  return Promise.race([ready, exited]);
-}
-
-async function openLaptopPage(classroom: Classroom, laptop: Laptop, port: number, fragment: string): Promise<{ browser: Browser; page: Page }> {
-  const browser = await chromium.launch({ executablePath: await classroom.chromiumIn(laptop.ns), headless: true, args: CHROMIUM_ARGS });
-  const page = await browser.newPage();
-  await page.goto(`http://${laptop.teacherIp}:${port}/?linkTestHook=1${fragment}`);
-  return { browser, page };
-}
-
-const peerIdOf = async (page: Page): Promise<string> => {
-  await page.waitForFunction(() => /^[0-9a-f]{32}$/.test(document.getElementById('peer-id')?.textContent ?? ''));
-  return (await page.textContent('#peer-id'))!;
-};
-
-/** Teacher server with `env`, a probe listener on laptop 2, and each laptop's browser in one swarm. */
-async function startLesson(forwarding: boolean, env: Record<string, string>): Promise<Lesson> {
-  const classroom = await createClassroom({ laptops: 2, forwarding });
-  const lesson: Lesson = { classroom, port: 0, browsers: [], pages: [], peerIds: [] };
-  try {
-    lesson.port = await startTeacher(classroom, env);
-    classroom.spawnIn(classroom.laptops[1]!.ns, process.execPath, ['-e', `require('net').createServer((s) => s.end()).listen(${PROBE_PORT})`]);
-    const first = await openLaptopPage(classroom, classroom.laptops[0]!, lesson.port, '');
-    lesson.browsers.push(first.browser);
-    await first.page.click('#create-swarm');
-    const shareLink = await first.page.waitForSelector('#share-link[href*="#swarm="]');
-    const second = await openLaptopPage(classroom, classroom.laptops[1]!, lesson.port, new URL((await shareLink.getAttribute('href'))!).hash);
-    lesson.browsers.push(second.browser);
-    lesson.pages = [first.page, second.page];
-    lesson.peerIds = await Promise.all(lesson.pages.map(peerIdOf));
-  } catch (error) {
-    await endLesson(lesson);
-    throw error;
-  }
-  return lesson;
-}
-
-async function endLesson(lesson: Lesson | undefined): Promise<void> {
-  if (!lesson) return;
-  for (const browser of lesson.browsers) await browser.close().catch(() => undefined);
-  await lesson.classroom.destroy();
-}
-
-/** Frames both ways, checked by byte count, frame count and SHA-256; then a logged one-way figure. */
-async function exchange(lesson: Lesson, label: string): Promise<void> {
-  const [a, b] = lesson.pages.map(hook) as [ReturnType<typeof hook>, ReturnType<typeof hook>];
-  const [idA, idB] = lesson.peerIds as [string, string];
-  await Promise.all([a.linked(idB), b.linked(idA)]);
-  const [beforeA, beforeB] = await Promise.all([a.baseline(idB), b.baseline(idA)]);
-  const [sentByA, sentByB] = await Promise.all([a.sendRandom(idB, EACH_WAY_BYTES), b.sendRandom(idA, EACH_WAY_BYTES)]);
-  const [atB, atA] = await Promise.all([b.receivedAll(idA, beforeB.bytes + EACH_WAY_BYTES), a.receivedAll(idB, beforeA.bytes + EACH_WAY_BYTES)]);
-  const since = (r: ReceiveReport & { sha256: string }, before: { bytes: number; frames: number }) =>
-    ({ bytes: r.bytes - before.bytes, frames: r.frames - before.frames, sha256: r.sha256 });
-  const summary = (r: SendReport) => ({ bytes: r.bytes, frames: r.frames, sha256: r.sha256 });
-  expect(since(atB, beforeB)).toEqual(summary(sentByA));
-  expect(since(atA, beforeA)).toEqual(summary(sentByB));
-  const sent = await b.sendRandom(idA, BENCH_BYTES);
-  const got = await a.receivedAll(idB, atA.bytes + BENCH_BYTES);
-  const seconds = (got.lastAt! - sent.startedAt) / 1000;
-  console.log(`[classroom] ${label}: ${BENCH_BYTES / MiB} MiB one way in ${seconds.toFixed(2)} s: ${(BENCH_BYTES / 1e6 / seconds).toFixed(1)} MB/s`);
-}
+  relayOff.catch(() => undefined);
+});
+afterAll(async () => {
+  await endLesson((await relayOff?.catch(() => undefined))?.lesson);
+  await removeBuiltPage();
+});
 
 describe.skipIf(!canUseNetns())('classroom with client isolation (forwarding off in the teacher)', () => {
   let lesson: Lesson | undefined;
@@ -142,21 +89,20 @@ describe.skipIf(!canUseNetns())('classroom with client isolation (forwarding off
     expect(await classroom.canConnect(one.ns, two.ip, PROBE_PORT)).toBe(false);
   });
 
-  it('classroom: the two laptops link through the teacher relay and frames arrive intact', async () => {
-    await exchange(lesson!, 'relayed');
-    const [a] = lesson!.pages.map(hook);
-    expect(await a!.path(lesson!.peerIds[1]!)).toMatchObject({ relayed: true });
+  it('classroom: a file seeded on one laptop downloads intact on the other through the teacher relay', async () => {
+    const seeder = await transferThroughPages(lesson!, 'relayed');
+    expect(seeder.relayed).toBe(true);
+    expect(await linkPath(lesson!.pages[1]!, lesson!.peerIds[0]!)).toMatchObject({ relayed: true });
+    await expect.poll(() => diagnosticsText(lesson!.pages[1]!)).toMatch(/linked, relayed through the server laptop/);
   });
-
-  it.todo('classroom: with TURN=off the page says the laptops cannot reach each other (needs a link-failure message in the page)');
 });
 
 describe.skipIf(!canUseNetns())('classroom where multicast does not pass (forwarding on, TURN off)', () => {
   let lesson: Lesson | undefined;
   beforeAll(async () => void (lesson = await startLesson(true, { STUN: 'on', TURN: 'off' })));
-  afterAll(async () => {
-    await endLesson(lesson);
-    await removeBuiltPage();
+  afterAll(() => endLesson(lesson));
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') for (const page of lesson?.pages ?? []) console.log(await diagnosticsText(page).catch(String));
   });
 
   it('classroom: the laptops reach each other, but their host candidates are mDNS names', async () => {
@@ -179,10 +125,26 @@ describe.skipIf(!canUseNetns())('classroom where multicast does not pass (forwar
     expect(hosts.every((address) => address.endsWith('.local'))).toBe(true);
   });
 
-  it('classroom: the laptops link directly on STUN server-reflexive candidates and frames arrive intact', async () => {
-    await exchange(lesson!, 'direct (srflx)');
-    const path = await hook(lesson!.pages[0]!).path(lesson!.peerIds[1]!);
+  it('classroom: a file downloads intact over a direct link on STUN server-reflexive candidates', async () => {
+    const seeder = await transferThroughPages(lesson!, 'direct (srflx)');
+    expect(seeder.relayed).toBe(false);
+    const path = await linkPath(lesson!.pages[1]!, lesson!.peerIds[0]!);
     expect(path?.relayed).toBe(false);
     expect([path?.localCandidateType, path?.remoteCandidateType]).not.toEqual(['host', 'host']);
+  });
+});
+
+describe.skipIf(!canUseNetns())('classroom with client isolation and the relay off (TURN=off)', () => {
+  it('classroom: each page says the server is reachable but the link to the other laptop failed, and what to do', async () => {
+    const { lesson, shownAt } = await relayOff!;
+    const delays = (await shownAt).map((at) => at - lesson.joinedAt);
+    console.log(`[classroom] relay off: failure message on each laptop ${delays.join(' ms, ')} ms after laptop 2 joined`);
+    await Promise.all(lesson.pages.map(async (page) => {
+      const text = await diagnosticsText(page);
+      expect(text).toMatch(/Server reachable/);
+      expect(text).toMatch(/server reachable, but the link to .+ failed/);
+      expect(text).toMatch(/isolate devices.*ask the teacher to turn on the relay \(TURN\) or to use a hotspot/);
+      expect((await snapshotOf(page)).peers.filter((p) => p.linkState === 'connected')).toEqual([]);
+    }));
   });
 });
