@@ -1,5 +1,6 @@
 import type { TabswarmApi } from '../api.ts';
 import type { FileSnapshot, FileState, TabswarmSnapshot } from '../snapshot-types.ts';
+import { shownState } from './file-state.ts';
 import { errorText, formatBytes, formatEta, formatRate, h, panel, setAttr, setText } from './dom.ts';
 import { peerName } from './peer-colors.ts';
 import { createPieceMap, type PieceMap } from './piece-map.ts';
@@ -48,24 +49,25 @@ function createCard(api: TabswarmApi, file: FileSnapshot, onError: (text: string
   return { root, badge, progress, stats, detail, save, map };
 }
 
-function statusLine(file: FileSnapshot): string {
+function statusLine(file: FileSnapshot, state: FileState): string {
   const percent = file.pieceCount === 0 ? 100 : Math.floor((100 * file.piecesHad) / file.pieceCount);
   const sources = Object.keys(file.sources).length;
   const parts = [`${percent} %`, `${formatBytes(file.size)}`, `${file.piecesHad}/${file.pieceCount} pieces`];
-  if (file.state === 'downloading' || file.state === 'verifying') {
+  if (file.awaitingVerification.length > 0) parts.push(`${file.awaitingVerification.length} being checked`);
+  if (state === 'downloading' || state === 'verifying') {
     parts.push(formatRate(file.bytesPerSecond), formatEta(file.etaSeconds));
   }
   parts.push(sources === 1 ? '1 source' : `${sources} sources`);
   return parts.filter(Boolean).join(' · ');
 }
 
-function detailLine(file: FileSnapshot, nicknames: ReadonlyMap<string, string>): string {
-  if (file.state === 'error') return file.error ?? 'Something went wrong with this file.';
-  if (file.state === 'announced') {
+function detailLine(file: FileSnapshot, state: FileState, nicknames: ReadonlyMap<string, string>): string {
+  if (state === 'error') return file.error ?? 'Something went wrong with this file.';
+  if (state === 'announced') {
     return file.holders.length === 0 ? 'Announced. Waiting for a connected peer that has pieces of it.'
       : `Announced. ${file.holders.length} connected peer(s) have pieces; starting.`;
   }
-  if (file.state === 'verifying') return 'All pieces are in; checking the last ones against their SHA-256.';
+  if (state === 'verifying') return 'All pieces are in; checking the last ones against their SHA-256.';
   const from = Object.entries(file.sources).map(([id, n]) => `${peerName(id, nicknames)} ${n}`);
   const served = Object.values(file.servedTo).reduce((a, b) => a + b, 0);
   const lines = [];
@@ -76,14 +78,15 @@ function detailLine(file: FileSnapshot, nicknames: ReadonlyMap<string, string>):
 }
 
 function updateCard(card: FileCard, file: FileSnapshot, nicknames: ReadonlyMap<string, string>): void {
-  const label = file.state === 'complete' && file.seeded ? 'Sharing' : STATE_LABELS[file.state];
+  const state = shownState(file);
+  const label = state === 'complete' && file.seeded ? 'Sharing' : STATE_LABELS[state];
   setText(card.badge, label);
-  setAttr(card.root, 'data-state', file.state);
-  setAttr(card.badge, 'data-state', file.state);
+  setAttr(card.root, 'data-state', state);
+  setAttr(card.badge, 'data-state', state);
   setAttr(card.progress, 'value', String(file.piecesHad));
-  setText(card.stats, statusLine(file));
-  setText(card.detail, detailLine(file, nicknames));
-  card.save.hidden = file.state !== 'complete';
+  setText(card.stats, statusLine(file, state));
+  setText(card.detail, detailLine(file, state, nicknames));
+  card.save.hidden = state !== 'complete';
   card.map.update(file, nicknames);
 }
 

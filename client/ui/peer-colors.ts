@@ -7,6 +7,8 @@ const PALETTE = ['#3f7cac', '#d1495b', '#2a9d8f', '#8e6cc0', '#e09f3e', '#4c956c
 export const SELF_COLOR = '#44546a';
 export const MISSING_COLOR = '#e8ecf1';
 export const IN_FLIGHT_COLOR = '#f6c453';
+/** Arrived, being hashed and written: the in-flight hue, filled. */
+export const CHECKING_COLOR = IN_FLIGHT_COLOR;
 
 const colors = new Map<string, string>();
 

@@ -1,6 +1,6 @@
 import type { FileSnapshot } from '../snapshot-types.ts';
 import { h, setAttr } from './dom.ts';
-import { IN_FLIGHT_COLOR, MISSING_COLOR, SELF_COLOR, peerColor, peerName } from './peer-colors.ts';
+import { CHECKING_COLOR, IN_FLIGHT_COLOR, MISSING_COLOR, SELF_COLOR, peerColor, peerName } from './peer-colors.ts';
 
 // A live grid with one cell per piece, coloured by the peer it came from. Only cells whose colour changed
 // are redrawn, so a 128 MiB transfer costs a few fillRects per frame, not a full repaint.
@@ -10,6 +10,7 @@ const MIN_CELL_PX = 5;
 const MAX_CELL_PX = 18;
 const MAX_HEIGHT_PX = 220;
 const IN_FLIGHT = 'in-flight';
+const CHECKING = 'checking';
 const MISSING = 'missing';
 
 export interface PieceMap {
@@ -33,6 +34,7 @@ function layoutFor(pieceCount: number, width: number): Layout {
 function cellKeys(file: FileSnapshot): string[] {
   const keys: string[] = file.pieceSources.map((s) => (s === null ? MISSING : s));
   for (const i of file.inFlight) if (keys[i] === MISSING) keys[i] = IN_FLIGHT;
+  for (const i of file.awaitingVerification) if (keys[i] === IN_FLIGHT) keys[i] = CHECKING;
   return keys;
 }
 
@@ -51,7 +53,7 @@ function drawCell(ctx: CanvasRenderingContext2D, lay: Layout, index: number, key
     ctx.strokeRect(x + inset, y + inset, size - ctx.lineWidth, size - ctx.lineWidth);
     return;
   }
-  ctx.fillStyle = key === MISSING ? MISSING_COLOR : key === 'self' ? SELF_COLOR : peerColor(key);
+  ctx.fillStyle = key === MISSING ? MISSING_COLOR : key === CHECKING ? CHECKING_COLOR : key === 'self' ? SELF_COLOR : peerColor(key);
   ctx.fillRect(x, y, size, size);
 }
 
@@ -62,7 +64,8 @@ function legendItems(file: FileSnapshot, nicknames: ReadonlyMap<string, string>)
     source === 'self' ? SELF_COLOR : peerColor(source),
     source === 'self' ? (file.seeded ? 'seeded here' : 'stored here') : `from ${peerName(source, nicknames)}`, n,
   ]);
-  items.push([IN_FLIGHT_COLOR, 'in flight', file.inFlight.length]);
+  items.push([IN_FLIGHT_COLOR, 'in flight', file.inFlight.length - file.awaitingVerification.length]);
+  items.push([CHECKING_COLOR, 'being checked', file.awaitingVerification.length]);
   items.push([MISSING_COLOR, 'missing', file.pieceCount - file.piecesHad - file.inFlight.length]);
   return items;
 }

@@ -40,12 +40,13 @@ export function createStartPanel(api: TabswarmApi): StartPanel {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     if (input.value.trim() === '') return setText(status, 'Paste a swarm link or type the code you were given.');
+    const submitted = input.value;
     join.disabled = true;
     setText(status, 'Joining…');
-    api.joinSwarm(input.value)
+    api.joinSwarm(submitted)
       .then((swarmId) => {
         showSwarm(swarmId);
-        input.value = '';
+        if (input.value === submitted) input.value = ''; // keep a link pasted while this join ran
         setText(status, 'Joined. Files announced in the swarm appear below.');
       })
       .catch((err: unknown) => setText(status, `Could not join: ${errorText(err)}. Check the link or code.`))
