@@ -111,6 +111,8 @@ export interface EngineParams {
   blockSize: number;
   /** Max block requests outstanding per peer (the receiver's window). */
   windowPerPeer: number;
+  /** Smallest piece length a file we seed gets (a power of two; larger files get larger pieces). */
+  smallestPieceLength: number;
 }
 
 /** A local file being seeded: hashed into a manifest, then copied into the store. */

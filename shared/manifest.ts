@@ -45,9 +45,16 @@ export function pieceSize(m: Pick<Manifest, 'size' | 'pieceLength'>, index: numb
   return Math.max(0, Math.min(m.pieceLength, m.size - start));
 }
 
-/** Rule: the smallest power of two ≥ size / 1024, clamped to [64 KiB, 16 MiB]. */
-export function pieceLengthFor(size: number): number {
-  let len = MIN_PIECE_LENGTH;
+/**
+ * Pieces the rule picks are at least this long, though manifests of 64 KiB pieces stay valid. Each piece costs a
+ * Blob, an IndexedDB record, a hash call and a `have`: with 64 KiB pieces creating the Blobs alone took a quarter
+ * of a leecher's main thread (test/bench/tabswarm.ts, CPU profile).
+ */
+export const SMALLEST_CHOSEN_PIECE_LENGTH = 1024 * 1024;
+
+/** Rule: the smallest power of two ≥ size / 1024 and ≥ `smallest` (1 MiB), clamped to [64 KiB, 16 MiB]. */
+export function pieceLengthFor(size: number, smallest = SMALLEST_CHOSEN_PIECE_LENGTH): number {
+  let len = Math.min(MAX_PIECE_LENGTH, Math.max(MIN_PIECE_LENGTH, smallest));
   while (len < MAX_PIECE_LENGTH && len * TARGET_PIECES_PER_FILE < size) len *= 2;
   return len;
 }
@@ -93,10 +100,10 @@ export interface ManifestProgress { hashedBytes: number; totalBytes: number }
 /** Streams a Blob/File piece by piece (never the whole file in memory) into a manifest. */
 export async function createManifest(
   blob: Blob & { name?: string },
-  opts: { name?: string; onProgress?: (p: ManifestProgress) => void } = {},
+  opts: { name?: string; onProgress?: (p: ManifestProgress) => void; smallestPieceLength?: number } = {},
 ): Promise<{ fileId: FileId; manifest: Manifest }> {
   const size = blob.size;
-  const pieceLength = pieceLengthFor(size);
+  const pieceLength = pieceLengthFor(size, opts.smallestPieceLength);
   const pieceHashes: string[] = [];
   for (let start = 0; start < size; start += pieceLength) {
     const piece = new Uint8Array(await blob.slice(start, Math.min(size, start + pieceLength)).arrayBuffer());

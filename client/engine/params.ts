@@ -1,7 +1,7 @@
-import { MAX_BLOCK_LENGTH } from '../../shared/limits.ts';
+import { MAX_BLOCK_LENGTH, MAX_PIECE_LENGTH, MIN_PIECE_LENGTH } from '../../shared/limits.ts';
 import type { EngineParams } from '../snapshot-types.ts';
 
-// Engine knobs from the page URL, for benchmarks and e2e runs: ?block=<bytes>&window=<requests>.
+// Engine knobs from the page URL, for benchmarks and e2e runs: ?block=<bytes>&window=<requests>&piece=<bytes>.
 
 /** More than this many requests in flight per peer only floods the channel (DESIGN.md). */
 const MAX_WINDOW = 256;
@@ -13,5 +13,7 @@ export function paramsFromQuery(search: string): Partial<EngineParams> {
   if (Number.isInteger(block) && block >= 1024 && block <= MAX_BLOCK_LENGTH) out.blockSize = block;
   const window = Number(q.get('window'));
   if (Number.isInteger(window) && window >= 1 && window <= MAX_WINDOW) out.windowPerPeer = window;
+  const piece = Number(q.get('piece'));
+  if (piece >= MIN_PIECE_LENGTH && piece <= MAX_PIECE_LENGTH && (piece & (piece - 1)) === 0) out.smallestPieceLength = piece;
   return out;
 }

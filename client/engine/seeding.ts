@@ -21,9 +21,11 @@ export async function seedBlob(
   store: PieceStore,
   blob: Blob,
   onProgress: (p: SeedProgress) => void = () => {},
+  smallestPieceLength?: number,
 ): Promise<SeededFile> {
   const named = blob as Blob & { name?: string };
   const { fileId, manifest } = await createManifest(named, {
+    ...(smallestPieceLength === undefined ? {} : { smallestPieceLength }),
     onProgress: (p: ManifestProgress) => onProgress({ phase: 'hashing', doneBytes: p.hashedBytes, totalBytes: p.totalBytes }),
   });
   const stored = new Set(await store.storedPieces(fileId));

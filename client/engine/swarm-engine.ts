@@ -1,5 +1,6 @@
 import { newSwarmId, type FileId, type PeerId, type SwarmId } from '../../shared/ids.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, SIZES } from '../../shared/limits.ts';
+import { SMALLEST_CHOSEN_PIECE_LENGTH } from '../../shared/manifest.ts';
 import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } from '../../shared/routing-table.ts';
 import { createUploadQueue } from '../../shared/upload-queue.ts';
 import type { PeerLink } from '../contracts.ts';
@@ -24,7 +25,9 @@ import { createChangeNotifier } from './change-notifier.ts';
  * blocks with 8–32 requests in flight all gave 15–18 MB/s, so the window is not the limit here (IndexedDB
  * and CPU are). 64 KiB × 16 (1 MiB in flight) matches the raw channel's plateau without flooding it.
  */
-export const DEFAULT_PARAMS: EngineParams = { blockSize: 64 * SIZES.KiB, windowPerPeer: 16 };
+export const DEFAULT_PARAMS: EngineParams = {
+  blockSize: 64 * SIZES.KiB, windowPerPeer: 16, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
+};
 /** Request timeouts are checked this often. */
 const EXPIRE_EVERY_MS = 1000;
 /** Candidate-pair stats (relayed, RTT) are read this often. */
@@ -158,7 +161,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       const seeded = await seedBlob(deps.store, blob, (p) => {
         seedingNow.set(name, p);
         notifier.notify();
-      });
+      }, params.smallestPieceLength);
       await addRoute(ctx, { swarmId, fileId: seeded.fileId, manifest: seeded.manifest, seeded: true });
       announced.add(`${swarmId}:${seeded.fileId}`);
       deps.signaling.announce(swarmId, seeded.fileId, seeded.manifest);

@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import type { Bench, BenchContext } from './lib/context.ts';
 import { launchBenchBrowser, type BenchBrowser } from './lib/browser.ts';
 import { createMemoryProbe, openProbedTab } from './lib/memory-probe.ts';
+import { browserCpu, cpuSpent } from './lib/cpu-time.ts';
 import { pathInfo } from './lib/path-label.ts';
 import { writeRandomFile, type RandomFile } from './lib/random-file.ts';
 import { compared, type Figure } from './lib/report.ts';
@@ -21,7 +22,7 @@ import { describePairs, selectedOf } from './pages/rtc-path.ts';
 // join call to its file's `complete`. Memory and time to first piece use fresh tabs (their set-up is the point).
 
 const MiB = 1024 * 1024;
-interface Fleet { bb: BenchBrowser; tabs: TabswarmServer; a: Page; leechers: [Page, Page, Page] }
+interface Fleet { bb: BenchBrowser; tabs: TabswarmServer; url: string; a: Page; leechers: [Page, Page, Page] }
 interface Seeded { link: string; fileId: string; file: RandomFile }
 
 const sha256OfFile = (path: string): Promise<string> => new Promise((resolve, reject) => {
@@ -48,57 +49,66 @@ async function warmUp(ctx: BenchContext, fleet: Fleet): Promise<void> {
   await lobby.file.remove();
 }
 
-interface RunResult { oneToOne: number; twoToOne: number; oneToThree: number; pieceKiB: number }
+interface RunResult { oneToOne: number; twoToOne: number; oneToThree: number; pieceKiB: number; cpuMsPerMiB: number[] }
 
 /** One round: B from A (1 → 1), then C from A and B (2 → 1); then a second file to B, C and D (1 → 3). */
 async function runRound(fleet: Fleet, sizeBytes: number, verify: boolean): Promise<RunResult> {
   const [b, c, d] = fleet.leechers;
   const first = await seedNew(fleet, sizeBytes);
+  const perMiB = (cpu: Record<string, number>, bytes: number) => Math.round((cpu['total']! / (bytes / MiB)) * 10) / 10;
+  let cpu0 = await browserCpu(fleet.bb.browser);
   let t0 = Date.now();
   await joinSwarm(b, first.link);
   const oneToOne = mbps(sizeBytes, (await completedAt(b, first.fileId)) - t0);
+  const cpuMsPerMiB = [perMiB(cpuSpent(cpu0, await browserCpu(fleet.bb.browser)), sizeBytes)];
+  cpu0 = await browserCpu(fleet.bb.browser);
   t0 = Date.now();
   await joinSwarm(c, first.link);
   const twoToOne = mbps(sizeBytes, (await completedAt(c, first.fileId)) - t0);
+  cpuMsPerMiB.push(perMiB(cpuSpent(cpu0, await browserCpu(fleet.bb.browser)), sizeBytes));
   const got = (await fileOf(c, first.fileId))!;
   if (Object.keys(got.sources).length < 2) throw new Error('2 → 1: C did not download from both A and B');
   if (verify && (await sha256In(c, first.fileId)) !== (await sha256OfFile(first.file.path))) throw new Error('2 → 1: file differs');
   await first.file.remove();
   const second = await seedNew(fleet, sizeBytes);
+  cpu0 = await browserCpu(fleet.bb.browser);
   t0 = Date.now();
   await Promise.all([b, c, d].map((page) => joinSwarm(page, second.link)));
   const done = await Promise.all([b, c, d].map((page) => completedAt(page, second.fileId)));
+  cpuMsPerMiB.push(perMiB(cpuSpent(cpu0, await browserCpu(fleet.bb.browser)), 3 * sizeBytes));
   await second.file.remove();
-  return { oneToOne, twoToOne, oneToThree: mbps(3 * sizeBytes, Math.max(...done) - t0), pieceKiB: got.pieceLength / 1024 };
+  return { oneToOne, twoToOne, oneToThree: mbps(3 * sizeBytes, Math.max(...done) - t0), pieceKiB: got.pieceLength / 1024, cpuMsPerMiB };
 }
 
-function transferFigure(ctx: BenchContext, config: Record<string, unknown>, runs: number[], wtBaseline: string, path: Figure['path']): Figure {
+function transferFigure(
+  ctx: BenchContext, config: Record<string, unknown>, runs: number[], cpuMsPerMiB: number[], wtBaseline: string, path: Figure['path'],
+): Figure {
   const top = best(runs);
   const wt = ctx.baselines.get(wtBaseline);
   return compared(ctx.baselines, 'raw-channel:best', {
     bench: 'tabswarm', config, MBps: top, runs, ...(path === undefined ? {} : { path }),
-    value: { bestMBps: top, medianMBps: round2(median(runs)), ...(wt === undefined ? {} : { vsWebtorrent: round2(top / wt) }) },
+    value: { bestMBps: top, medianMBps: round2(median(runs)), cpuMsPerMiB: median(cpuMsPerMiB), ...(wt === undefined ? {} : { vsWebtorrent: round2(top / wt) }) },
   });
 }
 
-async function transfers(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise<void> {
+async function transfers(ctx: BenchContext, fleet: Fleet, fileMiB: number, variant: string): Promise<void> {
   const rounds: RunResult[] = [];
   for (let i = 0; i < (ctx.quick ? 1 : 2); i++) {
     rounds.push(await runRound(fleet, fileMiB * MiB, i === 0));
     ctx.log(`tabswarm round ${i + 1}: ${JSON.stringify(rounds.at(-1))}`);
   }
   const path = pathInfo(selectedOf((await fleet.leechers[0].evaluate(describePairs, null))[0]));
-  const base = { fileMiB, pieceKiB: rounds[0]!.pieceKiB, warmedUp: true, store: 'indexeddb', verified: 'sha256 per piece' };
-  ctx.emit(transferFigure(ctx, { ...base, seeders: 1, leechers: 1 }, rounds.map((r) => r.oneToOne), 'webtorrent:1-1', path));
-  ctx.emit(transferFigure(ctx, { ...base, seeders: 2, leechers: 1 }, rounds.map((r) => r.twoToOne), 'webtorrent:1-1', path));
-  ctx.emit(transferFigure(ctx, { ...base, seeders: 1, leechers: 3, aggregate: true }, rounds.map((r) => r.oneToThree), 'webtorrent:1-3', path));
-  ctx.baselines.set('tabswarm:1-1', best(rounds.map((r) => r.oneToOne)));
+  const base = { fileMiB, pieceKiB: rounds[0]!.pieceKiB, ...(variant === '' ? {} : { variant }), warmedUp: true, store: 'indexeddb', verified: 'sha256 per piece' };
+  ctx.emit(transferFigure(ctx, { ...base, seeders: 1, leechers: 1 }, rounds.map((r) => r.oneToOne), rounds.map((r) => r.cpuMsPerMiB[0]!), 'webtorrent:1-1', path));
+  ctx.emit(transferFigure(ctx, { ...base, seeders: 2, leechers: 1 }, rounds.map((r) => r.twoToOne), rounds.map((r) => r.cpuMsPerMiB[1]!), 'webtorrent:1-1', path));
+  ctx.emit(transferFigure(ctx, { ...base, seeders: 1, leechers: 3, aggregate: true }, rounds.map((r) => r.oneToThree), rounds.map((r) => r.cpuMsPerMiB[2]!), 'webtorrent:1-3', path));
+  if (variant === '') ctx.baselines.set('tabswarm:1-1', best(rounds.map((r) => r.oneToOne)));
 }
 
 /** A fresh tab downloads a file of `fileMiB` from A while its renderer's memory is sampled every 100 ms. */
 async function memory(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise<void> {
   const seeded = await seedNew(fleet, fileMiB * MiB);
-  const { page, pid } = await openProbedTab(fleet.bb, fleet.tabs.url, tabswarmReady);
+  const { page, pid } = await openProbedTab(fleet.bb, fleet.url, tabswarmReady);
   try {
     if (pid === null) return ctx.log('tabswarm: renderer PID not found, no memory figure');
     const probe = await createMemoryProbe(page, pid);
@@ -121,7 +131,7 @@ async function memory(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise
 /** A new tab navigates to a join link; its engine stamps the first verified piece (ms since navigation start). */
 async function firstPiece(ctx: BenchContext, fleet: Fleet): Promise<void> {
   const seeded = await seedNew(fleet, 4 * MiB);
-  const joinUrl = `${fleet.tabs.url}${new URL(seeded.link).hash}`;
+  const joinUrl = `${fleet.url}${new URL(seeded.link).hash}`;
   const times: number[] = [];
   for (let i = 0; i < (ctx.quick ? 3 : 5); i++) {
     const [page] = await fleet.bb.openTabs(joinUrl, 1, tabswarmReady);
@@ -139,19 +149,35 @@ async function firstPiece(ctx: BenchContext, fleet: Fleet): Promise<void> {
   }));
 }
 
+/** Four fresh tabs opened at `url` (engine knobs in its query), linked and warmed up. */
+async function openFleet(ctx: BenchContext, bb: BenchBrowser, tabs: TabswarmServer, url: string): Promise<Fleet> {
+  const [a, b, c, d] = await bb.openTabs(url, 4, tabswarmReady);
+  const fleet: Fleet = { bb, tabs, url, a: a!, leechers: [b!, c!, d!] };
+  await warmUp(ctx, fleet);
+  return fleet;
+}
+
+async function closeFleet(fleet: Fleet): Promise<void> {
+  await Promise.all([fleet.a, ...fleet.leechers].map((page) => page.close()));
+}
+
+// TABSWARM_BENCH_VARIANTS='?piece=65536,?window=32' adds transfer figures for other engine knobs (client/engine/params.ts),
+// measured in the same run; TABSWARM_BENCH_PARTS='transfer,first-piece' skips the rest.
 export const tabswarmBench: Bench = {
   name: 'tabswarm',
   async run(ctx) {
     const tabs = await startTabswarmServer();
     const bb = await launchBenchBrowser();
+    const parts = (process.env['TABSWARM_BENCH_PARTS'] ?? 'transfer,memory,first-piece').split(',');
+    const variants = (process.env['TABSWARM_BENCH_VARIANTS'] ?? '').split(',').filter(Boolean);
     try {
-      const [a, b, c, d] = await bb.openTabs(tabs.url, 4, tabswarmReady);
-      const fleet: Fleet = { bb, tabs, a: a!, leechers: [b!, c!, d!] };
-      await warmUp(ctx, fleet);
-      const only = (process.env['TABSWARM_BENCH_PARTS'] ?? 'transfer,memory,first-piece').split(',');
-      if (only.includes('transfer')) await transfers(ctx, fleet, ctx.quick ? 32 : 128);
-      if (only.includes('first-piece')) await firstPiece(ctx, fleet);
-      if (only.includes('memory')) for (const fileMiB of ctx.quick ? [256] : [256, 1024]) await memory(ctx, fleet, fileMiB);
+      for (const variant of ['', ...variants]) {
+        const fleet = await openFleet(ctx, bb, tabs, `${tabs.url}${variant}`);
+        if (parts.includes('transfer')) await transfers(ctx, fleet, ctx.quick ? 32 : 128, variant);
+        if (variant === '' && parts.includes('first-piece')) await firstPiece(ctx, fleet);
+        if (variant === '' && parts.includes('memory')) for (const fileMiB of ctx.quick ? [256] : [256, 1024]) await memory(ctx, fleet, fileMiB);
+        await closeFleet(fleet);
+      }
     } finally {
       await bb.close();
       await tabs.close();

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { MAX_FILE_SIZE, MAX_PIECE_LENGTH, MAX_PIECES_PER_FILE, MIN_PIECE_LENGTH, SIZES } from '../../shared/limits.ts';
 import {
-  canonicalManifestBytes, computeFileId, createManifest, pieceCountFor, pieceLengthFor, pieceSize, verifyManifest,
+  canonicalManifestBytes, computeFileId, createManifest, pieceCountFor, pieceLengthFor, pieceSize, SMALLEST_CHOSEN_PIECE_LENGTH,
+  verifyManifest,
   type Manifest,
 } from '../../shared/manifest.ts';
 
@@ -71,12 +72,11 @@ describe('manifest verification', () => {
 
 describe('manifest pieces', () => {
   const rule: [number, number][] = [
-    [0, MIN_PIECE_LENGTH],
-    [1, MIN_PIECE_LENGTH],
-    [64 * MiB, 64 * KiB], // exactly 1024 pieces of the minimum
-    [64 * MiB + 1, 128 * KiB],
-    [700 * MiB, 1 * MiB],
-    [1 * GiB, 1 * MiB],
+    [0, SMALLEST_CHOSEN_PIECE_LENGTH],
+    [1, SMALLEST_CHOSEN_PIECE_LENGTH],
+    [64 * MiB, 1 * MiB],
+    [1 * GiB, 1 * MiB], // exactly 1024 pieces of the smallest chosen length
+    [1 * GiB + 1, 2 * MiB],
     [16 * GiB, 16 * MiB],
     [16 * GiB + 1, MAX_PIECE_LENGTH], // clamped: past here pieces exceed 1024
     [MAX_FILE_SIZE, MAX_PIECE_LENGTH],
@@ -84,6 +84,17 @@ describe('manifest pieces', () => {
   test.each(rule)('manifest: a file of %i bytes gets pieces of %i bytes', (size, pieceLength) => {
     expect(pieceLengthFor(size)).toBe(pieceLength);
     expect(pieceCountFor(size, pieceLength)).toBeLessThanOrEqual(MAX_PIECES_PER_FILE);
+  });
+
+  const withSmallest: [number, number, number][] = [
+    [1, 64 * KiB, MIN_PIECE_LENGTH],
+    [64 * MiB, 64 * KiB, 64 * KiB], // exactly 1024 pieces of the minimum a manifest allows
+    [64 * MiB + 1, 64 * KiB, 128 * KiB],
+    [1, 1024, MIN_PIECE_LENGTH], // below the manifest minimum: clamped up
+    [1, 64 * MiB, MAX_PIECE_LENGTH], // above the maximum: clamped down
+  ];
+  test.each(withSmallest)('manifest: a file of %i bytes with smallest %i gets pieces of %i bytes', (size, smallest, pieceLength) => {
+    expect(pieceLengthFor(size, smallest)).toBe(pieceLength);
   });
 
   test('manifest: pieces cover the file exactly, the last one shorter', () => {
@@ -114,7 +125,9 @@ describe('manifest creation', () => {
     const bytes = Uint8Array.from({ length: 3 * 64 * KiB + 123 }, (_, i) => (i * 7 + (i >> 9)) & 0xff);
     const blob = new SliceOnlyBlob([bytes], { type: 'video/webm' });
     const progress: number[] = [];
-    const { fileId, manifest } = await createManifest(blob, { name: 'clip.webm', onProgress: (p) => progress.push(p.hashedBytes) });
+    const { fileId, manifest } = await createManifest(blob, {
+      name: 'clip.webm', smallestPieceLength: 64 * KiB, onProgress: (p) => progress.push(p.hashedBytes),
+    });
 
     expect(blob.sliceLengths).toEqual([64 * KiB, 64 * KiB, 64 * KiB, 123]);
     expect(progress).toEqual([64 * KiB, 128 * KiB, 192 * KiB, bytes.length]);

@@ -9,7 +9,8 @@ import { createMemoryStore, type MemoryStore } from '../helpers/memory-store.ts'
 // (QuotaExceededError → ERR_STORAGE_QUOTA, aborted transaction → ERR_STORAGE_WRITE) is in piece-store.test.ts.
 
 const KiB = 1024;
-const params = { blockSize: 16 * KiB, windowPerPeer: 8 };
+/** Small pieces (the minimum a manifest allows), so a few-MiB file has many pieces to resume, fail and share. */
+const params = { blockSize: 16 * KiB, windowPerPeer: 8, smallestPieceLength: 64 * KiB };
 
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());

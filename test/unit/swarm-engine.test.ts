@@ -8,7 +8,8 @@ import { createMemoryStore } from '../helpers/memory-store.ts';
 // Engines wired to in-memory links and stores: routing, verification, multi-source download, resume.
 
 const KiB = 1024;
-const params = { blockSize: 16 * KiB, windowPerPeer: 8 };
+/** Small pieces (the minimum a manifest allows), so a few-MiB file has many pieces to resume, fail and share. */
+const params = { blockSize: 16 * KiB, windowPerPeer: 8, smallestPieceLength: 64 * KiB };
 
 function randomBlob(bytes: number, name: string): File {
   const data = new Uint8Array(bytes);

@@ -9,7 +9,8 @@ import { attachHostilePeer } from '../helpers/hostile-peer.ts';
 // A peer that floods a seeder with requests must not starve an honest downloader of the same seeder.
 
 const KiB = 1024;
-const params = { blockSize: 16 * KiB, windowPerPeer: 8 };
+/** Small pieces (the minimum a manifest allows), so a few-MiB file has many pieces to resume, fail and share. */
+const params = { blockSize: 16 * KiB, windowPerPeer: 8, smallestPieceLength: 64 * KiB };
 
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
@@ -24,7 +25,7 @@ describe('upload fairness', () => {
     const file = new File([bytes as BlobPart], 'f.bin');
     const swarmId = await a.engine.createSwarm();
     const [fileId] = await a.engine.seed(swarmId, [file]);
-    const { manifest } = await createManifest(file);
+    const { manifest } = await createManifest(file, { smallestPieceLength: params.smallestPieceLength });
     const route = { swarmId, fileId: fileId! };
     const flooder = attachHostilePeer(fx, a, 'f1', { swarms: [swarmId], join: true });
     await until(() => a.engine.snapshot().swarms[0]!.members.includes(flooder.peerId), 2000, 'flooder is a member');

@@ -15,7 +15,7 @@ export async function startTabswarmServer(): Promise<TabswarmServer> {
   const server = await createSignalingServer({ port: 0, host: '127.0.0.1', staticDir: await buildPage() });
   return {
     server,
-    url: `http://127.0.0.1:${server.port}/${process.env['TABSWARM_BENCH_QUERY'] ?? ''}`,
+    url: `http://127.0.0.1:${server.port}/`,
     async close() {
       await server.close();
       await removeBuiltPage();
