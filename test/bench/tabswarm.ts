@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Page } from 'playwright-core';
 import type { Bench, BenchContext } from './lib/context.ts';
-import { launchBenchBrowser, type BenchBrowser } from './lib/browser.ts';
+import type { BenchBrowser } from './lib/browser.ts';
+import { launchDiskBrowser } from './lib/disk-browser.ts';
 import { createMemoryProbe, openProbedTab } from './lib/memory-probe.ts';
 import { browserCpu, cpuSpent } from './lib/cpu-time.ts';
 import { pathInfo } from './lib/path-label.ts';
@@ -93,7 +94,7 @@ function transferFigure(
 
 async function transfers(ctx: BenchContext, fleet: Fleet, fileMiB: number, variant: string): Promise<void> {
   const rounds: RunResult[] = [];
-  for (let i = 0; i < (ctx.quick ? 1 : 2); i++) {
+  for (let i = 0; i < Number(process.env['TABSWARM_BENCH_ROUNDS'] ?? (ctx.quick ? 1 : 2)); i++) {
     rounds.push(await runRound(fleet, fileMiB * MiB, i === 0));
     ctx.log(`tabswarm round ${i + 1}: ${JSON.stringify(rounds.at(-1))}`);
   }
@@ -167,7 +168,7 @@ export const tabswarmBench: Bench = {
   name: 'tabswarm',
   async run(ctx) {
     const tabs = await startTabswarmServer();
-    const bb = await launchBenchBrowser();
+    const bb = await launchDiskBrowser();
     const parts = (process.env['TABSWARM_BENCH_PARTS'] ?? 'transfer,memory,first-piece').split(',');
     const variants = (process.env['TABSWARM_BENCH_VARIANTS'] ?? '').split(',').filter(Boolean);
     try {

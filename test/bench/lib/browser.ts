@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 // One headless Debian Chromium per bench; tabs are pages of one context, as two tabs of one browser are.
 
@@ -36,7 +36,11 @@ export async function launchBenchBrowser(extraArgs: readonly string[] = []): Pro
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
   });
-  const context = await browser.newContext();
+  return benchTabs(browser, await browser.newContext(), () => browser.close());
+}
+
+/** Tabs of `context` as a BenchBrowser (init scripts installed); `close` ends the browser. */
+export async function benchTabs(browser: Browser, context: BrowserContext, close: () => Promise<void>): Promise<BenchBrowser> {
   await context.addInitScript(NAME_SHIM);
   await context.addInitScript(PC_RECORDER);
   return {
@@ -52,6 +56,6 @@ export async function launchBenchBrowser(extraArgs: readonly string[] = []): Pro
       }
       return pages;
     },
-    close: () => browser.close(),
+    close,
   };
 }

@@ -26,18 +26,34 @@ export async function startTabswarmServer(): Promise<TabswarmServer> {
 export const tabswarmReady: WaitReady = (page) => page.waitForFunction(() => window.tabswarm?.snapshot().peerId != null);
 
 /** A 1 GiB download at a few MB/s is minutes; longer means a stuck swarm. */
-const FILE_TIMEOUT_MS = 600_000;
+const FILE_TIMEOUT_MS = Number(process.env['TABSWARM_BENCH_FILE_TIMEOUT_MS'] ?? 600_000);
 
 export const peerIdOf = (page: Page): Promise<string> => page.evaluate(() => window.tabswarm!.snapshot().peerId!);
 
 export const createSwarm = (page: Page): Promise<{ swarmId: string; link: string }> =>
   page.evaluate(() => window.tabswarm!.createSwarm());
 
-/** Seeds a file on disk into the swarm through a detached file input; resolves with its fileId once announced. */
+/**
+ * Seeds a file on disk into the swarm through a file input; resolves with its fileId once announced. The input
+ * gets the path by CDP (DOM.setFileInputFiles), so the tab reads a disk-backed File, whatever its size.
+ */
 export async function seedFromDisk(page: Page, swarmId: string, path: string): Promise<string> {
-  const input = await page.evaluateHandle(() => Object.assign(document.createElement('input'), { type: 'file' }));
-  await input.setInputFiles(path);
-  const seeding = page.evaluate(async ([el, id]) => (await window.tabswarm!.seed(id, [el.files![0]!]))[0]!, [input, swarmId] as const);
+  await page.evaluate(() => {
+    document.getElementById('bench-seed-input')?.remove();
+    document.body.append(Object.assign(document.createElement('input'), { type: 'file', id: 'bench-seed-input', hidden: true }));
+  });
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: '#bench-seed-input' });
+    await cdp.send('DOM.setFileInputFiles', { files: [path], nodeId });
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+  const seeding = page.evaluate(async (id) => {
+    const input = document.getElementById('bench-seed-input') as HTMLInputElement;
+    return (await window.tabswarm!.seed(id, [input.files![0]!]))[0]!;
+  }, swarmId);
   return withTimeout(seeding, FILE_TIMEOUT_MS, 'seeding');
 }
 
@@ -46,10 +62,28 @@ export async function fileOf(page: Page, fileId: string): Promise<FileSnapshot |
 }
 
 /** Resolves with Date.now() when the file is complete in the tab (polled every 50 ms). */
-export async function completedAt(page: Page, fileId: string): Promise<number> {
-  await page.waitForFunction((id) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files)
-    .find((f) => f.fileId === id)?.state === 'complete', fileId, { timeout: FILE_TIMEOUT_MS, polling: 50 });
+export async function completedAt(page: Page, fileId: string, timeoutMs = FILE_TIMEOUT_MS): Promise<number> {
+  try {
+    await page.waitForFunction((id) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files)
+      .find((f) => f.fileId === id)?.state === 'complete', fileId, { timeout: timeoutMs, polling: 50 });
+  } catch (e) {
+    process.stderr.write(`[bench] stuck download, leecher: ${await stateOf(page, fileId).catch(() => '?')}\n`);
+    throw e;
+  }
   return Date.now();
+}
+
+/** One line on a stuck download: the file's state and every link's requests, for the log. */
+async function stateOf(page: Page, fileId: string): Promise<string> {
+  return JSON.stringify(await page.evaluate((id) => {
+    const s = window.tabswarm!.snapshot();
+    const f = s.swarms.flatMap((w) => w.files).find((x) => x.fileId === id);
+    return {
+      file: f && { state: f.state, had: f.piecesHad, of: f.pieceCount, requested: f.piecesRequested, inFlight: f.inFlight, holders: f.holders.map((h) => h.slice(0, 6)) },
+      peers: s.peers.map((p) => [p.peerId.slice(0, 6), p.linkState, p.requestsInFlight, p.peerRequestsQueued]),
+      counters: s.counters,
+    };
+  }, fileId));
 }
 
 /** Waits until the tab has an open link to each of `peerIds`. */
