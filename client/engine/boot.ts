@@ -1,12 +1,11 @@
 import { createTabswarmApi, joinLinkFor, type TabswarmApi } from '../api.ts';
 import type { ProfileStore } from '../piece-store.ts';
 import type { SignalingClient } from '../signaling-client.ts';
-import { mountBasicUi } from '../ui/basic-ui.ts';
 import { paramsFromQuery } from './params.ts';
 import { withWarmCache } from './warm-store.ts';
 import { createSwarmEngine, type LinkSource, type SwarmEngine } from './swarm-engine.ts';
 
-// What the page shell calls once its adapters exist: the engine, window.tabswarm and the basic UI.
+// What the page shell calls once its adapters exist: the engine, window.tabswarm and the page's UI.
 
 export interface BootedEngine {
   engine: SwarmEngine;
@@ -18,9 +17,8 @@ export async function bootEngine(deps: {
   links: LinkSource;
   store: ProfileStore;
   secureContext: boolean;
-  uiRoot?: HTMLElement;
-  /** The page's UI (the classroom page); the basic section when absent. */
-  mountUi?: (api: TabswarmApi) => void;
+  /** The page's UI (the classroom page, client/ui/app.ts). */
+  mountUi: (api: TabswarmApi) => void;
 }): Promise<BootedEngine> {
   const engine = createSwarmEngine({
     signaling: deps.signaling, links: deps.links, store: withWarmCache(deps.store), secureContext: deps.secureContext,
@@ -28,8 +26,7 @@ export async function bootEngine(deps: {
   });
   const api = createTabswarmApi(engine, deps.signaling);
   window.tabswarm = api;
-  if (deps.mountUi) deps.mountUi(api);
-  else mountBasicUi(deps.uiRoot ?? document.body, api);
+  deps.mountUi(api);
   await engine.start();
   return { engine, api };
 }
