@@ -112,7 +112,8 @@ export async function startHarness(options: SignalingServerOptions = {}): Promis
 export async function makeFile(size: number, seed: number): Promise<{ fileId: string; manifest: Manifest }> {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7919) & 0xff;
-  return createManifest(new Blob([bytes]), { name: `file-${seed}.bin` });
+  // 64 KiB pieces (the smallest valid), so a few-MiB file makes a manifest big enough to test the byte limits.
+  return createManifest(new Blob([bytes]), { name: `file-${seed}.bin`, smallestPieceLength: 64 * 1024 });
 }
 
 export { newSwarmId };
