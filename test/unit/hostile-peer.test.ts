@@ -10,7 +10,8 @@ import { attachHostilePeer } from '../helpers/hostile-peer.ts';
 // Engines facing a peer that speaks the wire protocol wrongly on purpose (test/helpers/hostile-peer.ts).
 
 const KiB = 1024;
-const params = { blockSize: 16 * KiB, windowPerPeer: 8 };
+// 64 KiB pieces, so a 2 MiB file has enough pieces for three strikes and a refetch from the honest seeder.
+const params = { blockSize: 16 * KiB, windowPerPeer: 8, smallestPieceLength: 64 * KiB };
 
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
@@ -29,7 +30,7 @@ async function seededSwarm(bytes: Uint8Array) {
   const swarmId = await a.engine.createSwarm();
   const file = new File([bytes as BlobPart], 'f.bin', { type: 'application/octet-stream' });
   const [fileId] = await a.engine.seed(swarmId, [file]);
-  const { manifest } = await createManifest(file);
+  const { manifest } = await createManifest(file, { smallestPieceLength: params.smallestPieceLength });
   await b.engine.joinSwarm(swarmId);
   await until(() => fileOf(b.engine.snapshot(), fileId!) !== undefined, 2000, 'b knows the file');
   return { a, b, swarmId, fileId: fileId!, manifest, route: { swarmId, fileId: fileId! } };
