@@ -7,22 +7,11 @@ import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import { MAX_BLOCK_LENGTH, MAX_HELLO_SWARMS, MAX_PIECE_LENGTH, MAX_PIECES_PER_FILE } from '../../shared/limits.ts';
 import type { Result } from '../../shared/result.ts';
 import type { RejectReason, Route, WireMsg } from '../../shared/wire-messages.ts';
+import { seededRng, type Rng } from '../helpers/seeded-rng.ts';
+
+export { seededRng, type Rng };
 
 // Seeded random and mutated wire frames, shared by the unit test (100k) and `npm run fuzz` (1M+).
-
-export type Rng = () => number;
-
-/** mulberry32: small, fast, seedable; good enough to spread frames, not for secrets. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const int = (rng: Rng, below: number): number => Math.floor(rng() * below);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, items.length)]!;

@@ -3,20 +3,11 @@ import {
   createPiecePicker, onBlock, onPeerBitfield, onPieceVerified, type PickerOptions, type PiecePicker,
 } from '../../shared/piece-picker.ts';
 import type { BlockSpan } from '../../shared/wire-messages.ts';
+import { seededRng } from '../helpers/seeded-rng.ts';
+
+export { seededRng };
 
 // Small layouts and fake peers for the picker, routing and upload tests.
-
-/** mulberry32: a seeded rng, so a tie-break is reproducible. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const BLOCK = 16;
 
