@@ -1,5 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { FileId, SwarmId } from '../shared/ids.ts';
+import { CodedFailure, type ErrorCode } from '../shared/errors.ts';
 import { SIZES } from '../shared/limits.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import type { PieceStore } from './contracts.ts';
@@ -23,14 +24,13 @@ export interface FileRecord {
   origin: FileOrigin;
 }
 
-export type StorageFailureCode = 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_WRITE';
+export type StorageFailureCode = Extract<ErrorCode, 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_WRITE'>;
 
 /** A write that did not commit. Nothing of it is stored or counted. */
-export class StorageFailure extends Error {
-  readonly code: StorageFailureCode;
+export class StorageFailure extends CodedFailure {
+  declare readonly code: StorageFailureCode;
   constructor(code: StorageFailureCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.name = 'StorageFailure';
   }
 }

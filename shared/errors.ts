@@ -24,7 +24,8 @@ export const PEER_ERROR_CODES = [
   'ERR_NOT_HAD', // we do not have the requested piece
   'ERR_PEER_CLOSED', // the link closed before the operation finished
   'ERR_TIMEOUT', // a request or send waited too long
-  'ERR_STORAGE', // a piece write did not commit (quota, IndexedDB failure)
+  'ERR_STORAGE_QUOTA', // a piece write did not commit: the browser's storage quota is full
+  'ERR_STORAGE_WRITE', // a piece write did not commit (IndexedDB failure), or a stored piece is missing
 ] as const;
 export type PeerErrorCode = (typeof PEER_ERROR_CODES)[number];
 
