@@ -35,7 +35,8 @@ async function start(): Promise<void> {
   });
   const { engine } = await bootEngine({
     signaling, links, store, secureContext: caps.secureContext,
-    mountUi: (api) => void mountApp(byId('app'), { api, signaling, caps }),
+    // Bench knob: ?ui=off runs the engine without the classroom page, to measure what rendering costs.
+    mountUi: (api) => (new URLSearchParams(location.search).get('ui') === 'off' ? undefined : void mountApp(byId('app'), { api, signaling, caps })),
   });
   // The link test hook takes every link's messages away from the engine: only when a test asks for it.
   if (new URLSearchParams(location.search).has('linkTestHook')) installLinkTestHook(links);

@@ -21,12 +21,13 @@ import { createChangeNotifier } from './change-notifier.ts';
 // handler and the piece store into one peer. Everything the page and window.tabswarm need goes through here.
 
 /**
- * Measured with test/e2e/transfer-tuning.test.ts (24 MiB between two tabs, 2 shared cores): 16–128 KiB
- * blocks with 8–32 requests in flight all gave 15–18 MB/s, so the window is not the limit here (IndexedDB
- * and CPU are). 64 KiB × 16 (1 MiB in flight) matches the raw channel's plateau without flooding it.
+ * The window is not the limit on localhost (CPU is: test/bench/profile-transfer.ts splits it per process), so
+ * the block size is chosen for CPU per MiB: every block costs a request frame, a send, a decode and picker
+ * bookkeeping on both sides. 128 KiB × 8 (1 MiB in flight, as 64 KiB × 16 was) took 3–5 CPU ms off each MiB
+ * moved (≈ 82 → 78, 1 → 1 with 1 MiB pieces); 192 KiB blocks were no better, and ≤ 256 KiB must fit one message.
  */
 export const DEFAULT_PARAMS: EngineParams = {
-  blockSize: 64 * SIZES.KiB, windowPerPeer: 16, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
+  blockSize: 128 * SIZES.KiB, windowPerPeer: 8, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
 };
 /** Request timeouts are checked this often. */
 const EXPIRE_EVERY_MS = 1000;

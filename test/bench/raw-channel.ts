@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
 import type { PairInfo } from './pages/rtc-path.ts';
 import type { Bench, BenchContext } from './lib/context.ts';
-import { launchBenchBrowser } from './lib/browser.ts';
+import { launchBenchBrowser, type BenchBrowser } from './lib/browser.ts';
+import { browserCpu, cpuSpent } from './lib/cpu-time.ts';
 import { startStaticServer } from './lib/static-server.ts';
 import { closeRawTabs, connectRawTabs } from './lib/rtc-connect.ts';
 import { pushTransfer, windowTransfer, type TransferTiming } from './lib/raw-transfer.ts';
@@ -69,23 +70,29 @@ function transfer(c: Config, sender: Page, receiver: Page, totalBytes: number): 
   return windowTransfer(sender, receiver, { messageBytes, totalBytes, window, grantEvery: c.grantEvery ?? Math.max(1, window / 4) });
 }
 
-interface Measured { config: Config; runs: number[]; idle: PairInfo | null; loadedRttMs: number | null }
+interface Measured { config: Config; runs: number[]; cpuMsPerMiB: number[]; cpuByProcess: Record<string, number>; idle: PairInfo | null; loadedRttMs: number | null }
 
-async function measure(c: Config, tabs: Page[], totalBytes: number, runs: number): Promise<Measured> {
+async function measure(c: Config, bb: BenchBrowser, tabs: Page[], totalBytes: number, runs: number): Promise<Measured> {
   const [sender, receiver] = tabs as [Page, Page];
   const connected = await connectRawTabs(sender, receiver);
   const mbps: number[] = [];
+  const cpuMsPerMiB: number[] = [];
+  let cpuByProcess: Record<string, number> = {};
   let loadedRttMs: number | null = null;
   try {
     await transfer(c, sender, receiver, WARM_UP_BYTES);
     for (let i = 0; i < runs; i++) {
+      const cpu0 = await browserCpu(bb.browser);
       mbps.push((await transfer(c, sender, receiver, totalBytes)).MBps);
+      const spent = cpuSpent(cpu0, await browserCpu(bb.browser));
+      cpuMsPerMiB.push(round2(spent['total']! / (totalBytes / MiB)));
+      cpuByProcess = Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, round2(v / (totalBytes / MiB))]));
       loadedRttMs = Math.max(loadedRttMs ?? 0, (await sender.evaluate(() => (benchPage as RawPage).path()))?.rttMs ?? 0);
     }
   } finally {
     await closeRawTabs(tabs);
   }
-  return { config: c, runs: mbps, idle: connected.path, loadedRttMs };
+  return { config: c, runs: mbps, cpuMsPerMiB, cpuByProcess, idle: connected.path, loadedRttMs };
 }
 type RawPage = typeof import('./pages/raw-channel.ts');
 
@@ -95,7 +102,7 @@ function figureOf(m: Measured, totalMiB: number): Omit<Figure, 'baseline' | 'rat
     bench: 'raw-channel',
     config: { ...m.config, fileMiB: totalMiB },
     MBps: best(m.runs),
-    value: { bestMBps: best(m.runs), medianMBps: round2(median(m.runs)), loadedRttMs: m.loadedRttMs ?? -1 },
+    value: { bestMBps: best(m.runs), medianMBps: round2(median(m.runs)), loadedRttMs: m.loadedRttMs ?? -1, cpuMsPerMiB: median(m.cpuMsPerMiB), lastRunCpuMsPerMiBByProcess: m.cpuByProcess },
     runs: m.runs,
     ...(path === undefined ? {} : { path }),
   };
@@ -112,7 +119,7 @@ export const rawChannelBench: Bench = {
     try {
       const tabs = await browser.openTabs(`${server.origin}/page/raw-channel`, 2);
       for (const c of sweep(ctx.quick)) {
-        measured.push(await measure(c, tabs, totalMiB * MiB, runs));
+        measured.push(await measure(c, browser, tabs, totalMiB * MiB, runs));
         ctx.log(`raw-channel ${JSON.stringify(c)}: ${measured.at(-1)?.runs.join(', ')} MB/s`);
       }
     } finally {

@@ -26,7 +26,8 @@ export function buildPage(): Promise<string> {
     await build({
       configFile: path.join(REPO, 'vite.config.ts'),
       logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
+      // TABSWARM_NO_MINIFY=1 keeps function names readable in CPU profiles (test/bench/profile-transfer.ts).
+      build: { outDir, emptyOutDir: true, ...(process.env['TABSWARM_NO_MINIFY'] ? { minify: false } : {}) },
     });
     return outDir;
   })();
