@@ -12,8 +12,11 @@ import { databaseName } from './profile.ts';
 // never one big ArrayBuffer) plus what a reload needs to resume: joined swarms and the files in them.
 
 const DB_VERSION = 1;
-/** Recently read pieces kept in memory: several peers asking for the same pieces read IndexedDB once. */
-export const DEFAULT_READ_CACHE_BYTES = 32 * SIZES.MiB;
+/**
+ * Recently read pieces kept in memory: a piece read for its first block serves the rest of its blocks, and
+ * several peers asking for the same piece read IndexedDB once. 8 pieces cover a few peers' request windows.
+ */
+export const DEFAULT_READ_CACHE_BYTES = 8 * SIZES.MiB;
 
 export type FileOrigin = 'seeded' | 'downloaded';
 

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { launchDiskBrowser } from './lib/disk-browser.ts';
 import { browserCpu } from './lib/cpu-time.ts';
-import { openProbedTab } from './lib/memory-probe.ts';
+import { createMemoryProbe, openProbedTab } from './lib/memory-probe.ts';
 import { writeRandomFile } from './lib/random-file.ts';
 import {
   completedAt, createSwarm, joinSwarm, seedFromDisk, startTabswarmServer, tabswarmReady,
@@ -95,6 +95,7 @@ async function profileVariant(url: string, fileMiB: number, profile: boolean): P
   try {
     const a = await openProbedTab(bb, url, tabswarmReady);
     const b = await openProbedTab(bb, url, tabswarmReady);
+    const fresh = b.pid === null ? '' : (await readFile(`/proc/${b.pid}/status`, 'utf8')).split('\n').filter((l) => l.startsWith('Rss')).join(' ');
     const warm = await writeRandomFile(8 * MiB);
     const { link, swarmId } = await createSwarm(a.page);
     const warmId = await seedFromDisk(a.page, swarmId, warm.path);
@@ -104,6 +105,9 @@ async function profileVariant(url: string, fileMiB: number, profile: boolean): P
     const second = await createSwarm(a.page);
     const fileId = await seedFromDisk(a.page, second.swarmId, file.path);
     const profilers = profile ? await Promise.all([startProfiler(a.page), startProfiler(b.page)]) : [];
+    const probe = b.pid === null ? null : await createMemoryProbe(b.page, b.pid);
+    const idle = await probe?.sample();
+    probe?.start(100);
     const threads0 = await Promise.all([threadCpu(a.pid), threadCpu(b.pid)]);
     const cpu0 = await browserCpu(bb.browser);
     const t0 = Date.now();
@@ -112,6 +116,7 @@ async function profileVariant(url: string, fileMiB: number, profile: boolean): P
     const ms = (await completedAt(b.page, fileId)) - t0;
     const cpu1 = await browserCpu(bb.browser);
     const threads1 = await Promise.all([threadCpu(a.pid), threadCpu(b.pid)]);
+    const peak = await probe?.stop();
     const perMiB: Record<string, number> = {};
     let total = 0;
     for (const [pid, now] of cpu1) {
@@ -124,6 +129,8 @@ async function profileVariant(url: string, fileMiB: number, profile: boolean): P
       url, fileMiB, MBps: Math.round((fileMiB * MiB) / 1e6 / (ms / 1000) * 100) / 100,
       cpuMsPerMiB: { total: Math.round((total / fileMiB) * 10) / 10, ...perMiB },
     };
+    const series = probe?.series() ?? [];
+    out['leecherMemory'] = { fresh: fresh.replace(/\s+/g, ' '), idle, peak, anonEverySecond: series.filter((_, i) => i % 10 === 0) };
     out['seederThreads'] = threadSpent(threads0[0], threads1[0], fileMiB);
     out['leecherThreads'] = threadSpent(threads0[1], threads1[1], fileMiB);
     if (profile) {

@@ -10,6 +10,8 @@ import type { BenchBrowser, WaitReady } from './browser.ts';
 
 export interface MemorySample { rssMiB: number; hwmMiB: number; anonMiB: number; jsHeapMiB: number }
 export interface MemoryPeak { peakRssMiB: number; hwmMiB: number; peakAnonMiB: number; peakJsHeapMiB: number; samples: number }
+/** Private (anonymous) resident MiB over time, one value per sample: shows a sawtooth (GC) from a leak. */
+export type AnonSeries = number[];
 
 const toMiB = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
@@ -43,12 +45,15 @@ export interface MemoryProbe {
   /** Samples every intervalMs until stop(); stop() answers the peaks seen (and the kernel's VmHWM). */
   start(intervalMs: number): void;
   stop(): Promise<MemoryPeak>;
+  /** Every sample's private resident MiB so far. */
+  series(): AnonSeries;
 }
 
 export async function createMemoryProbe(page: Page, pid: number): Promise<MemoryProbe> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   let timer: ReturnType<typeof setInterval> | null = null;
   const peak: MemoryPeak = { peakRssMiB: 0, hwmMiB: 0, peakAnonMiB: 0, peakJsHeapMiB: 0, samples: 0 };
+  const anon: AnonSeries = [];
   const sample = async (): Promise<MemorySample> => {
     const heap = await cdp.send('Runtime.getHeapUsage');
     return {
@@ -64,9 +69,11 @@ export async function createMemoryProbe(page: Page, pid: number): Promise<Memory
     peak.peakAnonMiB = Math.max(peak.peakAnonMiB, s.anonMiB);
     peak.peakJsHeapMiB = Math.max(peak.peakJsHeapMiB, s.jsHeapMiB);
     peak.samples++;
+    anon.push(s.anonMiB);
   };
   return {
     sample,
+    series: () => [...anon],
     start(intervalMs) {
       timer ??= setInterval(() => void sample().then(record, () => {}), intervalMs);
     },
