@@ -22,6 +22,14 @@ export interface TabswarmApi {
   onChange(cb: (snapshot: TabswarmSnapshot) => void): () => void;
 }
 
+const SWARM_FRAGMENT = /^#swarm=([0-9a-f]{32})$/;
+
+/** The swarm a join link's fragment (#swarm=<id>) names, or null. */
+export function swarmInFragment(hash: string): SwarmId | null {
+  const id = SWARM_FRAGMENT.exec(hash)?.[1];
+  return id !== undefined && isSwarmId(id) ? id : null;
+}
+
 /** The swarm link of a swarm, on this page's own address. */
 export const joinLinkFor = (swarmId: SwarmId, loc: { origin: string; pathname: string } = location): string =>
   `${loc.origin}${loc.pathname}#swarm=${swarmId}`;

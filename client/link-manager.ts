@@ -158,7 +158,12 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     const entry = links.get(from);
     if (entry === undefined && !backoff.mayAccept(from, now())) return; // kept out for abuse
     if (payload.type === 'offer') return onOffer(from, payload, entry?.link);
-    if (entry !== undefined) return entry.link.signal(payload);
+    if (entry !== undefined) {
+      // Its request for an offer crossed the offer we just sent: the negotiation under way answers it (passed
+      // on, it would start a second offer/answer round on the link as soon as the first one completed).
+      if (payload.type === 'renegotiate' && entry.link.state === 'connecting') return;
+      return entry.link.signal(payload);
+    }
     // A request for an offer from a larger peer we have no link with.
     if (payload.type === 'renegotiate' && selfId < from && links.size < max) startLink(from, true);
   }

@@ -1,4 +1,5 @@
 import { detectCapabilities } from './capabilities.ts';
+import { swarmInFragment } from './api.ts';
 import { bootEngine } from './engine/boot.ts';
 import { createLinkManager } from './link-manager.ts';
 import { installLinkTestHook } from './link-test-hook.ts';
@@ -6,6 +7,7 @@ import { createPeerLink } from './peer-link.ts';
 import { openProfileStore } from './piece-store.ts';
 import { claimProfile, loadIdentity, saveIdentity } from './profile.ts';
 import { createSignalingClient } from './signaling-client.ts';
+import { milestone } from './milestones.ts';
 import { mountApp } from './ui/app.ts';
 
 // Page shell: builds the adapters (profile store, signaling, links), boots the engine and window.tabswarm,
@@ -24,10 +26,18 @@ function lowWaterFromQuery(): number | undefined {
 }
 
 async function start(): Promise<void> {
+  milestone('script');
   const caps = detectCapabilities();
   const profileId = await claimProfile();
-  const store = await openProfileStore(profileId);
-  const signaling = createSignalingClient({ identity: { load: () => loadIdentity(), save: (id) => saveIdentity(id) } });
+  // The socket opens (and joins the swarm of a join link) while IndexedDB opens; its events wait for the engine.
+  const signaling = createSignalingClient({ identity: { load: () => loadIdentity(), save: (id) => saveIdentity(id) }, holdEvents: true });
+  const linked = swarmInFragment(location.hash);
+  if (linked !== null) signaling.join(linked);
+  const store = await openProfileStore(profileId).catch((e: unknown) => {
+    signaling.close();
+    throw e;
+  });
+  milestone('profile-open');
   const lowWaterBytes = lowWaterFromQuery();
   const links = createLinkManager({
     signaling,

@@ -6,6 +6,7 @@ import type { IceServer, SignalPayload } from '../shared/signaling.ts';
 import type { LinkPath, LinkState, PeerLink } from './contracts.ts';
 import { createFrameInbox } from './early-frames.ts';
 import { readSelectedPath } from './link-stats.ts';
+import { milestone } from './milestones.ts';
 
 // One simple-peer connection to one remote peer, binary frames only. send() waits on the channel's
 // `bufferedamountlow` event (with a timeout, as trystero does), so unsent bytes stay bounded. Frames that
@@ -178,6 +179,7 @@ export function createPeerLink(opts: PeerLinkOptions): SignaledPeerLink {
 
   peer.on('signal', (data) => void opts.sendSignal(data as SignalPayload));
   peer.on('connect', () => {
+    milestone('link-open');
     const channel = internals._channel;
     if (channel !== null) channel.bufferedAmountLowThreshold = lowWater;
     setState('connected');

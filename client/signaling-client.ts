@@ -6,6 +6,7 @@ import {
   type Announcement, type ClientFrameBody, type IceServer, type PeerInfo, type ServerFrame, type SignalError,
   type SignalPayload,
 } from '../shared/signaling.ts';
+import { milestone } from './milestones.ts';
 import type { StoredIdentity } from './profile.ts';
 import { dispatchServerFrame, type Emit } from './signaling-dispatch.ts';
 import { createReconnector } from './signaling-reconnect.ts';
@@ -64,9 +65,20 @@ export interface SignalingClientOptions {
   nickname?: string;
   createSocket?: (url: string) => WebSocket;
   random?: () => number;
+  /**
+   * Connect now but hold every event until releaseEvents(): the page opens its socket while IndexedDB opens,
+   * and the engine, subscribing once the store is open, still sees the welcome and joins in order.
+   */
+  holdEvents?: boolean;
 }
 
-export function createSignalingClient(opts: SignalingClientOptions): SignalingClient {
+/** The page's client: created holding events (see SignalingClientOptions.holdEvents). */
+export interface HeldSignalingClient extends SignalingClient {
+  /** Delivers the held events in order, then every later one as it comes. Idempotent. */
+  releaseEvents(): void;
+}
+
+export function createSignalingClient(opts: SignalingClientOptions): HeldSignalingClient {
   const url = opts.url ?? signalingUrl(location);
   const createSocket = opts.createSocket ?? ((u: string) => new WebSocket(u));
   const handlers = new Set<Partial<SignalingHandlers>>();
@@ -75,15 +87,20 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
   const requests = createRequestBook((body) => send(body));
   const reconnect = createReconnector(() => connect(), opts.random ?? Math.random);
   let socket: WebSocket | null = null;
-  let welcomed = false; // hello answered on the current socket
   let status: SignalingStatus = 'connecting';
   let peerId: PeerId | null = null;
   let iceServers: IceServer[] = [];
   let nickname = opts.nickname;
   let closed = false;
 
+  let held: Array<() => void> | null = opts.holdEvents === true ? [] : null;
+
   const emit: Emit = (name, ...args) => {
-    for (const h of [...handlers]) (h[name] as ((...a: typeof args) => void) | undefined)?.(...args);
+    const deliver = () => {
+      for (const h of [...handlers]) (h[name] as ((...a: typeof args) => void) | undefined)?.(...args);
+    };
+    if (held !== null) held.push(deliver);
+    else deliver();
   };
   const sink = { emit, requests, onWelcome, onIceServers: (f: { iceServers: IceServer[] }) => void (iceServers = f.iceServers) };
 
@@ -93,9 +110,12 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     emit('onStatus', next);
   }
 
+  /**
+   * Every frame but hello goes after the socket's hello (sent first thing on open), and the server handles a
+   * socket's frames in order: nothing needs to wait for the welcome.
+   */
   function send(body: ClientFrameBody): boolean {
     if (socket === null || socket.readyState !== WebSocket.OPEN) return false;
-    if (body.type !== 'hello' && !welcomed) return false;
     socket.send(encodeFrame(body));
     return true;
   }
@@ -105,10 +125,13 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     setStatus('connecting');
     const ws = createSocket(url);
     socket = ws;
-    welcomed = false;
     ws.onopen = () => {
+      milestone('signaling-open');
       const id = opts.identity.load();
       send({ type: 'hello', ...(id ?? {}), ...(nickname !== undefined ? { nickname } : {}) });
+      // Joins and announcements ride right behind hello: one round trip to the joined swarms, not two.
+      for (const swarmId of swarms) send({ type: 'join', swarmId });
+      for (const a of announcements.values()) send({ type: 'announce', ...a });
     };
     ws.onmessage = (e: MessageEvent) => {
       if (socket !== ws || typeof e.data !== 'string') return;
@@ -123,7 +146,6 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
 
   function onSocketGone(code: number): void {
     socket = null;
-    welcomed = false;
     requests.failAll({ code: 'ERR_NO_SUCH_PEER', message: 'signaling connection lost' });
     if (closed) return;
     // Replaced: another tab (a duplicate) resumed our identity; take a fresh one instead of fighting over it.
@@ -133,15 +155,13 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
   }
 
   function onWelcome(frame: Extract<ServerFrame, { type: 'welcome' }>): void {
-    welcomed = true;
+    milestone('welcome');
     reconnect.succeeded();
     peerId = frame.peerId;
     iceServers = frame.iceServers;
     opts.identity.save({ peerId: frame.peerId, resumeSecret: frame.resumeSecret });
     setStatus('open');
     emit('onWelcome', { peerId: frame.peerId, resumed: frame.resumed, iceServers: frame.iceServers });
-    for (const swarmId of swarms) send({ type: 'join', swarmId });
-    for (const a of announcements.values()) send({ type: 'announce', ...a });
   }
 
   connect();
@@ -176,6 +196,11 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     shareCode: (swarmId) => requests.shareCode(swarmId),
     resolveCode: (code) => requests.resolveCode(code),
     joinedSwarms: () => [...swarms],
+    releaseEvents() {
+      const queued = held ?? [];
+      held = null;
+      for (const deliver of queued) deliver();
+    },
     close() {
       if (closed) return;
       closed = true;

@@ -1,6 +1,6 @@
 import { createTabswarmApi, joinLinkFor, type TabswarmApi } from '../api.ts';
 import type { ProfileStore } from '../piece-store.ts';
-import type { SignalingClient } from '../signaling-client.ts';
+import type { HeldSignalingClient } from '../signaling-client.ts';
 import { paramsFromQuery } from './params.ts';
 import { withWarmCache } from './warm-store.ts';
 import { createSwarmEngine, type LinkSource, type SwarmEngine } from './swarm-engine.ts';
@@ -13,7 +13,8 @@ export interface BootedEngine {
 }
 
 export async function bootEngine(deps: {
-  signaling: SignalingClient;
+  /** Its held events are released once the engine listens (before the profile's swarms load). */
+  signaling: HeldSignalingClient;
   links: LinkSource;
   store: ProfileStore;
   secureContext: boolean;
@@ -27,6 +28,7 @@ export async function bootEngine(deps: {
   const api = createTabswarmApi(engine, deps.signaling);
   window.tabswarm = api;
   deps.mountUi(api);
+  deps.signaling.releaseEvents();
   await engine.start();
   return { engine, api };
 }

@@ -8,6 +8,7 @@ import {
 import { sha256Hex } from '../../shared/sha256.ts';
 import type { WireMsg } from '../../shared/wire-messages.ts';
 import type { PieceStore } from '../contracts.ts';
+import { milestone } from '../milestones.ts';
 import {
   peersOnRoute, routesOf, routesWithPeer, type EngineState, type FileInfo, type PeerEntry, type RouteEntry,
 } from './engine-state.ts';
@@ -39,6 +40,7 @@ export function fillRequests(ctx: DownloadContext, peer: PeerEntry): void {
     for (const span of nextRequests(entry.picker, peer.peerId, ctx.now())) {
       ctx.send(peer, { type: 'request', ...entry.route, ...span });
       ctx.state.counters.requestsSent++;
+      milestone('first-request');
     }
     if (entry.picker.active.size > 0 && file.state === 'announced') file.state = 'downloading';
   }
@@ -82,6 +84,7 @@ export function onBlockMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEn
     return outcome.accepted || outcome.reason === 'duplicate';
   }
   ctx.state.counters.blockBytesReceived += msg.data.length;
+  milestone('first-block');
   const key = `${entry.route.swarmId}:${msg.piece}`;
   let buffer = file.buffers.get(key);
   if (!buffer) {
@@ -127,6 +130,7 @@ function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, p
   if (source === null) return;
   ctx.state.counters.piecesVerified++;
   if (ctx.state.counters.firstPieceAtMs === 0) ctx.state.counters.firstPieceAtMs = performance.now();
+  milestone('first-piece');
   file.fetched++;
   file.meter.add(length);
   if (source !== 'local') {

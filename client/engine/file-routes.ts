@@ -6,6 +6,7 @@ import type { ProfileStore } from '../piece-store.ts';
 import { fillAll, type DownloadContext } from './download-side.ts';
 import type { FileInfo, RouteEntry } from './engine-state.ts';
 import { sendBitfields, type SessionContext } from './peer-session.ts';
+import { milestone } from '../milestones.ts';
 import { createRateMeter } from './rates.ts';
 
 // Routes enter the table from three places: our own seeding, announcements (from the server's replay
@@ -41,6 +42,7 @@ export async function addRoute(ctx: RoutesContext, src: RouteSource): Promise<Ro
   const known = ctx.state.table.swarms.get(src.swarmId)?.get(src.fileId);
   if (known) return known;
   const entry = addAnnouncement(ctx.state.table, src, stored);
+  milestone('route');
   const file = fileInfoFor(ctx, src, stored === 'all' ? 0 : stored.length);
   if (isComplete(entry.picker.had) && file.state !== 'error') file.state = 'complete';
   await ctx.store.saveFile({ swarmId: src.swarmId, fileId: src.fileId, manifest: src.manifest, origin: file.seeded ? 'seeded' : 'downloaded' })

@@ -1,5 +1,6 @@
 import type { SwarmId } from '../../shared/ids.ts';
 import type { Announcement, PeerInfo } from '../../shared/signaling.ts';
+import { milestone } from '../milestones.ts';
 import type { SignalingClient } from '../signaling-client.ts';
 import type { ServerState } from '../snapshot-types.ts';
 import { addAnnouncedRoute, type RoutesContext } from './file-routes.ts';
@@ -40,6 +41,7 @@ export function subscribeMembership(ctx: RoutesContext, signaling: SignalingClie
       hooks.changed();
     },
     onJoined: (swarmId, members, announcements) => {
+      milestone('joined');
       if (!state.table.swarms.has(swarmId)) hooks.adopt(swarmId);
       onMembers(swarmId, members);
       onAnnouncements(swarmId, announcements);

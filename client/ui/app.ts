@@ -1,5 +1,5 @@
-import { isSwarmId, type SwarmId } from '../../shared/ids.ts';
-import type { TabswarmApi } from '../api.ts';
+import type { SwarmId } from '../../shared/ids.ts';
+import { swarmInFragment, type TabswarmApi } from '../api.ts';
 import type { Capabilities } from '../capabilities.ts';
 import type { SignalingClient } from '../signaling-client.ts';
 import type { TabswarmSnapshot } from '../snapshot-types.ts';
@@ -20,7 +20,6 @@ import { createStartPanel } from './start-panel.ts';
 const RENDER_EVERY_MS = 200;
 /** Diagnostics count seconds even when nothing changes. */
 const TICK_EVERY_MS = 1000;
-const SWARM_FRAGMENT = /^#swarm=([0-9a-f]{32})$/;
 
 export interface AppDeps {
   api: TabswarmApi;
@@ -28,10 +27,7 @@ export interface AppDeps {
   caps: Capabilities;
 }
 
-function fragmentSwarm(): SwarmId | null {
-  const id = SWARM_FRAGMENT.exec(location.hash)?.[1];
-  return id !== undefined && isSwarmId(id) ? id : null;
-}
+const fragmentSwarm = (): SwarmId | null => swarmInFragment(location.hash);
 
 /** The swarm the page shows: the one in the URL fragment when joined, else the first joined. */
 function currentSwarm(snap: TabswarmSnapshot): SwarmId | null {
@@ -89,12 +85,13 @@ export function mountApp(root: HTMLElement, deps: AppDeps): () => void {
   let dirty = true;
   let lastRender = 0;
   const unsubscribe = api.onChange(() => void (dirty = true));
-  const timer = setInterval(() => {
-    const now = Date.now();
-    if (!dirty && now - lastRender < TICK_EVERY_MS) return;
+  const renderNow = () => {
     dirty = false;
-    lastRender = now;
+    lastRender = Date.now();
     render();
+  };
+  const timer = setInterval(() => {
+    if (dirty || Date.now() - lastRender >= TICK_EVERY_MS) renderNow();
   }, RENDER_EVERY_MS);
 
   const joinFragment = () => {
@@ -104,7 +101,11 @@ export function mountApp(root: HTMLElement, deps: AppDeps): () => void {
   };
   window.addEventListener('hashchange', joinFragment);
   joinFragment();
-  render();
+  // First render at the next frame: a tab opened from a join link first hands the server's answer to the
+  // engine (links start connecting), then lays out the page. The interval covers tabs that get no frames.
+  requestAnimationFrame(() => {
+    if (dirty) renderNow();
+  });
 
   return () => {
     clearInterval(timer);

@@ -10,6 +10,9 @@ import { showSwarm } from './start-panel.ts';
 
 /** A failed share-code request is retried at most this often (e.g. while the server is away). */
 const CODE_RETRY_MS = 5_000;
+/** The QR code is drawn this long after its swarm is shown, in an idle moment (at most QR_WAIT_MS later). */
+const QR_DELAY_MS = 500;
+const QR_WAIT_MS = 1_000;
 
 export interface SharePanel {
   readonly element: HTMLElement;
@@ -58,6 +61,14 @@ export function createSharePanel(signaling: Pick<SignalingClient, 'shareCode'>):
   });
   picker.addEventListener('change', () => showSwarm(picker.value));
 
+  /**
+   * Drawing a QR code is ~50 ms of cold JavaScript: a tab opened from a join link would spend it while its first
+   * pieces arrive (measured: first piece 50–70 ms later). It is drawn half a second on, when the tab is idle.
+   */
+  function whenIdle(run: () => void): void {
+    setTimeout(() => (typeof requestIdleCallback === 'function' ? requestIdleCallback(run, { timeout: QR_WAIT_MS }) : run()), QR_DELAY_MS);
+  }
+
   function requestCode(swarmId: SwarmId, snap: TabswarmSnapshot): void {
     if (codes.has(swarmId) || snap.server !== 'connected' || Date.now() - (asked.get(swarmId) ?? 0) < CODE_RETRY_MS) return;
     asked.set(swarmId, Date.now());
@@ -73,7 +84,10 @@ export function createSharePanel(signaling: Pick<SignalingClient, 'shareCode'>):
     setText(link, href);
     setText(copied, '');
     setText(code, codes.get(swarmId) ?? '…');
-    void toCanvas(qr, href, { margin: 1, width: 168, color: { dark: '#1f2a37', light: '#ffffff' } }).catch(() => undefined);
+    whenIdle(() => {
+      if (link.href !== href) return; // another swarm was shown meanwhile
+      void toCanvas(qr, href, { margin: 1, width: 168, color: { dark: '#1f2a37', light: '#ffffff' } }).catch(() => undefined);
+    });
   }
 
   return {

@@ -102,7 +102,8 @@ function figureOf(m: Measured, totalMiB: number): Omit<Figure, 'baseline' | 'rat
     bench: 'raw-channel',
     config: { ...m.config, fileMiB: totalMiB },
     MBps: best(m.runs),
-    value: { bestMBps: best(m.runs), medianMBps: round2(median(m.runs)), loadedRttMs: m.loadedRttMs ?? -1, cpuMsPerMiB: median(m.cpuMsPerMiB), lastRunCpuMsPerMiBByProcess: m.cpuByProcess },
+    value: { bestMBps: best(m.runs), medianMBps: round2(median(m.runs)), loadedRttMs: m.loadedRttMs ?? -1, cpuMsPerMiB: median(m.cpuMsPerMiB) },
+    breakdown: { lastRunCpuMsPerMiBByProcess: m.cpuByProcess },
     runs: m.runs,
     ...(path === undefined ? {} : { path }),
   };

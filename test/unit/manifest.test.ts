@@ -72,8 +72,12 @@ describe('manifest verification', () => {
 
 describe('manifest pieces', () => {
   const rule: [number, number][] = [
-    [0, SMALLEST_CHOSEN_PIECE_LENGTH],
-    [1, SMALLEST_CHOSEN_PIECE_LENGTH],
+    [0, MIN_PIECE_LENGTH],
+    [1, MIN_PIECE_LENGTH],
+    [1 * MiB, MIN_PIECE_LENGTH], // small files keep 16 pieces, down to the 64 KiB minimum
+    [4 * MiB, 256 * KiB],
+    [16 * MiB - 1, 1 * MiB / 2],
+    [16 * MiB, SMALLEST_CHOSEN_PIECE_LENGTH], // 16 pieces of the smallest chosen length
     [64 * MiB, 1 * MiB],
     [1 * GiB, 1 * MiB], // exactly 1024 pieces of the smallest chosen length
     [1 * GiB + 1, 2 * MiB],
@@ -91,7 +95,7 @@ describe('manifest pieces', () => {
     [64 * MiB, 64 * KiB, 64 * KiB], // exactly 1024 pieces of the minimum a manifest allows
     [64 * MiB + 1, 64 * KiB, 128 * KiB],
     [1, 1024, MIN_PIECE_LENGTH], // below the manifest minimum: clamped up
-    [1, 64 * MiB, MAX_PIECE_LENGTH], // above the maximum: clamped down
+    [1 * GiB, 64 * MiB, MAX_PIECE_LENGTH], // above the maximum: clamped down
   ];
   test.each(withSmallest)('manifest: a file of %i bytes with smallest %i gets pieces of %i bytes', (size, smallest, pieceLength) => {
     expect(pieceLengthFor(size, smallest)).toBe(pieceLength);

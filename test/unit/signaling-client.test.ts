@@ -106,4 +106,35 @@ describe('signaling client', () => {
     expect(errors.length).toBe(1);
     expect(client.status).toBe('connecting');
   });
+
+  it('signaling client: a join made before the socket opens goes right behind hello, without waiting for the welcome', () => {
+    client.join(SWARM);
+    sockets[0]!.open();
+    expect(sockets[0]!.types()).toEqual(['hello', 'join']);
+    sockets[0]!.welcome();
+    expect(sockets[0]!.types()).toEqual(['hello', 'join']); // not sent twice
+  });
+
+  it('signaling client: created holding events, it delivers them in order only once released', () => {
+    const held = createSignalingClient({
+      url: 'ws://test/ws', identity: { load: () => null, save: () => undefined }, holdEvents: true,
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s as unknown as WebSocket;
+      },
+    });
+    const seen: string[] = [];
+    held.subscribe({ onStatus: (s) => seen.push(`status:${s}`), onWelcome: ({ peerId }) => seen.push(`welcome:${peerId.slice(0, 4)}`) });
+    const socket = sockets.at(-1)!;
+    socket.open();
+    socket.welcome();
+    expect(held.peerId).toBe(PEER); // its own state is current…
+    expect(seen).toEqual([]); // …but nothing was told yet
+    held.releaseEvents();
+    held.releaseEvents(); // idempotent
+    expect(seen).toEqual(['status:open', 'welcome:aaaa']);
+    held.close(); // later events are told as they come
+    expect(seen).toEqual(['status:open', 'welcome:aaaa', 'status:closed']);
+  });
 });

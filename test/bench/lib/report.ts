@@ -9,6 +9,8 @@ export interface Figure {
   /** The figure's value: MBps for transfers; other units name their own key in `value`. */
   MBps?: number;
   value?: Record<string, number>;
+  /** Where the value comes from: CPU ms per MiB by process, ms since navigation start by milestone… */
+  breakdown?: Record<string, Record<string, number>>;
   baseline: string | null;
   ratio: number | null;
   path?: PathInfo;

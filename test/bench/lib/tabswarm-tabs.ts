@@ -101,9 +101,22 @@ export const sha256In = (page: Page, fileId: string): Promise<string> =>
 export const joinSwarm = (page: Page, link: string): Promise<unknown> =>
   page.evaluate((l) => window.tabswarm!.joinSwarm(l), link);
 
-/** Milliseconds since the tab's navigation start at which its first fetched piece was verified. */
-export async function firstPieceAt(page: Page): Promise<number> {
-  const handle = await page.waitForFunction(() => window.tabswarm?.snapshot().counters.firstPieceAtMs || false,
-    null, { timeout: 30_000, polling: 10 });
-  return Number(await handle.jsonValue());
+/** The tab's `tabswarm:*` User Timing marks (client/milestones.ts): milestone → ms since navigation start. */
+export const milestonesOf = (page: Page): Promise<Record<string, number>> => page.evaluate(() => Object.fromEntries(
+  performance.getEntriesByType('mark').filter((m) => m.name.startsWith('tabswarm:'))
+    .map((m) => [m.name.slice('tabswarm:'.length), Math.round(m.startTime)])));
+
+/**
+ * Milliseconds since the tab's navigation start at which its first fetched piece was verified. Polled with plain
+ * evaluate calls: waitForFunction would inject Playwright's helper script (~13 ms of the tab's main thread) into
+ * the very start being timed.
+ */
+export async function firstPieceAt(page: Page, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const at = await page.evaluate(() => performance.getEntriesByName('tabswarm:first-piece')[0]?.startTime ?? null);
+    if (at !== null) return at;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no first piece in time');
 }
