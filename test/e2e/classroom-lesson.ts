@@ -7,7 +7,7 @@ import { buildPage, CHROMIUM_ARGS } from './harness.ts';
 import { ready } from './tabs.ts';
 
 // A lesson: the classroom's namespaces, the teacher's server (as `npm start` wires it) and one Chromium per
-// laptop, laptop 1 having created a swarm through its page and laptop 2 having opened its join link.
+// laptop, laptop 1 having created a swarm through its page and every other laptop having opened its join link.
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** A TCP listener on laptop 2, to prove whether laptop 1 can reach it directly. */
@@ -17,7 +17,7 @@ export interface Lesson {
   classroom: Classroom;
   port: number;
   browsers: Browser[];
-  /** [laptop 1 (created the swarm), laptop 2 (joined by link)] */
+  /** [laptop 1 (created the swarm), laptop 2 (joined by link), …] */
   pages: Page[];
   peerIds: string[];
   /** Date.now() when laptop 2 had joined. */
@@ -48,11 +48,19 @@ async function openLaptopPage(lesson: Lesson, laptop: Laptop, fragment: string):
   return page;
 }
 
+export interface LessonOptions {
+  /** Laptops in the room (default 2). */
+  laptops?: number;
+  /** Runs once the namespaces exist, before any browser starts (e.g. to shape the links). */
+  prepare?: (classroom: Classroom) => Promise<void>;
+}
+
 /** Teacher server with `env`, a probe listener on laptop 2, and each laptop's browser in one swarm. */
-export async function startLesson(forwarding: boolean, env: Record<string, string>): Promise<Lesson> {
-  const classroom = await createClassroom({ laptops: 2, forwarding });
+export async function startLesson(forwarding: boolean, env: Record<string, string>, opts: LessonOptions = {}): Promise<Lesson> {
+  const classroom = await createClassroom({ laptops: Math.max(2, opts.laptops ?? 2), forwarding });
   const lesson: Lesson = { classroom, port: 0, browsers: [], pages: [], peerIds: [], joinedAt: 0 };
   try {
+    await opts.prepare?.(classroom);
     lesson.port = await startTeacher(classroom, env);
     const probe = `require('net').createServer((s) => s.end()).listen(${PROBE_PORT}); process.stdin.on('end', () => process.exit()).resume()`;
     classroom.spawnIn(classroom.laptops[1]!.ns, process.execPath, ['-e', probe]);
@@ -60,10 +68,13 @@ export async function startLesson(forwarding: boolean, env: Record<string, strin
     await first.click('#create-swarm');
     const shareLink = await first.waitForSelector('#share-link[href*="#swarm="]');
     const swarmId = new URL((await shareLink.getAttribute('href'))!).hash;
-    const second = await openLaptopPage(lesson, classroom.laptops[1]!, swarmId);
-    lesson.pages = [first, second];
+    const joiners: Page[] = [];
+    for (const laptop of classroom.laptops.slice(1)) joiners.push(await openLaptopPage(lesson, laptop, swarmId));
+    lesson.pages = [first, ...joiners];
     lesson.peerIds = await Promise.all(lesson.pages.map(ready));
-    await second.waitForFunction((id) => window.tabswarm!.snapshot().swarms.some((s) => `#swarm=${s.swarmId}` === id), swarmId);
+    for (const page of joiners) {
+      await page.waitForFunction((id) => window.tabswarm!.snapshot().swarms.some((s) => `#swarm=${s.swarmId}` === id), swarmId);
+    }
     lesson.joinedAt = Date.now();
   } catch (error) {
     await endLesson(lesson);

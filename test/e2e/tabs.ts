@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { FileSnapshot, TabswarmSnapshot } from '../../client/snapshot-types.ts';
 
@@ -28,14 +31,27 @@ export async function ready(page: Page): Promise<string> {
   return (await snapshotOf(page)).peerId!;
 }
 
+/** Playwright refuses in-memory files over 50 MiB: bigger ones go through a temporary file on disk. */
+const MAX_BUFFER_UPLOAD = 32 * 1024 * 1024;
+
 /** Shares a file through the page's file input, into the swarm in the page's URL; returns its fileId. */
 export async function seedThroughPage(page: Page, file: TestFile): Promise<string> {
-  await page.setInputFiles('#seed-input', { name: file.name, mimeType: 'application/octet-stream', buffer: file.buffer });
-  const handle = await page.waitForFunction(
-    (name) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((f) => f.name === name && f.seeded)?.fileId,
-    file.name, { timeout: 60_000 },
-  );
-  return (await handle.jsonValue()) as string;
+  const dir = file.buffer.length > MAX_BUFFER_UPLOAD ? await mkdtemp(path.join(tmpdir(), 'tabswarm-seed-')) : null;
+  try {
+    if (dir === null) {
+      await page.setInputFiles('#seed-input', { name: file.name, mimeType: 'application/octet-stream', buffer: file.buffer });
+    } else {
+      await writeFile(path.join(dir, file.name), file.buffer);
+      await page.setInputFiles('#seed-input', path.join(dir, file.name));
+    }
+    const handle = await page.waitForFunction(
+      (name) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((f) => f.name === name && f.seeded)?.fileId,
+      file.name, { timeout: 60_000 },
+    );
+    return (await handle.jsonValue()) as string;
+  } finally {
+    if (dir !== null) await rm(dir, { recursive: true, force: true }); // seeded: every piece is in the tab's store
+  }
 }
 
 /** Joins through the page's join form, as a person pasting a link; resolves once the tab is in the swarm. */
