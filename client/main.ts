@@ -30,7 +30,9 @@ async function start(): Promise<void> {
   const caps = detectCapabilities();
   const profileId = await claimProfile();
   // The socket opens (and joins the swarm of a join link) while IndexedDB opens; its events wait for the engine.
-  const signaling = createSignalingClient({ identity: { load: () => loadIdentity(), save: (id) => saveIdentity(id) }, holdEvents: true });
+  const signaling = createSignalingClient({
+    identity: { load: () => loadIdentity(), save: (id) => saveIdentity(id) }, holdEvents: true,
+  });
   const linked = swarmInFragment(location.hash);
   if (linked !== null) signaling.join(linked);
   const store = await openProfileStore(profileId).catch((e: unknown) => {
@@ -45,8 +47,10 @@ async function start(): Promise<void> {
   });
   const { engine } = await bootEngine({
     signaling, links, store, secureContext: caps.secureContext,
-    // Bench knob: ?ui=off runs the engine without the classroom page, to measure what rendering costs.
-    mountUi: (api) => (new URLSearchParams(location.search).get('ui') === 'off' ? undefined : void mountApp(byId('app'), { api, signaling, caps })),
+    mountUi: (api) => {
+      // Bench knob: ?ui=off runs the engine without the classroom page, to measure what rendering costs.
+      if (new URLSearchParams(location.search).get('ui') !== 'off') mountApp(byId('app'), { api, signaling, caps });
+    },
   });
   // The link test hook takes every link's messages away from the engine: only when a test asks for it.
   if (new URLSearchParams(location.search).has('linkTestHook')) installLinkTestHook(links);

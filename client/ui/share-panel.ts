@@ -66,7 +66,10 @@ export function createSharePanel(signaling: Pick<SignalingClient, 'shareCode'>):
    * pieces arrive (measured: first piece 50–70 ms later). It is drawn half a second on, when the tab is idle.
    */
   function whenIdle(run: () => void): void {
-    setTimeout(() => (typeof requestIdleCallback === 'function' ? requestIdleCallback(run, { timeout: QR_WAIT_MS }) : run()), QR_DELAY_MS);
+    setTimeout(() => {
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: QR_WAIT_MS });
+      else run();
+    }, QR_DELAY_MS);
   }
 
   function requestCode(swarmId: SwarmId, snap: TabswarmSnapshot): void {
