@@ -10,6 +10,7 @@ import { pathInfo } from './lib/path-label.ts';
 import { describePairs, selectedOf, type PairInfo } from './pages/rtc-path.ts';
 import { best, median, round2 } from './lib/stats.ts';
 import { compared } from './lib/report.ts';
+import { browserCpu, cpuSpent } from './lib/cpu-time.ts';
 
 // WebTorrent baseline: the same file between tabs with webtorrent's browser bundle and bittorrent-tracker's
 // WebSocket tracker on 127.0.0.1. Clocked from `add` (magnet link) to `done`, as a user waits.
@@ -26,7 +27,7 @@ let nextHost = 10;
 const freshOrigin = (repoRoot: string): Promise<StaticServer> => startStaticServer({ '/': repoRoot }, `127.0.0.${nextHost++}`);
 /** A 64 MiB leech normally takes seconds; minutes means a stuck swarm. */
 const LEECH_TIMEOUT_MS = 180_000;
-interface Run { timings: LeechTiming[]; memory: MemoryPeak | null; path: PairInfo | null }
+interface Run { timings: LeechTiming[]; memory: MemoryPeak | null; path: PairInfo | null; cpuMsPerMiB: number }
 
 async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean): Promise<Run> {
   const servers = await Promise.all(Array.from({ length: leechers }, () => freshOrigin(swarm.repoRoot)));
@@ -36,12 +37,15 @@ async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean)
   const probe = probeMemory && first.pid !== null ? await createMemoryProbe(first.page, first.pid) : null;
   try {
     probe?.start(100);
+    const cpu0 = await browserCpu(swarm.bb.browser);
     const timings = await withTimeout(Promise.all(tabs.map((tab) =>
       tab.evaluate(([m, t, k]) => (benchPage as WtPage).leech(m, t, k), [swarm.magnet, swarm.trackerUrl, swarm.store] as const))),
     LEECH_TIMEOUT_MS, 'webtorrent leech');
+    const cpuMs = cpuSpent(cpu0, await browserCpu(swarm.bb.browser))['total']!;
     const memory = (await probe?.stop()) ?? null;
     const path = selectedOf((await first.page.evaluate(describePairs, null))[0]);
-    return { timings, memory, path };
+    const mib = timings.reduce((sum, t) => sum + t.bytes, 0) / MiB;
+    return { timings, memory, path, cpuMsPerMiB: round2(cpuMs / mib) };
   } finally {
     await Promise.all(tabs.map((tab) => tab.evaluate(() => (benchPage as WtPage).close()).catch(() => {}).then(() => tab.close())));
     await Promise.all(servers.map((server) => server.close()));
@@ -67,7 +71,10 @@ async function scenario(ctx: BenchContext, swarm: Swarm, leechers: number, runs:
   const path = pathInfo(results[0]?.path);
   ctx.emit(compared(ctx.baselines, 'raw-channel:best', {
     bench: 'webtorrent', config, MBps: best(mbps),
-    value: { bestMBps: best(mbps), medianMBps: round2(median(mbps)), firstPieceMs: median(firstPiece) },
+    value: {
+      bestMBps: best(mbps), medianMBps: round2(median(mbps)), firstPieceMs: median(firstPiece),
+      cpuMsPerMiB: median(results.map((r) => r.cpuMsPerMiB)), // whole browser, connection set-up and metadata included
+    },
     runs: mbps, ...(path === undefined ? {} : { path }),
   }));
   ctx.baselines.set(`webtorrent:${swarm.store}:1-${leechers}`, best(mbps));
