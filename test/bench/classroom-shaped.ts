@@ -39,7 +39,9 @@ async function seedNew(a: Page, bytes: number): Promise<{ link: string; fileId: 
   return { link, fileId: await seedFromDisk(a, swarmId, file.path), remove: () => file.remove() };
 }
 
-interface Round { oneToOne: number; twoToOne: number; oneToThree: number }
+interface Round { oneToOne: number; twoToOne: number; oneToThree: number; seederSentPerFile: number }
+
+const bytesSent = (page: Page): Promise<number> => page.evaluate(() => window.tabswarm!.snapshot().counters.blockBytesSent);
 
 async function runRound(pages: Page[], bytes: number): Promise<Round> {
   const [a, b, c, d] = pages as [Page, Page, Page, Page];
@@ -53,11 +55,13 @@ async function runRound(pages: Page[], bytes: number): Promise<Round> {
   if (Object.keys((await fileOf(c, first.fileId))!.sources).length < 2) throw new Error('2 → 1: C did not download from both A and B');
   await first.remove();
   const second = await seedNew(a, bytes);
+  const sent0 = await bytesSent(a);
   t0 = Date.now();
   await Promise.all([b, c, d].map((page) => joinSwarm(page, second.link)));
   const done = await Promise.all([b, c, d].map((page) => completedAt(page, second.fileId)));
+  const seederSentPerFile = round2(((await bytesSent(a)) - sent0) / bytes);
   await second.remove();
-  return { oneToOne, twoToOne, oneToThree: mbps(3 * bytes, Math.max(...done) - t0) };
+  return { oneToOne, twoToOne, oneToThree: mbps(3 * bytes, Math.max(...done) - t0), seederSentPerFile };
 }
 
 async function measure(ctx: BenchContext): Promise<void> {
@@ -82,7 +86,11 @@ async function measure(ctx: BenchContext): Promise<void> {
       const runs = rounds.map((r) => r[key]);
       ctx.emit(compared(ctx.baselines, 'classroom-shaped:1-1', {
         bench: 'tabswarm-classroom-shaped', config: { ...config, seeders, leechers, ...(leechers > 1 ? { aggregate: true } : {}) },
-        MBps: best(runs), value: { bestMBps: best(runs), ofOneUplink: round2(best(runs) / LINK_MBPS) }, runs,
+        MBps: best(runs), runs, value: {
+          bestMBps: best(runs), ofOneUplink: round2(best(runs) / LINK_MBPS),
+          // 1 → 3: how many times the seeder's capped uplink carried the file (1 = each byte once, the ideal)
+          ...(leechers === 3 ? { seederSentPerFile: Math.min(...rounds.map((r) => r.seederSentPerFile)) } : {}),
+        },
       }));
     }
   } finally {
