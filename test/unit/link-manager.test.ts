@@ -98,6 +98,18 @@ describe('link manager', () => {
     expect(fx.asked(id('9'))).toBe(0);
   });
 
+  it('link manager: a request for an offer that crossed our own offer starts no second negotiation', () => {
+    const fx = setup();
+    fx.join([id('9')]); // we are the smaller id: we offered at once
+    const [link] = fx.linksTo(id('9'));
+    fx.emit('onSignal', id('9'), { type: 'renegotiate', renegotiate: true }); // it asked before our offer arrived
+    expect(link!.signals).toEqual([]);
+    link!.setState('connected');
+    fx.emit('onSignal', id('9'), { type: 'renegotiate', renegotiate: true }); // on an open link: passed on
+    expect(link!.signals).toEqual([{ type: 'renegotiate', renegotiate: true }]);
+    expect(fx.linksTo(id('9')).length).toBe(1);
+  });
+
   it('link manager: answers an offer only from a smaller peerId', () => {
     const fx = setup();
     fx.join([id('1'), id('9')]);
