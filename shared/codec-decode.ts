@@ -61,11 +61,11 @@ function decodeBitfield(frame: Uint8Array, view: DataView): Decoded {
   return ok({ type: 'bitfield', ...readRoute(frame), pieceCount, bits });
 }
 
-function decodeHave(frame: Uint8Array, view: DataView): Decoded {
+function decodePieceMsg(type: 'have' | 'fetching', frame: Uint8Array, view: DataView): Decoded {
   const piece = view.getUint32(PIECE_AT);
   const problem = pieceIndexProblem(piece);
   if (problem) return err(problem);
-  return ok({ type: 'have', ...readRoute(frame), piece });
+  return ok({ type, ...readRoute(frame), piece });
 }
 
 function decodeSpanMsg(type: 'request' | 'cancel', frame: Uint8Array, view: DataView): Decoded {
@@ -118,7 +118,8 @@ export function decode(frame: Uint8Array): Result<WireMsg, CodecError> {
   switch (header.value) {
     case 'hello': return decodeHello(frame, view);
     case 'bitfield': return decodeBitfield(frame, view);
-    case 'have': return decodeHave(frame, view);
+    case 'have': return decodePieceMsg('have', frame, view);
+    case 'fetching': return decodePieceMsg('fetching', frame, view);
     case 'request': return decodeSpanMsg('request', frame, view);
     case 'block': return decodeBlock(frame, view);
     case 'cancel': return decodeSpanMsg('cancel', frame, view);

@@ -75,11 +75,12 @@ function encodeBitfield(msg: MsgOf<'bitfield'>): Uint8Array {
   return w.frame;
 }
 
-// have: <ver:u8><type=3><swarmId:16><fileId:32><piece:u32>
-function encodeHave(msg: MsgOf<'have'>): Uint8Array {
-  assertUint(msg.piece, U32_MAX, 'have.piece');
+// have:     <ver:u8><type=3><swarmId:16><fileId:32><piece:u32>
+// fetching: <ver:u8><type=8><swarmId:16><fileId:32><piece:u32>
+function encodePieceMsg(msg: MsgOf<'have'> | MsgOf<'fetching'>): Uint8Array {
+  assertUint(msg.piece, U32_MAX, `${msg.type}.piece`);
   assertNoProblem(pieceIndexProblem(msg.piece));
-  const w = startFrame('have', HAVE_BYTES);
+  const w = startFrame(msg.type, HAVE_BYTES);
   writeRoute(w, msg);
   w.view.setUint32(PIECE_AT, msg.piece);
   return w.frame;
@@ -121,7 +122,8 @@ export function encode(msg: WireMsg): Uint8Array {
   switch (msg.type) {
     case 'hello': return encodeHello(msg);
     case 'bitfield': return encodeBitfield(msg);
-    case 'have': return encodeHave(msg);
+    case 'have':
+    case 'fetching': return encodePieceMsg(msg);
     case 'request': return encodeSpanMsg(msg);
     case 'block': return encodeBlock(msg);
     case 'cancel': return encodeSpanMsg(msg);

@@ -24,7 +24,7 @@ export const HELLO_SWARMS_AT = HELLO_SWARM_COUNT_AT + 2;
 export const BITFIELD_PIECE_COUNT_AT = ROUTE_END;
 export const BITFIELD_BITS_AT = BITFIELD_PIECE_COUNT_AT + 4;
 
-/** have, request, block, cancel, reject */
+/** have, fetching, request, block, cancel, reject */
 export const PIECE_AT = ROUTE_END;
 export const HAVE_BYTES = PIECE_AT + 4;
 /** request, block, cancel, reject: a BlockSpan after the route */
@@ -38,7 +38,7 @@ export const REJECT_BYTES = REJECT_REASON_AT + 1;
 export const BLOCK_DATA_AT = SPAN_BYTES;
 
 export const TYPE_CODES = {
-  hello: 1, bitfield: 2, have: 3, request: 4, block: 5, cancel: 6, reject: 7,
+  hello: 1, bitfield: 2, have: 3, request: 4, block: 5, cancel: 6, reject: 7, fetching: 8,
 } as const satisfies Record<WireType, number>;
 
 export const TYPE_BY_CODE: ReadonlyMap<number, WireType> = new Map(
@@ -58,6 +58,7 @@ export const FRAME_BOUNDS: Readonly<Record<WireType, { min: number; max: number 
   hello: { min: HELLO_SWARMS_AT, max: HELLO_SWARMS_AT + MAX_HELLO_SWARMS * SWARM_ID_BYTES },
   bitfield: { min: BITFIELD_BITS_AT, max: BITFIELD_BITS_AT + MAX_BITFIELD_BYTES },
   have: { min: HAVE_BYTES, max: HAVE_BYTES },
+  fetching: { min: HAVE_BYTES, max: HAVE_BYTES },
   request: { min: SPAN_BYTES, max: SPAN_BYTES },
   block: { min: BLOCK_DATA_AT + 1, max: BLOCK_DATA_AT + MAX_BLOCK_LENGTH },
   cancel: { min: SPAN_BYTES, max: SPAN_BYTES },

@@ -39,6 +39,7 @@ export function checkAgainstManifest(manifest: ManifestSizes, msg: RoutedMsg): R
     case 'bitfield':
       return msg.pieceCount === pieceCount ? ok(msg) : badSpan(`bitfield of ${msg.pieceCount} pieces, file has ${pieceCount}`);
     case 'have':
+    case 'fetching':
       return msg.piece < pieceCount ? ok(msg) : badSpan(`piece ${msg.piece} of ${pieceCount}`);
     case 'block': {
       const fits = checkSpan(manifest, { piece: msg.piece, offset: msg.offset, length: msg.data.length });

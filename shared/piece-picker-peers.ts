@@ -1,7 +1,7 @@
-import { bitfieldFromBytes, clearBit, createBitfield, setBit, type BitfieldError } from './bitfield.ts';
+import { bitfieldFromBytes, clearBit, createBitfield, getBit, setBit, type BitfieldError } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
 import {
-  addAvailability, deactivateIfIdle, dropRequest, releaseAllRequests,
+  addAvailability, addCounts, deactivateIfIdle, dropRequest, releaseAllRequests,
   type PeerSpan, type PickerPeer, type PiecePicker,
 } from './piece-picker-state.ts';
 import { err, ok, type Result } from './result.ts';
@@ -17,6 +17,7 @@ export function onPeerBitfield(p: PiecePicker, peerId: PeerId, bits: Uint8Array)
   if (!parsed.ok) return parsed;
   if (p.banned.has(peerId)) return ok(undefined);
   const peer = peerOrNew(p, peerId);
+  forgetFetching(p, peer);
   addAvailability(p, peer.have, -1);
   peer.have = parsed.value;
   addAvailability(p, peer.have, +1);
@@ -27,8 +28,27 @@ export function onPeerBitfield(p: PiecePicker, peerId: PeerId, bits: Uint8Array)
 export function onPeerHave(p: PiecePicker, peerId: PeerId, piece: number): Result<void, HaveError> {
   if (!Number.isInteger(piece) || piece < 0 || piece >= p.layout.pieceCount) return err('bad-piece');
   if (p.banned.has(peerId)) return ok(undefined);
-  if (setBit(peerOrNew(p, peerId).have, piece)) p.availability[piece]!++;
+  const peer = peerOrNew(p, peerId);
+  if (clearBit(peer.fetching, piece)) p.othersFetching[piece]!--;
+  if (setBit(peer.have, piece)) p.availability[piece]!++;
   return ok(undefined);
+}
+
+/**
+ * A 'fetching' message: the peer started on that piece. Only ever a tie-break between equally rare pieces (so
+ * two peers do not fetch the same one from a shared source at once): a peer that lies starves nobody.
+ */
+export function onPeerFetching(p: PiecePicker, peerId: PeerId, piece: number): Result<void, HaveError> {
+  if (!Number.isInteger(piece) || piece < 0 || piece >= p.layout.pieceCount) return err('bad-piece');
+  if (p.banned.has(peerId)) return ok(undefined);
+  const peer = peerOrNew(p, peerId);
+  if (!getBit(peer.have, piece) && setBit(peer.fetching, piece)) p.othersFetching[piece]!++;
+  return ok(undefined);
+}
+
+function forgetFetching(p: PiecePicker, peer: PickerPeer): void {
+  addCounts(p.othersFetching, peer.fetching, -1);
+  peer.fetching = createBitfield(p.layout.pieceCount);
 }
 
 /** The peer left this route (link closed, or it no longer shares the swarm): its requests are free again. */
@@ -36,6 +56,7 @@ export function onPeerGone(p: PiecePicker, peerId: PeerId): BlockSpan[] {
   const peer = p.peers.get(peerId);
   if (!peer) return [];
   const released = releaseAllRequests(p, peerId, peer);
+  forgetFetching(p, peer);
   addAvailability(p, peer.have, -1);
   p.peers.delete(peerId);
   return released;
@@ -85,7 +106,8 @@ export function inFlightOf(p: PiecePicker, peerId: PeerId): { requests: number; 
 function peerOrNew(p: PiecePicker, peerId: PeerId): PickerPeer {
   let peer = p.peers.get(peerId);
   if (!peer) {
-    peer = { have: createBitfield(p.layout.pieceCount), requests: new Map(), inFlightBytes: 0, stalled: false };
+    const size = p.layout.pieceCount;
+    peer = { have: createBitfield(size), requests: new Map(), inFlightBytes: 0, stalled: false, fetching: createBitfield(size) };
     p.peers.set(peerId, peer);
   }
   return peer;

@@ -57,23 +57,27 @@ function requestBlocks(
   return true;
 }
 
-/** The least available piece the peer has that nobody is fetching yet; ties broken by rng. */
+/**
+ * The least available piece the peer has that we are not fetching yet; among equally rare ones those fewest other
+ * peers said they are fetching (they will have them soon); remaining ties broken by rng.
+ */
 function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer): number | null {
   let best: number | null = null;
-  let bestAvailability = Infinity;
+  let bestRank = Infinity;
   let ties = 0;
   const had = p.had.bytes;
   const theirs = peer.have.bytes;
   for (let piece = 0; piece < p.layout.pieceCount; piece++) {
-    const availability = p.availability[piece] ?? 0;
+    // availability first, then othersFetching (both < 65,536)
+    const rank = (p.availability[piece] ?? 0) * 65_536 + (p.othersFetching[piece] ?? 0);
     const mask = 0x80 >> (piece & 7);
-    if (availability > bestAvailability || (had[piece >> 3]! & mask) !== 0 || (theirs[piece >> 3]! & mask) === 0) continue;
+    if (rank > bestRank || (had[piece >> 3]! & mask) !== 0 || (theirs[piece >> 3]! & mask) === 0) continue;
     if (p.active.has(piece) || !mayAskFor(p, peerId, peer, piece)) continue;
-    if (availability < bestAvailability) {
+    if (rank < bestRank) {
       best = piece;
-      bestAvailability = availability;
+      bestRank = rank;
       ties = 1;
-    } else if (availability === bestAvailability && p.options.rng() * ++ties < 1) {
+    } else if (p.options.rng() * ++ties < 1) {
       best = piece;
     }
   }

@@ -51,6 +51,8 @@ export interface PickerPeer {
   inFlightBytes: number;
   /** A request to it timed out: one request at a time until it delivers a block. */
   stalled: boolean;
+  /** Pieces it said it started fetching ('fetching') and has not announced yet. */
+  fetching: Bitfield;
 }
 
 /** A piece with at least one block requested or received, not yet verified. */
@@ -80,6 +82,10 @@ export interface PiecePicker {
   sources: (PieceSource | undefined)[];
   /** Connected, unbanned peers that have each piece. */
   availability: Uint16Array;
+  /** Peers fetching each piece right now (their 'fetching' hints): soon available, so picked after the rest. */
+  othersFetching: Uint16Array;
+  /** Pieces activated since the engine last looked: it tells the route's peers ('fetching'). */
+  started: number[];
   /** In activation order, so the oldest partial piece is finished first. */
   active: Map<number, ActivePiece>;
   peers: Map<PeerId, PickerPeer>;
@@ -107,6 +113,8 @@ export function createPiecePicker(layout: PieceLayout, options: Partial<PickerOp
     had: createBitfield(layout.pieceCount),
     sources: new Array<PieceSource | undefined>(layout.pieceCount),
     availability: new Uint16Array(layout.pieceCount),
+    othersFetching: new Uint16Array(layout.pieceCount),
+    started: [],
     active: new Map(),
     peers: new Map(),
     strikes: new Map(),
@@ -159,6 +167,7 @@ export function activatePiece(p: PiecePicker, piece: number, now: number): Activ
     requestedBy: new Array(blockCount), requestedBlocks: 0, startedAt: now, verifying: false,
   };
   p.active.set(piece, a);
+  if (p.started.length < p.layout.pieceCount) p.started.push(piece); // bounded should nobody drain it
   return a;
 }
 
@@ -206,11 +215,16 @@ export function releaseAllRequests(p: PiecePicker, peerId: PeerId, peer: PickerP
 }
 
 export function addAvailability(p: PiecePicker, have: Bitfield, delta: 1 | -1): void {
-  for (let byte = 0; byte < have.bytes.length; byte++) {
-    const bits = have.bytes[byte] ?? 0;
-    if (bits === 0) continue;
+  addCounts(p.availability, have, delta);
+}
+
+/** Adds `delta` to the count of every piece set in `bits`. */
+export function addCounts(counts: Uint16Array, bits: Bitfield, delta: 1 | -1): void {
+  for (let byte = 0; byte < bits.bytes.length; byte++) {
+    const set = bits.bytes[byte] ?? 0;
+    if (set === 0) continue;
     for (let bit = 0; bit < 8; bit++) {
-      if ((bits & (0x80 >> bit)) !== 0) p.availability[byte * 8 + bit]! += delta;
+      if ((set & (0x80 >> bit)) !== 0) counts[byte * 8 + bit]! += delta;
     }
   }
 }

@@ -22,7 +22,9 @@ export { createPiecePicker, blockSpansOf, pieceBytes } from './piece-picker-stat
 export type {
   ActivePiece, OutstandingRequest, PeerSpan, PickerOptions, PickerPeer, PieceLayout, PiecePicker, PieceSource,
 } from './piece-picker-state.ts';
-export { banPeer, inFlightOf, isBanned, onPeerBitfield, onPeerGone, onPeerHave, onRequestRejected } from './piece-picker-peers.ts';
+export {
+  banPeer, inFlightOf, isBanned, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onRequestRejected,
+} from './piece-picker-peers.ts';
 export type { HaveError } from './piece-picker-peers.ts';
 export { expire, isEndgame, nextRequests } from './piece-picker-requests.ts';
 export type { ExpireResult } from './piece-picker-requests.ts';

@@ -29,6 +29,8 @@ export type WireMsg =
   | { type: 'hello'; peerId: PeerId; version: number; swarms: SwarmId[] }
   | ({ type: 'bitfield'; bits: Uint8Array; pieceCount: number } & Route)
   | ({ type: 'have'; piece: number } & Route)
+  /** We started fetching this piece (from someone): a hint, so peers prefer other pieces from a shared source. */
+  | ({ type: 'fetching'; piece: number } & Route)
   | ({ type: 'request' } & Route & BlockSpan)
   | ({ type: 'block'; piece: number; offset: number; data: Uint8Array } & Route)
   | ({ type: 'cancel' } & Route & BlockSpan)

@@ -2,7 +2,7 @@ import { getBit, isComplete } from '../../shared/bitfield.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import {
-  expire, inFlightOf, markHadLocally, nextRequests, onBlock, onPeerBitfield, onPeerHave, onPieceFailed,
+  expire, inFlightOf, markHadLocally, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerHave, onPieceFailed,
   onPieceVerified, onRequestRejected, type PeerSpan,
 } from '../../shared/piece-picker.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
@@ -42,7 +42,21 @@ export function fillRequests(ctx: DownloadContext, peer: PeerEntry): void {
       ctx.state.counters.requestsSent++;
       milestone('first-request');
     }
+    announceStarted(ctx, entry);
     if (entry.picker.active.size > 0 && file.state === 'announced') file.state = 'downloading';
+  }
+}
+
+/**
+ * Tells the route's peers that lack them which pieces we just started ('fetching'): two of us then rarely fetch
+ * the same rare piece from one seeder at once (its upload is what a whole class waits on).
+ */
+function announceStarted(ctx: DownloadContext, entry: RouteEntry): void {
+  if (entry.picker.started.length === 0) return;
+  const started = entry.picker.started.splice(0);
+  for (const other of peersOnRoute(ctx.state, entry)) {
+    const have = entry.picker.peers.get(other.peerId)?.have;
+    for (const piece of started) if (!have || !getBit(have, piece)) ctx.send(other, { type: 'fetching', ...entry.route, piece });
   }
 }
 
@@ -66,6 +80,10 @@ export function onHaveMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEnt
   if (!onPeerHave(entry.picker, peer.peerId, msg.piece).ok) return false;
   if (!getBit(entry.picker.had, msg.piece)) fillRequests(ctx, peer);
   return true;
+}
+
+export function onFetchingMsg(entry: RouteEntry, peer: PeerEntry, msg: Msg<'fetching'>): boolean {
+  return onPeerFetching(entry.picker, peer.peerId, msg.piece).ok;
 }
 
 export function onRejectMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'reject'>): void {

@@ -6,7 +6,7 @@ import { route, setPeerSwarms, sharedSwarms } from '../../shared/routing-table.t
 import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
 import type { PeerLink } from '../contracts.ts';
 import {
-  fillRequests, onBitfieldMsg, onBlockMsg, onHaveMsg, onRejectMsg, type DownloadContext,
+  fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg, type DownloadContext,
 } from './download-side.ts';
 import { routeKey, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
 import { createRateMeter } from './rates.ts';
@@ -111,6 +111,7 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
   switch (msg.type) {
     case 'bitfield': return onPeerBitfield(ctx, peer, entry, msg);
     case 'have': return onHaveMsg(ctx, peer, entry, msg);
+    case 'fetching': return onFetchingMsg(entry, peer, msg);
     case 'block': return onBlockMsg(ctx, peer, entry, msg);
     case 'reject': onRejectMsg(ctx, peer, entry, msg); return true;
     case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;

@@ -2,7 +2,7 @@ import { checkAgainstManifest, type RoutedMsg } from '../../shared/codec.ts';
 import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import {
-  expire, nextRequests, onBlock, onPeerBitfield, onPeerHave, onPieceFailed, onPieceVerified, onRequestRejected,
+  expire, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerHave, onPieceFailed, onPieceVerified, onRequestRejected,
 } from '../../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, route, setPeerSwarms, type FileEntry, type RoutingTable } from '../../shared/routing-table.ts';
 import { cancelRequest, createUploadQueue, enqueueRequest, nextToServe, type UploadQueue } from '../../shared/upload-queue.ts';
@@ -75,6 +75,7 @@ export function createRoutingFuzz(rng: Rng): RoutingFuzz {
     switch (msg.type) {
       case 'bitfield': return `bitfield:${onPeerBitfield(picker, sender, msg.bits).ok}`;
       case 'have': return `have:${onPeerHave(picker, sender, msg.piece).ok}`;
+      case 'fetching': return `fetching:${onPeerFetching(picker, sender, msg.piece).ok}`;
       case 'request': return `request:${enqueueRequest(uploads, table, sender, msg).ok}`;
       case 'cancel': return `cancel:${cancelRequest(uploads, sender, msg)}`;
       case 'reject': onRequestRejected(picker, sender, msg, msg.reason); return 'reject';

@@ -40,6 +40,7 @@ export const wireMsgArbitraries: { [T in WireType]: fc.Arbitrary<Extract<WireMsg
   }),
   bitfield: fc.tuple(route, bitfield).map(([r, b]) => ({ type: 'bitfield' as const, ...r, ...b })),
   have: fc.tuple(route, piece).map(([r, p]) => ({ type: 'have' as const, ...r, piece: p })),
+  fetching: fc.tuple(route, piece).map(([r, p]) => ({ type: 'fetching' as const, ...r, piece: p })),
   request: fc.tuple(route, span).map(([r, s]) => ({ type: 'request' as const, ...r, ...s })),
   block: fc.tuple(route, span).chain(([r, s]) =>
     blockData(s.length).map((data) => ({ type: 'block' as const, ...r, piece: s.piece, offset: s.offset, data }))),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  expire, inFlightOf, isBanned, isDone, nextRequests, onBlock, onPeerGone, onPeerHave, onPieceFailed,
+  expire, inFlightOf, isBanned, isDone, nextRequests, onBlock, onPeerFetching, onPeerGone, onPeerHave, onPieceFailed,
   onRequestRejected,
 } from '../../shared/piece-picker.ts';
 import { announce, BLOCK, deliver, makePicker, piecesOf, range, seededRng } from './picker-fixtures.ts';
@@ -27,6 +27,19 @@ describe('piece picker: choosing pieces', () => {
     expect(onPeerHave(p, 'C', 3)).toEqual({ ok: false, error: 'bad-piece' });
     expect(piecesOf(nextRequests(p, 'A', 0))).toEqual([2]);
     expect(piecesOf(nextRequests(p, 'B', 0))).toEqual([0]);
+  });
+
+  it('piece picker: among equally rare pieces, those other peers said they are fetching come last', () => {
+    const p = makePicker(4, 1, { maxRequestsPerPeer: 1 });
+    announce(p, 'A', range(0, 4)); // the seeder
+    for (const piece of [0, 1, 3]) expect(onPeerFetching(p, 'B', piece).ok).toBe(true);
+    expect(onPeerFetching(p, 'B', 4)).toEqual({ ok: false, error: 'bad-piece' });
+    expect(piecesOf(nextRequests(p, 'A', 0))).toEqual([2]);
+    expect(p.started).toEqual([2]); // the engine tells the route's peers it started on piece 2
+    onPeerHave(p, 'B', 0); // B finished 0: now more available, no longer "being fetched"
+    expect(p.othersFetching[0]).toBe(0);
+    onPeerGone(p, 'B'); // and whatever else it was fetching no longer counts
+    expect([...p.othersFetching]).toEqual([0, 0, 0, 0]);
   });
 
   it('piece picker: ties are broken by the injected rng, reproducibly', () => {
