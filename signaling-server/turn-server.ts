@@ -122,7 +122,21 @@ function createTurn(opts: RelayOptions, now: () => number): { turn: TurnServer; 
   return { turn, allocations: trackAllocations(turn) };
 }
 
+/** With port 0, the port the system picks for UDP may be taken for TCP or on another address: pick again. */
+const ANY_PORT_ATTEMPTS = 8;
+
 async function listenAll(turn: TurnServer, ips: readonly string[], wanted: number): Promise<{ port: number; listeners: Listener[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listenOnce(turn, ips, wanted);
+    } catch (error) {
+      const busy = (error as { code?: unknown }).code === 'EADDRINUSE';
+      if (wanted !== 0 || !busy || attempt >= ANY_PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function listenOnce(turn: TurnServer, ips: readonly string[], wanted: number): Promise<{ port: number; listeners: Listener[] }> {
   const listeners: Listener[] = [];
   let port = wanted;
   try {
