@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { encode } from '../../shared/codec.ts';
+import { decode, encode } from '../../shared/codec.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import { WIRE_VERSION } from '../../shared/wire-messages.ts';
 import { createEngineFixture, fileOf, until, type EngineFixture, type TestPeer } from '../helpers/engine-fixture.ts';
@@ -60,6 +60,25 @@ describe('swarm engine', () => {
     const got = fileOf(c.engine.snapshot(), fileId!)!;
     expect(Object.keys(got.sources).sort()).toEqual([a.peerId, b.peerId].sort());
     expect(await hashOf(await c.engine.fileBlob(fileId!))).toBe(await hashOf(file));
+  });
+
+  it('swarm engine: leechers tell each other which pieces they started, never the seeder, and both finish intact', async () => {
+    fx = createEngineFixture();
+    const [a, b, c] = [await fx.peer('a1', { params }), await fx.peer('b2', { params }), await fx.peer('c3', { params })];
+    const swarmId = await a.engine.createSwarm();
+    const file = randomBlob(2048 * KiB, 'shared.bin');
+    const [fileId] = await a.engine.seed(swarmId, [file]);
+    await Promise.all([b.engine.joinSwarm(swarmId), c.engine.joinSwarm(swarmId)]);
+    await until(() => [b, c].every((p) => p.engine.snapshot().swarms[0]?.members.length === 2), 5000, 'members');
+    fx.connect(a, b);
+    fx.connect(a, c);
+    fx.connect(b, c);
+    await until(() => complete(b, fileId!)() && complete(c, fileId!)(), 5000, 'b and c complete');
+    const fetchingSent = (from: TestPeer, to: TestPeer) =>
+      from.linkTo.get(to.peerId)!.sentFrames.map((f) => decode(f)).filter((m) => m.ok && m.value.type === 'fetching').length;
+    expect(fetchingSent(b, c) + fetchingSent(c, b)).toBeGreaterThan(0);
+    expect(fetchingSent(b, a) + fetchingSent(c, a)).toBe(0); // the seeder has every piece: nothing to tell it
+    for (const p of [b, c]) expect(await hashOf(await p.engine.fileBlob(fileId!))).toBe(await hashOf(file));
   });
 
   it('swarm engine: two swarms over one link route each file to its own swarm', async () => {
