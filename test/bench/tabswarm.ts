@@ -136,7 +136,11 @@ function medianMilestones(runs: Array<Record<string, number>>): Record<string, n
   return Object.fromEntries(medians.sort((a, b) => a[1] - b[1]));
 }
 
-/** A new tab navigates to a join link; its engine stamps the first verified piece (ms since navigation start). */
+/**
+ * Time to the first verified piece, twice per run: a new tab navigating to a join link (from navigation start, with
+ * the milestones on the way), and an open, idle tab handed the link (from its joinSwarm call, as WebTorrent's
+ * figure starts at `add`). Each uses a fresh tab, so its link to the seeder is new too.
+ */
 async function firstPiece(ctx: BenchContext, fleet: Fleet): Promise<void> {
   const seeded = await seedNew(fleet, 4 * MiB);
   const joinUrl = `${fleet.url}${new URL(seeded.link).hash}`;
