@@ -24,6 +24,23 @@ export interface EngineFixture {
   closeAll(): void;
 }
 
+/**
+ * Engine knobs for tests: the smallest pieces a manifest allows (64 KiB) in 16 KiB blocks, so a file of a few MiB
+ * has many pieces to share, resume, corrupt and refetch.
+ */
+export const SMALL_PIECES = { blockSize: 16 * 1024, windowPerPeer: 8, smallestPieceLength: 64 * 1024 } as const satisfies Partial<EngineParams>;
+
+/** Random bytes of any length (crypto.getRandomValues fills at most 64 KiB per call). */
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  const data = new Uint8Array(length);
+  for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(data.subarray(at, Math.min(length, at + 65536)));
+  return data;
+}
+
+/** A File of random bytes, as a person would seed it. */
+export const randomFile = (length: number, name: string): File =>
+  new File([randomBytes(length)], name, { type: 'application/octet-stream' });
+
 export const peerIdFor = (name: string): PeerId => name.padEnd(32, '0').replace(/[^0-9a-f]/g, 'a').slice(0, 32);
 
 export function createEngineFixture(): EngineFixture {

@@ -4,23 +4,20 @@ import { createManifest, type Manifest } from '../../shared/manifest.ts';
 import { MAX_BAD_FRAMES_PER_LINK, MAX_HASH_STRIKES, MAX_WIRE_FRAME_BYTES } from '../../shared/limits.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
-import { createEngineFixture, fileOf, until, type EngineFixture, type TestPeer } from '../helpers/engine-fixture.ts';
+import {
+  createEngineFixture, fileOf, randomBytes, SMALL_PIECES, until, type EngineFixture, type TestPeer,
+} from '../helpers/engine-fixture.ts';
 import { attachHostilePeer } from '../helpers/hostile-peer.ts';
 
 // Engines facing a peer that speaks the wire protocol wrongly on purpose (test/helpers/hostile-peer.ts).
 
 const KiB = 1024;
 // 64 KiB pieces, so a 2 MiB file has enough pieces for three strikes and a refetch from the honest seeder.
-const params = { blockSize: 16 * KiB, windowPerPeer: 8, smallestPieceLength: 64 * KiB };
+const params = SMALL_PIECES;
 
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
 
-function randomBytes(length: number): Uint8Array {
-  const data = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65536) globalThis.crypto.getRandomValues(data.subarray(i, Math.min(length, i + 65536)));
-  return data;
-}
 
 /** A seeds a file in a new swarm; B joins it; both see each other as members, not yet linked. */
 async function seededSwarm(bytes: Uint8Array) {

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageFailure } from '../../client/piece-store.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
-import { createEngineFixture, fileOf, until, type EngineFixture, type TestPeer } from '../helpers/engine-fixture.ts';
+import {
+  createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer,
+} from '../helpers/engine-fixture.ts';
 import { createMemoryStore, type MemoryStore } from '../helpers/memory-store.ts';
 
 // The disk fills up or IndexedDB fails mid-download: a clear error, nothing counted as had that did not
@@ -9,17 +11,11 @@ import { createMemoryStore, type MemoryStore } from '../helpers/memory-store.ts'
 // (QuotaExceededError → ERR_STORAGE_QUOTA, aborted transaction → ERR_STORAGE_WRITE) is in piece-store.test.ts.
 
 const KiB = 1024;
-/** Small pieces (the minimum a manifest allows), so a few-MiB file has many pieces to resume, fail and share. */
-const params = { blockSize: 16 * KiB, windowPerPeer: 8, smallestPieceLength: 64 * KiB };
+const params = SMALL_PIECES;
 
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
 
-function randomFile(bytes: number): File {
-  const data = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i += 65536) globalThis.crypto.getRandomValues(data.subarray(i, Math.min(bytes, i + 65536)));
-  return new File([data], 'd.bin');
-}
 
 const hashOf = async (blob: Blob) => sha256Hex(new Uint8Array(await blob.arrayBuffer()));
 const fileState = (p: TestPeer, fileId: string) => fileOf(p.engine.snapshot(), fileId);
@@ -40,7 +36,7 @@ async function seederAndJoiner(store: MemoryStore, bytes: number) {
   const a = await fx.peer('a1', { params });
   const b = await fx.peer('b2', { params, store });
   const swarmId = await a.engine.createSwarm();
-  const file = randomFile(bytes);
+  const file = randomFile(bytes, 'd.bin');
   const [fileId] = await a.engine.seed(swarmId, [file]);
   await b.engine.joinSwarm(swarmId);
   await until(() => a.engine.snapshot().swarms[0]?.members.length === 1, 2000, 'members');

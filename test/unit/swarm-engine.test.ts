@@ -2,20 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decode, encode } from '../../shared/codec.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import { WIRE_VERSION } from '../../shared/wire-messages.ts';
-import { createEngineFixture, fileOf, until, type EngineFixture, type TestPeer } from '../helpers/engine-fixture.ts';
+import {
+  createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer,
+} from '../helpers/engine-fixture.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 
 // Engines wired to in-memory links and stores: routing, verification, multi-source download, resume.
 
 const KiB = 1024;
-/** Small pieces (the minimum a manifest allows), so a few-MiB file has many pieces to resume, fail and share. */
-const params = { blockSize: 16 * KiB, windowPerPeer: 8, smallestPieceLength: 64 * KiB };
-
-function randomBlob(bytes: number, name: string): File {
-  const data = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i += 65536) globalThis.crypto.getRandomValues(data.subarray(i, Math.min(bytes, i + 65536)));
-  return new File([data], name, { type: 'application/octet-stream' });
-}
+const params = SMALL_PIECES;
 
 const hashOf = async (blob: Blob): Promise<string> => sha256Hex(new Uint8Array(await blob.arrayBuffer()));
 
@@ -30,7 +25,7 @@ describe('swarm engine', () => {
     const a = await fx.peer('a1', { params });
     const b = await fx.peer('b2', { params });
     const swarmId = await a.engine.createSwarm();
-    const file = randomBlob(1024 * KiB + 123, 'one.bin');
+    const file = randomFile(1024 * KiB + 123, 'one.bin');
     const [fileId] = await a.engine.seed(swarmId, [file]);
     await b.engine.joinSwarm(swarmId);
     await until(() => b.engine.snapshot().swarms[0]?.members.includes(a.peerId) === true);
@@ -46,7 +41,7 @@ describe('swarm engine', () => {
     fx = createEngineFixture();
     const [a, b, c] = [await fx.peer('a1', { params }), await fx.peer('b2', { params }), await fx.peer('c3', { params })];
     const swarmId = await a.engine.createSwarm();
-    const file = randomBlob(4096 * KiB, 'big.bin');
+    const file = randomFile(4096 * KiB, 'big.bin');
     const [fileId] = await a.engine.seed(swarmId, [file]);
     await b.engine.joinSwarm(swarmId);
     await until(() => b.engine.snapshot().swarms[0]?.members.length === 1);
@@ -66,7 +61,7 @@ describe('swarm engine', () => {
     fx = createEngineFixture();
     const [a, b, c] = [await fx.peer('a1', { params }), await fx.peer('b2', { params }), await fx.peer('c3', { params })];
     const swarmId = await a.engine.createSwarm();
-    const file = randomBlob(2048 * KiB, 'shared.bin');
+    const file = randomFile(2048 * KiB, 'shared.bin');
     const [fileId] = await a.engine.seed(swarmId, [file]);
     await Promise.all([b.engine.joinSwarm(swarmId), c.engine.joinSwarm(swarmId)]);
     await until(() => [b, c].every((p) => p.engine.snapshot().swarms[0]?.members.length === 2), 5000, 'members');
@@ -86,7 +81,7 @@ describe('swarm engine', () => {
     const a = await fx.peer('a1', { params });
     const c = await fx.peer('c3', { params });
     const [s1, s2] = [await a.engine.createSwarm(), await a.engine.createSwarm()];
-    const [f1, f2] = [randomBlob(300 * KiB, 'f1.bin'), randomBlob(500 * KiB, 'f2.bin')];
+    const [f1, f2] = [randomFile(300 * KiB, 'f1.bin'), randomFile(500 * KiB, 'f2.bin')];
     const [id1] = await a.engine.seed(s1, [f1]);
     const [id2] = await a.engine.seed(s2, [f2]);
     await c.engine.joinSwarm(s1);
@@ -107,7 +102,7 @@ describe('swarm engine', () => {
     const store = createMemoryStore();
     const b = await fx.peer('b2', { params, store });
     const swarmId = await a.engine.createSwarm();
-    const [fileId] = await a.engine.seed(swarmId, [randomBlob(256 * KiB, 'late.bin')]);
+    const [fileId] = await a.engine.seed(swarmId, [randomFile(256 * KiB, 'late.bin')]);
     store.listDelayMs = 100;
     await b.engine.joinSwarm(swarmId);
     await until(() => b.engine.snapshot().swarms[0]?.members.length === 1 && a.engine.snapshot().swarms[0]?.members.length === 1);
@@ -121,7 +116,7 @@ describe('swarm engine', () => {
     const a = await fx.peer('a1', { params });
     const b = await fx.peer('b2', { params });
     const swarmId = await a.engine.createSwarm();
-    const [fileId] = await a.engine.seed(swarmId, [randomBlob(256 * KiB, 'x.bin')]);
+    const [fileId] = await a.engine.seed(swarmId, [randomFile(256 * KiB, 'x.bin')]);
     await b.engine.joinSwarm(swarmId);
     await until(() => a.engine.snapshot().swarms[0]?.members.length === 1);
     fx.connect(a, b);
@@ -142,7 +137,7 @@ describe('swarm engine', () => {
     const store = createMemoryStore();
     const b = await fx.peer('b2', { params, store });
     const swarmId = await a.engine.createSwarm();
-    const file = randomBlob(1024 * KiB, 'r.bin');
+    const file = randomFile(1024 * KiB, 'r.bin');
     const [fileId] = await a.engine.seed(swarmId, [file]);
     await b.engine.joinSwarm(swarmId);
     await until(() => a.engine.snapshot().swarms[0]?.members.length === 1);
@@ -168,7 +163,7 @@ describe('swarm engine', () => {
     store.failWrites = true;
     const b = await fx.peer('b2', { params, store });
     const swarmId = await a.engine.createSwarm();
-    const [fileId] = await a.engine.seed(swarmId, [randomBlob(256 * KiB, 'q.bin')]);
+    const [fileId] = await a.engine.seed(swarmId, [randomFile(256 * KiB, 'q.bin')]);
     await b.engine.joinSwarm(swarmId);
     await until(() => a.engine.snapshot().swarms[0]?.members.length === 1);
     fx.connect(a, b);

@@ -3,14 +3,13 @@ import { MAX_QUEUED_REQUESTS_PER_PEER } from '../../shared/limits.ts';
 import { createManifest } from '../../shared/manifest.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import type { WireMsg } from '../../shared/wire-messages.ts';
-import { createEngineFixture, fileOf, until, type EngineFixture } from '../helpers/engine-fixture.ts';
+import { createEngineFixture, fileOf, randomBytes, SMALL_PIECES, until, type EngineFixture } from '../helpers/engine-fixture.ts';
 import { attachHostilePeer } from '../helpers/hostile-peer.ts';
 
 // A peer that floods a seeder with requests must not starve an honest downloader of the same seeder.
 
 const KiB = 1024;
-/** Small pieces (the minimum a manifest allows), so a few-MiB file has many pieces to resume, fail and share. */
-const params = { blockSize: 16 * KiB, windowPerPeer: 8, smallestPieceLength: 64 * KiB };
+const params = SMALL_PIECES;
 
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
@@ -20,9 +19,8 @@ describe('upload fairness', () => {
     fx = createEngineFixture();
     const a = await fx.peer('a1', { params });
     const b = await fx.peer('b2', { params });
-    const bytes = new Uint8Array(2048 * KiB);
-    for (let i = 0; i < bytes.length; i += 65536) globalThis.crypto.getRandomValues(bytes.subarray(i, i + 65536));
-    const file = new File([bytes as BlobPart], 'f.bin');
+    const bytes = randomBytes(2048 * KiB);
+    const file = new File([bytes], 'f.bin');
     const swarmId = await a.engine.createSwarm();
     const [fileId] = await a.engine.seed(swarmId, [file]);
     const { manifest } = await createManifest(file, { smallestPieceLength: params.smallestPieceLength });
