@@ -95,10 +95,13 @@ function isCovered(s: SeedOnce, picker: PiecePicker, piece: number, asker: PeerI
 }
 
 /**
- * Refused pieces to offer again now (send each peer a 'have'): nobody else covers them any more, or the
- * peer has waited `reofferAfterMs`. Call every second or so, and after a peer left.
+ * Refused pieces to offer again now (send each peer a 'have'): nobody else covers them any more, the peer has
+ * waited `reofferAfterMs`, or every piece went out once and our uplink ran out of work (`idle`: a duplicate then
+ * costs nothing and shortens the tail, where each last piece has one holder and N−2 peers wanting it). Call every
+ * second or so, after a peer left, and when the upload queue runs dry.
  */
-export function dueReoffers(s: SeedOnce, picker: PiecePicker, now: number): { peerId: PeerId; piece: number }[] {
+export function dueReoffers(s: SeedOnce, picker: PiecePicker, now: number, idle = false): { peerId: PeerId; piece: number }[] {
+  const tail = idle && s.given.size === picker.layout.pieceCount; // every piece went out once: only the tail is left
   const due: { peerId: PeerId; piece: number }[] = [];
   for (const [peerId, refused] of s.refused) {
     const peer = picker.peers.get(peerId);
@@ -108,7 +111,7 @@ export function dueReoffers(s: SeedOnce, picker: PiecePicker, now: number): { pe
     }
     for (const [piece, since] of refused) {
       if (getBit(peer.have, piece)) refused.delete(piece);
-      else if (now - since >= s.options.reofferAfterMs || !isCovered(s, picker, piece, peerId, now)) {
+      else if (tail || now - since >= s.options.reofferAfterMs || !isCovered(s, picker, piece, peerId, now)) {
         refused.delete(piece);
         offerAgain(s, peerId, piece);
         due.push({ peerId, piece });

@@ -67,6 +67,16 @@ describe('seed-once', () => {
     expect(onSeedRequest(seed, picker, 'X', 6, BUSY, 210)).toBe('serve');
   });
 
+  it('seed-once: once every piece went out, an idle uplink offers the refused pieces again (the tail), not before', () => {
+    const { picker, seed } = seeder(['X', 'Y']);
+    for (const piece of range(0, 7)) onSeedRequest(seed, picker, 'Y', piece, BUSY, 0);
+    expect(onSeedRequest(seed, picker, 'X', 0, BUSY, 10)).toBe('refuse');
+    expect(dueReoffers(seed, picker, 20, true)).toEqual([]); // piece 7 never went out: the seeder still has unique work
+    onSeedRequest(seed, picker, 'X', 7, BUSY, 30);
+    expect(dueReoffers(seed, picker, 40, false)).toEqual([]);
+    expect(dueReoffers(seed, picker, 40, true)).toEqual([{ peerId: 'X', piece: 0 }]);
+  });
+
   it('seed-once: a refused peer that got the piece elsewhere is not offered it again', () => {
     const { picker, seed } = seeder(['X', 'Y']);
     onPeerHave(picker, 'Y', 1);
