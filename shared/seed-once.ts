@@ -31,7 +31,7 @@ export interface SeedOnceOptions {
 export const DEFAULT_SEED_ONCE: SeedOnceOptions = {
   reofferAfterMs: DEFAULT_REQUEST_TIMEOUT_MS / 2,
   givenGraceMs: DEFAULT_REQUEST_TIMEOUT_MS / 2,
-  busyBacklogBytes: 1024 * 1024,
+  busyBacklogBytes: 256 * 1024,
 };
 
 export interface SeedOnce {
