@@ -27,9 +27,9 @@ export interface FileRecord {
   origin: FileOrigin;
 }
 
-export type StorageFailureCode = Extract<ErrorCode, 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_WRITE'>;
+export type StorageFailureCode = Extract<ErrorCode, 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_WRITE' | 'ERR_PIECE_MISSING'>;
 
-/** A write that did not commit. Nothing of it is stored or counted. */
+/** A write that did not commit (nothing of it is stored or counted), or a piece missing on read. */
 export class StorageFailure extends CodedFailure {
   declare readonly code: StorageFailureCode;
   constructor(code: StorageFailureCode, message: string) {
@@ -129,7 +129,7 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
       const tx = db.transaction('pieces', 'readonly');
       const blobs = await Promise.all(Array.from({ length: pieceCount }, (_, i) => tx.store.get([fileId, i])));
       const missing = blobs.findIndex((b) => b === undefined);
-      if (missing >= 0) throw new StorageFailure('ERR_STORAGE_WRITE', `piece ${missing} of ${fileId} is not stored`);
+      if (missing >= 0) throw new StorageFailure('ERR_PIECE_MISSING', `piece ${missing} of ${fileId} is not stored`);
       return new Blob(blobs as Blob[], { type: mimeType });
     },
     saveSwarm: (swarmId) => write('the swarm list', () => db.put('swarms', { swarmId })),
