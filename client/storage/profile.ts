@@ -1,4 +1,4 @@
-import { randomHex } from '../shared/ids.ts';
+import { randomHex } from '../../shared/ids.ts';
 
 // Each tab is its own peer with its own profile (DESIGN.md): tabs of one browser share IndexedDB, so the
 // profileId in sessionStorage names this tab's database. A reload keeps sessionStorage (resume); a new tab

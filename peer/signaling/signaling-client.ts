@@ -1,13 +1,13 @@
-import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
-import type { Manifest } from '../shared/manifest.ts';
-import type { Result } from '../shared/result.ts';
+import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
+import type { Manifest } from '../../shared/manifest.ts';
+import type { Result } from '../../shared/result.ts';
 import {
   CLOSE_REPLACED, encodeFrame, parseServerFrame, signalingUrl,
   type Announcement, type ClientFrameBody, type IceServer, type PeerInfo, type ServerFrame, type SignalError,
   type SignalPayload,
-} from '../shared/signaling.ts';
-import { milestone } from './milestones.ts';
-import type { StoredIdentity } from './profile.ts';
+} from '../../shared/signaling.ts';
+import { milestone } from '../milestones.ts';
+import type { StoredIdentity } from '../../client/storage/profile.ts';
 import { dispatchServerFrame, type Emit } from './signaling-dispatch.ts';
 import { createReconnector } from './signaling-reconnect.ts';
 import { createRequestBook } from './signaling-requests.ts';

@@ -1,10 +1,10 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { FileId, SwarmId } from '../shared/ids.ts';
-import { CodedFailure, type ErrorCode } from '../shared/errors.ts';
-import { SIZES } from '../shared/limits.ts';
-import type { Manifest } from '../shared/manifest.ts';
-import type { PieceStore } from './contracts.ts';
-import { createByteLru } from './byte-lru.ts';
+import type { FileId, SwarmId } from '../../shared/ids.ts';
+import { CodedFailure, type ErrorCode } from '../../shared/errors.ts';
+import { SIZES } from '../../shared/limits.ts';
+import type { Manifest } from '../../shared/manifest.ts';
+import type { PieceStore } from '../../peer/contracts.ts';
+import { createByteLru } from '../../peer/storage/byte-lru.ts';
 import { createPieceWriteBatcher } from './piece-write-batcher.ts';
 import { databaseName } from './profile.ts';
 
