@@ -1,5 +1,5 @@
 import { createTabswarmApi, joinLinkFor, type TabswarmApi } from './api.ts';
-import type { ProfileStore } from './storage/piece-store.ts';
+import type { ProfileStore } from '../peer/contracts.ts';
 import type { HeldSignalingClient } from '../peer/signaling/signaling-client.ts';
 import { paramsFromQuery } from '../peer/engine/params.ts';
 import { withWarmCache } from '../peer/storage/warm-store.ts';

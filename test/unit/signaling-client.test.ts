@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StoredIdentity } from '../../client/storage/profile.ts';
+import type { StoredIdentity } from '../../peer/signaling/signaling-client.ts';
 import { createSignalingClient, type SignalingClient } from '../../peer/signaling/signaling-client.ts';
 import { CLOSE_REPLACED } from '../../shared/signaling.ts';
 
