@@ -108,7 +108,7 @@ export const MAX_BAD_FRAMES_PER_LINK = 100;
 /** Bad-frame allowance regained per second, so an honest peer's rare race leftovers never add up to a close. */
 export const BAD_FRAMES_FORGIVEN_PER_SECOND = 1;
 
-// ---- Links (client/peer-link.ts, client/link-manager.ts) ----
+// ---- Links (peer/links/peer-link.ts, peer/links/link-manager.ts) ----
 
 /**
  * Frames a link holds until its handler is set (they arrive before simple-peer reports 'connect'): a peer's

@@ -1,5 +1,4 @@
-import type { FileRecord, ProfileStore } from '../../client/piece-store.ts';
-import { StorageFailure } from '../../client/piece-store.ts';
+import { StorageFailure, type FileRecord, type ProfileStore } from '../../peer/contracts.ts';
 import type { FileId, SwarmId } from '../../shared/ids.ts';
 
 /** A ProfileStore in memory, for engine tests; `failWrites` simulates a full disk. */

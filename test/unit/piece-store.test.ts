@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { randomHex } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
-import { openProfileStore, StorageFailure, type ProfileStore } from '../../client/piece-store.ts';
+import { openProfileStore } from '../../client/storage/piece-store.ts';
+import { StorageFailure, type ProfileStore } from '../../peer/contracts.ts';
 
 const FILE_A = 'a'.repeat(64);
 const FILE_B = 'b'.repeat(64);
