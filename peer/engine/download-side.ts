@@ -164,6 +164,25 @@ function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, p
   fillAll(ctx);
 }
 
+/**
+ * This tab now holds every piece of the file in its store (it seeded the same bytes while downloading them):
+ * every route has them all, requests still out are cancelled, peers hear `have`, the file is complete.
+ */
+export function adoptStoredFile(ctx: DownloadContext, file: FileInfo): void {
+  file.seeded = true;
+  file.buffers.clear();
+  for (const entry of routesOf(ctx.state, file.fileId)) {
+    for (let piece = 0; piece < entry.picker.layout.pieceCount; piece++) {
+      if (getBit(entry.picker.had, piece)) continue;
+      sendCancels(ctx, entry, markHadLocally(entry.picker, piece));
+      for (const peer of peersOnRoute(ctx.state, entry)) ctx.send(peer, { type: 'have', ...entry.route, piece });
+    }
+  }
+  file.state = 'complete';
+  delete file.error;
+  ctx.changed();
+}
+
 /** Tells every connected peer on each of the file's routes that we now have the piece. */
 export function broadcastHave(ctx: DownloadContext, file: FileInfo, piece: number): void {
   for (const entry of routesOf(ctx.state, file.fileId)) {

@@ -5,13 +5,13 @@ import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } fr
 import { createUploadQueue } from '../../shared/upload-queue.ts';
 import type { PeerLink, ProfileStore } from '../contracts.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
-import type { EngineParams, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
+import type { EngineParams, SeedingSnapshot, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
 import { emptyCounters, type EngineState } from './engine-state.ts';
 import { addRoute, type RoutesContext } from './file-routes.ts';
 import { subscribeMembership } from './membership.ts';
 import { openSession, sendMessage } from './peer-session.ts';
-import { seedBlob, type SeedProgress } from './seeding.ts';
+import { seedBlob } from './seeding.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { createUploadHandler } from './upload-handler.ts';
 import { createChangeNotifier } from './change-notifier.ts';
@@ -75,7 +75,9 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     }),
   };
   const notifier = createChangeNotifier();
-  const seedingNow = new Map<string, SeedProgress>();
+  /** Local files being hashed or stored, per seed job: two files may share a name. */
+  const seedingNow = new Map<number, SeedingSnapshot>();
+  let seedJobs = 0;
   const announced = new Set<string>(); // routes we announced to the server
   let server: ServerState = deps.signaling.status === 'open' ? 'connected' : 'connecting';
   let closed = false;
@@ -157,9 +159,10 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
 
   async function seedOne(swarmId: SwarmId, blob: Blob): Promise<FileId> {
     const name = (blob as Blob & { name?: string }).name ?? 'file';
+    const job = seedJobs++;
     try {
       const seeded = await seedBlob(deps.store, blob, (p) => {
-        seedingNow.set(name, p);
+        seedingNow.set(job, { name, ...p });
         notifier.notify();
       }, params.smallestPieceLength);
       await addRoute(ctx, { swarmId, fileId: seeded.fileId, manifest: seeded.manifest, seeded: true });
@@ -167,7 +170,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       deps.signaling.announce(swarmId, seeded.fileId, seeded.manifest);
       return seeded.fileId;
     } finally {
-      seedingNow.delete(name);
+      seedingNow.delete(job);
       onChanged();
     }
   }
@@ -202,7 +205,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     },
     snapshot: () => buildSnapshot({
       state, server, secureContext: deps.secureContext, joinLink: deps.joinLink, queuedBy: (p) => ctx.uploads.queued(p),
-      seeding: [...seedingNow].map(([name, p]) => ({ name, ...p })),
+      seeding: [...seedingNow.values()],
     }),
     async fileBlob(fileId) {
       const file = state.files.get(fileId);
