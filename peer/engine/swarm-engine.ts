@@ -3,7 +3,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, SIZES } from '../../shared/limits.ts';
 import { SMALLEST_CHOSEN_PIECE_LENGTH } from '../../shared/manifest.ts';
 import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } from '../../shared/routing-table.ts';
 import { createUploadQueue } from '../../shared/upload-queue.ts';
-import type { PeerLink, ProfileStore } from '../contracts.ts';
+import type { LinkSource, ProfileStore } from '../contracts.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
 import type { EngineParams, SeedingSnapshot, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
@@ -32,11 +32,6 @@ export const DEFAULT_PARAMS: EngineParams = {
 const EXPIRE_EVERY_MS = 1000;
 /** Candidate-pair stats (relayed, RTT) are read this often. */
 const PATH_EVERY_MS = 3000;
-
-export interface LinkSource {
-  onLink: ((link: PeerLink) => void) | null;
-  onLinkClosed: ((peerId: PeerId) => void) | null;
-}
 
 export interface SwarmEngineDeps {
   signaling: SignalingClient;
@@ -119,22 +114,20 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     setServer: (next) => void (server = next),
   });
 
-  // Chained: the page may listen to links too (the engine takes each link's onMessage, nothing else).
-  const priorOnLink = deps.links.onLink;
-  const priorOnLinkClosed = deps.links.onLinkClosed;
-  deps.links.onLink = (link) => {
-    priorOnLink?.(link);
-    if (closed) return;
-    // A replacement link (the old one failed or was renegotiated from scratch): its session starts afresh.
-    if (state.peers.has(link.remotePeerId)) endSession(link.remotePeerId);
-    openSession(ctx, link);
-    onChanged();
-  };
-  deps.links.onLinkClosed = (peerId) => {
-    priorOnLinkClosed?.(peerId);
-    // A late close of a replaced link must not end the session of its successor.
-    if (state.peers.get(peerId)?.link.state === 'closed') endSession(peerId);
-  };
+  // The page may listen to links too: the engine takes each link's onMessage, nothing else.
+  const unsubscribeLinks = deps.links.subscribe({
+    onLink(link) {
+      if (closed) return;
+      // A replacement link (the old one failed or was renegotiated from scratch): its session starts afresh.
+      if (state.peers.has(link.remotePeerId)) endSession(link.remotePeerId);
+      openSession(ctx, link);
+      onChanged();
+    },
+    onLinkClosed(peerId) {
+      // A late close of a replaced link must not end the session of its successor.
+      if (state.peers.get(peerId)?.link.state === 'closed') endSession(peerId);
+    },
+  });
 
   function endSession(peerId: PeerId): void {
     const peer = state.peers.get(peerId);
@@ -225,8 +218,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       clearInterval(pathTimer);
       unsubscribe();
       ctx.uploads.close();
-      deps.links.onLink = priorOnLink;
-      deps.links.onLinkClosed = priorOnLinkClosed;
+      unsubscribeLinks();
       notifier.close();
       for (const swarmId of [...state.table.swarms.keys()]) leaveSwarm(state.table, swarmId);
     },

@@ -92,11 +92,7 @@ async function sendRandom(link: PeerLink, totalBytes: number, frameBytes: number
 
 export function installLinkTestHook(manager: LinkManager): void {
   const received = new Map<PeerId, Received>();
-  const prior = manager.onLink;
-  manager.onLink = (link) => {
-    prior?.(link);
-    watch(link, received);
-  };
+  manager.subscribe({ onLink: (link) => watch(link, received) }); // after the engine's: it wraps its onMessage
   const linkTo = (peerId: PeerId) => {
     const link = manager.get(peerId);
     if (link === undefined) throw new Error(`no link to ${peerId}`);
