@@ -103,16 +103,18 @@ export function onBlockMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEn
   }
   ctx.state.counters.blockBytesReceived += msg.data.length;
   milestone('first-block');
-  const key = `${entry.route.swarmId}:${msg.piece}`;
-  let buffer = file.buffers.get(key);
+  const pieces = file.buffers.get(entry) ?? new Map<number, Uint8Array>();
+  file.buffers.set(entry, pieces);
+  let buffer = pieces.get(msg.piece);
   if (!buffer) {
     buffer = new Uint8Array(pieceSize(file.manifest, msg.piece));
-    file.buffers.set(key, buffer);
+    pieces.set(msg.piece, buffer);
   }
   buffer.set(msg.data, msg.offset);
   sendCancels(ctx, entry, outcome.cancels);
   if (outcome.pieceComplete) {
-    file.buffers.delete(key);
+    pieces.delete(msg.piece);
+    if (pieces.size === 0) file.buffers.delete(entry);
     void verifyAndStore(ctx, file, entry, msg.piece, buffer);
   }
   fillRequests(ctx, peer);
@@ -223,10 +225,10 @@ export function expireRequests(ctx: DownloadContext): void {
 /** Drops partial pieces nobody fetches any more (their senders left) so they are fetched afresh. */
 export function dropOrphanBuffers(state: EngineState): void {
   for (const file of state.files.values()) {
-    for (const key of file.buffers.keys()) {
-      const [swarmId, piece] = key.split(':');
-      const entry = state.table.swarms.get(swarmId ?? '')?.get(file.fileId);
-      if (!entry?.picker.active.has(Number(piece))) file.buffers.delete(key);
+    for (const [entry, pieces] of file.buffers) {
+      const routed = state.table.swarms.get(entry.route.swarmId)?.get(file.fileId) === entry;
+      for (const piece of pieces.keys()) if (!routed || !entry.picker.active.has(piece)) pieces.delete(piece);
+      if (pieces.size === 0) file.buffers.delete(entry);
     }
   }
 }

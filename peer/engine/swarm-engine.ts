@@ -7,7 +7,7 @@ import type { LinkSource, ProfileStore } from '../contracts.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
 import type { EngineParams, SeedingSnapshot, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
-import { emptyCounters, type EngineState } from './engine-state.ts';
+import { emptyCounters, type EngineState, type RouteEntry } from './engine-state.ts';
 import { addRoute, type RoutesContext } from './file-routes.ts';
 import { subscribeMembership } from './membership.ts';
 import { openSession, sendMessage } from './peer-session.ts';
@@ -73,7 +73,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   /** Local files being hashed or stored, per seed job: two files may share a name. */
   const seedingNow = new Map<number, SeedingSnapshot>();
   let seedJobs = 0;
-  const announced = new Set<string>(); // routes we announced to the server
+  const announced = new Set<RouteEntry>(); // routes we announced to the server
   let server: ServerState = deps.signaling.status === 'open' ? 'connected' : 'connecting';
   let closed = false;
   const ctx: RoutesContext = {
@@ -94,9 +94,8 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   function announceCompleted(): void {
     for (const [swarmId, files] of state.table.swarms) {
       for (const [fileId, entry] of files) {
-        const key = `${swarmId}:${fileId}`;
-        if (announced.has(key) || state.files.get(fileId)?.state !== 'complete') continue;
-        announced.add(key);
+        if (announced.has(entry) || state.files.get(fileId)?.state !== 'complete') continue;
+        announced.add(entry);
         deps.signaling.announce(swarmId, fileId, entry.manifest);
       }
     }
@@ -158,8 +157,8 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
         seedingNow.set(job, { name, ...p });
         notifier.notify();
       }, params.smallestPieceLength);
-      await addRoute(ctx, { swarmId, fileId: seeded.fileId, manifest: seeded.manifest, seeded: true });
-      announced.add(`${swarmId}:${seeded.fileId}`);
+      const entry = await addRoute(ctx, { swarmId, fileId: seeded.fileId, manifest: seeded.manifest, seeded: true });
+      if (entry !== null) announced.add(entry);
       deps.signaling.announce(swarmId, seeded.fileId, seeded.manifest);
       return seeded.fileId;
     } finally {
