@@ -1,5 +1,5 @@
 import { newSwarmId, type FileId, type PeerId, type SwarmId } from '../../shared/ids.ts';
-import { DEFAULT_REQUEST_TIMEOUT_MS, SIZES } from '../../shared/limits.ts';
+import { DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS } from '../../shared/limits.ts';
 import { SMALLEST_CHOSEN_PIECE_LENGTH } from '../../shared/manifest.ts';
 import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } from '../../shared/routing-table.ts';
 import { createUploadQueue } from '../../shared/upload-queue.ts';
@@ -19,14 +19,9 @@ import { createChangeNotifier } from './change-notifier.ts';
 // Wires the signaling client, the link manager, the routing table, the download side, the upload
 // handler and the piece store into one peer. Everything the page and window.tabswarm need goes through here.
 
-/**
- * The window is not the limit on localhost (CPU is: test/bench/profile-transfer.ts splits it per process), so
- * the block size is chosen for CPU per MiB: every block costs a request frame, a send, a decode and picker
- * bookkeeping on both sides. 128 KiB × 8 (1 MiB in flight, as 64 KiB × 16 was) took 3–5 CPU ms off each MiB
- * moved (≈ 82 → 78, 1 → 1 with 1 MiB pieces); 192 KiB blocks were no better, and ≤ 256 KiB must fit one message.
- */
+/** Each default and its reason: shared/limits.ts (block, window) and shared/manifest.ts (piece length). */
 export const DEFAULT_PARAMS: EngineParams = {
-  blockSize: 128 * SIZES.KiB, windowPerPeer: 8, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
+  blockSize: DEFAULT_BLOCK_LENGTH, windowPerPeer: DEFAULT_MAX_REQUESTS_PER_PEER, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
 };
 /** Request timeouts are checked this often. */
 const EXPIRE_EVERY_MS = 1000;

@@ -12,7 +12,7 @@ import { createReconnector } from './signaling-reconnect.ts';
 import { createRequestBook } from './signaling-requests.ts';
 import { createSubscribers } from '../subscribers.ts';
 
-// Tab ↔ server signaling (notes/signaling-spec.md). Keeps the swarms this tab joined and its own announcements,
+// Tab ↔ server signaling (shared/signaling.ts). Keeps the swarms this tab joined and its own announcements,
 // so after the server goes away it reconnects (signaling-reconnect.ts: backoff with full jitter), resumes its
 // peerId and replays both. Frames are routed by signaling-dispatch.ts; code requests wait in signaling-requests.ts.
 
