@@ -1,7 +1,7 @@
 import { getBit } from '../../shared/bitfield.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { pieceSize } from '../../shared/manifest.ts';
-import { recordUpload, route } from '../../shared/routing-table.ts';
+import { route } from '../../shared/routing-table.ts';
 import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../../shared/seed-once.ts';
 import {
   cancelRequest, enqueueRequest, nextToServe, queuedCount, removePeer, type UploadQueue, type UploadRequest,
@@ -54,9 +54,10 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     if (!getBit(entry.picker.had, req.piece)) return false; // the queue's checks answer that one
     const seed = seeding.get(entry) ?? createSeedOnce();
     seeding.set(entry, seed);
-    let pendingBlocks = 0;
-    for (const n of pending.values()) pendingBlocks += n;
-    const backlogBytes = (queuedCount(queue) + pendingBlocks) * req.length;
+    let backlogBlocks = 0; // accepted and not yet sent: queued, being read, or draining
+    for (const n of pending.values()) backlogBlocks += n;
+    for (const queued of queue.queues.values()) backlogBlocks += queued.length;
+    const backlogBytes = backlogBlocks * req.length;
     return onSeedRequest(seed, entry.picker, peer.peerId, req.piece, backlogBytes, Date.now()) === 'refuse';
   }
 
@@ -107,7 +108,6 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     peer.up.add(req.length);
     const routed = route(state.table, req.swarmId, req.fileId);
     if (!routed.ok) return;
-    recordUpload(routed.value, peer.peerId, req);
     if (req.offset + req.length === pieceSize(routed.value.manifest, req.piece)) {
       peer.piecesSentTo++;
       const file = state.files.get(req.fileId);
@@ -140,7 +140,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       pump();
     },
     tick: () => reoffer(false),
-    queued: (peerId) => queue.queues.get(peerId)?.length ?? 0,
+    queued: (peerId) => queuedCount(queue, peerId),
     close() {
       closed = true;
       for (const peerId of [...queue.queues.keys()]) removePeer(queue, peerId);

@@ -1,10 +1,11 @@
 import type { PeerId, SwarmId } from '../../shared/ids.ts';
 import type { SignalPayload } from '../../shared/signaling.ts';
-import type { PeerLink } from '../contracts.ts';
+import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
+import { createSubscribers } from '../subscribers.ts';
 
 // One link per remote peer, shared by every swarm the two have in common, and never a full mesh.
 //
@@ -37,11 +38,7 @@ export interface LinkManagerOptions {
   every?: (tick: () => void, ms: number) => () => void;
 }
 
-export interface LinkManager {
-  /** Called once per link when it first connects; the engine sends its hello from here. */
-  onLink: ((link: PeerLink) => void) | null;
-  /** Called when a link that was passed to onLink has closed. */
-  onLinkClosed: ((peerId: PeerId) => void) | null;
+export interface LinkManager extends LinkSource {
   /** Connected or reconnecting links. */
   links(): PeerLink[];
   get(peerId: PeerId): PeerLink | undefined;
@@ -79,9 +76,9 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   let selfId: PeerId | null = null;
   let closed = false;
 
+  const subscribers = createSubscribers<LinkHandlers>();
   const manager: LinkManager = {
-    onLink: null,
-    onLinkClosed: null,
+    subscribe: (handlers) => subscribers.subscribe(handlers),
     links: () => [...links.values()].filter((e) => e.announced && e.link.state !== 'closed').map((e) => e.link),
     get: (peerId) => links.get(peerId)?.link,
     swarmMates: () => mates.copy(),
@@ -96,6 +93,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
       stopTicker();
       unsubscribe();
       for (const { link } of [...links.values()]) link.close('link manager closed');
+      subscribers.clear();
     },
   };
 
@@ -114,7 +112,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     link.onStateChange = (state) => {
       if (state === 'connected' && !entry.announced) {
         entry.announced = true;
-        manager.onLink?.(link);
+        subscribers.emit('onLink', link);
       } else if (state === 'closed') {
         onClosed(peerId, entry);
       }
@@ -125,7 +123,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   function onClosed(peerId: PeerId, entry: LinkEntry): void {
     if (links.get(peerId)?.link === entry.link) links.delete(peerId);
     backoff.afterFailure(peerId, now());
-    if (entry.announced) manager.onLinkClosed?.(peerId);
+    if (entry.announced) subscribers.emit('onLinkClosed', peerId);
   }
 
   /** Drops attempts that got no answer in time: the other side is full or gone. */
