@@ -7,6 +7,7 @@ import { canUseNetns, type Classroom } from '../e2e/classroom-netns.ts';
 import { removeBuiltPage } from '../e2e/harness.ts';
 import { httpClass, tabswarmClass, type ClassTimes } from './lib/class-round.ts';
 import type { Bench, BenchContext } from './lib/context.ts';
+import { webtorrentClass } from './lib/webtorrent-class.ts';
 import { round2 } from './lib/stats.ts';
 import { writeRandomFile } from './lib/random-file.ts';
 import { completedAt, createSwarm, joinSwarm, linkedTo, seedFromDisk } from './lib/tabswarm-tabs.ts';
@@ -14,8 +15,8 @@ import { completedAt, createSwarm, joinSwarm, linkedTo, seedFromDisk } from './l
 // The teacher's question: how long until every laptop has the lab files? A class of laptops in namespaces
 // (test/e2e/classroom-netns.ts), every uplink capped by a token bucket, downloads not; laptop 1 has the file and
 // the others want it at once. One line per class, with the simulator's keys (simulator/class-sim.ts): the class
-// completion, the textbook bound for these links, plain HTTP from laptop 1 measured in the same classroom, and
-// what the simulator predicts for the same class (simS), so the simulator is checked against each run.
+// completion, the textbook bound for these links, plain HTTP from laptop 1 and WebTorrent (memory store) measured in
+// the same classroom, and what the simulator predicts for the same class (simS), so each run checks the simulator.
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -48,7 +49,13 @@ async function measureClass(ctx: BenchContext, laptops: number, uplinkMbit: numb
     }
     const http = await httpClass(lesson.classroom, bytes);
     ctx.log(`classroom-class ${laptops} laptops HTTP: ${JSON.stringify(http)}`);
-    emitClass(ctx, laptops, uplinkMbit, bytes, rounds, http);
+    for (const browser of lesson.browsers) await browser.close(); // WebTorrent's laptops get the cores to themselves
+    const webtorrent = await webtorrentClass(lesson.classroom, ctx.repoRoot, bytes).catch((e: unknown) => {
+      ctx.log(`classroom-class ${laptops} laptops WebTorrent failed: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    });
+    ctx.log(`classroom-class ${laptops} laptops WebTorrent: ${JSON.stringify(webtorrent)}`);
+    emitClass(ctx, { laptops, uplinkMbit, bytes }, rounds, http, webtorrent);
   } finally {
     await endLesson(lesson);
   }
@@ -68,7 +75,10 @@ async function warmUp(pages: Awaited<ReturnType<typeof startLesson>>['pages']): 
   }
 }
 
-function emitClass(ctx: BenchContext, laptops: number, uplinkMbit: number, bytes: number, rounds: ClassTimes[], http: ClassTimes): void {
+interface ClassConfig { laptops: number; uplinkMbit: number; bytes: number }
+
+function emitClass(ctx: BenchContext, c: ClassConfig, rounds: ClassTimes[], http: ClassTimes, webtorrent: ClassTimes | null): void {
+  const { laptops, uplinkMbit, bytes } = c;
   const links = linksOf(laptops, uplinkMbit, bytes);
   const boundS = distributionBound(links);
   const best = rounds.reduce((a, b) => (Math.max(...b.finishS) < Math.max(...a.finishS) ? b : a));
@@ -78,6 +88,7 @@ function emitClass(ctx: BenchContext, laptops: number, uplinkMbit: number, bytes
     churn: 0, seed: 1, seedOnce: true,
   });
   const cpuBusy = Math.max(...rounds.map((r) => r.cpuBusy));
+  const webtorrentS = webtorrent === null ? NaN : Math.max(...webtorrent.finishS);
   ctx.emit({
     bench: 'tabswarm-classroom-class',
     config: { laptops, fileMiB: bytes / MiB, uplinkMbit, downlink: 'uncapped', binding: bindingTerm(links) },
@@ -85,10 +96,12 @@ function emitClass(ctx: BenchContext, laptops: number, uplinkMbit: number, bytes
       laptops, completionS: round2(completionS), boundS: round2(boundS), vsBound: round2(completionS / boundS),
       seederSentPerFile: round2(best.seederSentPerFile), httpS: round2(Math.max(...http.finishS)),
       httpBoundS: round2(httpSeconds(links)), vsHttp: round2(completionS / Math.max(...http.finishS)),
+      webtorrentS: round2(webtorrentS), vsWebtorrent: round2(completionS / webtorrentS),
       simS: sim.completionS ?? NaN, simVsMeasured: round2((sim.completionS ?? NaN) / completionS), cpuBusy,
     },
     baseline: null, ratio: null, runs: rounds.map((r) => round2(Math.max(...r.finishS))),
     finishS: best.finishS.map(round2), httpFinishS: http.finishS.map(round2),
+    ...(webtorrent === null ? {} : { webtorrentFinishS: webtorrent.finishS.map(round2) }),
     limitedBy: cpuBusy >= CPU_BOUND_BUSY ? 'cpu (cores busy: the caps were not the only bound)' : 'links (the uplink caps)',
   });
 }

@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (process.env['TABSWARM_BENCH_CHILD'] === undefined) {
-    if (selected.some((b) => b.name === 'webtorrent')) ensureVendor(repoRoot, log);
+    if (selected.some((b) => b.name === 'webtorrent' || b.name === 'classroom-class')) ensureVendor(repoRoot, log);
     if (process.getuid?.() === 0 && process.env['TABSWARM_NETNS'] === undefined) return reexecInNamespace(argv);
     log('not root or already in a namespace: running here (WebRTC may gather this machine\'s addresses)');
   }

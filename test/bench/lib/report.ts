@@ -18,6 +18,7 @@ export interface Figure {
   /** Class benches: each laptop's finishing time (s), tabswarm's best round and plain HTTP's. */
   finishS?: number[];
   httpFinishS?: number[];
+  webtorrentFinishS?: number[];
   /** Class benches: what set the pace, the uplink caps or this machine's cores. */
   limitedBy?: string;
 }
