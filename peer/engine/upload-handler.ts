@@ -54,10 +54,11 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     if (!getBit(entry.picker.had, req.piece)) return false; // the queue's checks answer that one
     const seed = seeding.get(entry) ?? createSeedOnce();
     seeding.set(entry, seed);
-    let backlogBlocks = 0; // accepted and not yet sent: queued, being read, or draining
-    for (const n of pending.values()) backlogBlocks += n;
-    for (const queued of queue.queues.values()) backlogBlocks += queued.length;
-    const backlogBytes = backlogBlocks * req.length;
+    // Accepted and not yet sent, roughly: queued, being read or draining, and what the channels still buffer.
+    let backlogBytes = 0;
+    for (const n of pending.values()) backlogBytes += n * req.length;
+    for (const queued of queue.queues.values()) backlogBytes += queued.length * req.length;
+    for (const other of state.peers.values()) backlogBytes += other.link.bufferedAmount();
     return onSeedRequest(seed, entry.picker, peer.peerId, req.piece, backlogBytes, Date.now()) === 'refuse';
   }
 
