@@ -12,7 +12,7 @@ import type { ClassTimes } from './class-round.ts';
 // these browsers treat the teacher's page origins as secure (a teacher's laptop would need HTTPS for WebTorrent).
 
 type WtPage = typeof import('../pages/webtorrent.ts');
-const CLASS_TIMEOUT_MS = 300_000;
+const CLASS_TIMEOUT_MS = Number(process.env["WT_CLASS_TIMEOUT_MS"] ?? 300_000);
 
 async function startHost(classroom: Classroom, repoRoot: string): Promise<{ pagePort: number; trackerPort: number; stop: () => void }> {
   const script = path.join(repoRoot, 'test/bench/webtorrent-classroom-host.ts');
@@ -39,7 +39,9 @@ export async function webtorrentClass(classroom: Classroom, repoRoot: string, by
       const origin = `http://${laptop.teacherIp}:${host.pagePort}`;
       const browser = await chromium.launch({
         executablePath: await classroom.chromiumIn(laptop.ns), headless: true,
-        args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`],
+        // Host candidates as addresses, not mDNS names: nothing resolves those between namespaces (tabswarm gets
+        // server-reflexive candidates from the teacher's STUN instead; WebTorrent's page has no ICE server).
+        args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`, '--disable-features=WebRtcHideLocalIpsWithMdns'],
       });
       browsers.push(browser);
       const page = await browser.newPage();
