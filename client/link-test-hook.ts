@@ -1,7 +1,7 @@
 import type { PeerId } from '../shared/ids.ts';
 import { createStreamingSha256, type StreamingSha256 } from '../shared/sha256.ts';
-import type { LinkPath, PeerLink } from './contracts.ts';
-import type { LinkManager } from './link-manager.ts';
+import type { LinkPath, PeerLink } from '../peer/contracts.ts';
+import type { LinkManager } from '../peer/links/link-manager.ts';
 
 // TEST HOOK, not an API: lets test/e2e/links.test.ts push random frames through PeerLink. Installed only with
 // ?linkTestHook; it counts its own marked frames and hands every other frame on to the engine.

@@ -1,13 +1,13 @@
 import { detectCapabilities } from './capabilities.ts';
 import { swarmInFragment } from './api.ts';
-import { bootEngine } from './engine/boot.ts';
-import { createLinkManager } from './link-manager.ts';
+import { bootEngine } from './boot.ts';
+import { createLinkManager } from '../peer/links/link-manager.ts';
 import { installLinkTestHook } from './link-test-hook.ts';
-import { createPeerLink } from './peer-link.ts';
-import { openProfileStore } from './piece-store.ts';
-import { claimProfile, loadIdentity, saveIdentity } from './profile.ts';
-import { createSignalingClient } from './signaling-client.ts';
-import { milestone } from './milestones.ts';
+import { createPeerLink } from '../peer/links/peer-link.ts';
+import { openProfileStore } from './storage/piece-store.ts';
+import { claimProfile, loadIdentity, saveIdentity } from './storage/profile.ts';
+import { createSignalingClient } from '../peer/signaling/signaling-client.ts';
+import { milestone } from '../peer/milestones.ts';
 import { mountApp } from './ui/app.ts';
 
 // Page shell: builds the adapters (profile store, signaling, links), boots the engine and window.tabswarm,

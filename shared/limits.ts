@@ -62,11 +62,11 @@ export const SHARE_CODE_LENGTH = 6;
 /** Unsent bytes a socket may pile up (a joined replay is ≤ ~8 MiB); beyond this it is not reading: cut off. */
 export const MAX_SIGNAL_BUFFERED_BYTES = 32 * MiB;
 
-// ---- Wire (peer ↔ peer binary frames, shared/codec*.ts) ----
+// ---- Wire (peer ↔ peer binary frames, shared/codec.ts and shared/codec/) ----
 
 /** Chromium's RTCSctpTransport.maxMessageSize: a bigger message cannot be sent between Chromium peers. */
 export const MAX_WIRE_FRAME_BYTES = 256 * KiB;
-/** Block frame header (version, type, swarmId, fileId, piece, offset, length); codec-layout.ts names each field. */
+/** Block frame header (version, type, swarmId, fileId, piece, offset, length); shared/codec/pieces.ts names each field. */
 export const WIRE_BLOCK_HEADER_BYTES = 62;
 /** A block and its header must fit one data-channel message; in practice senders use ≤ 128 KiB blocks. */
 export const MAX_BLOCK_LENGTH = MAX_WIRE_FRAME_BYTES - WIRE_BLOCK_HEADER_BYTES;
@@ -108,7 +108,7 @@ export const MAX_BAD_FRAMES_PER_LINK = 100;
 /** Bad-frame allowance regained per second, so an honest peer's rare race leftovers never add up to a close. */
 export const BAD_FRAMES_FORGIVEN_PER_SECOND = 1;
 
-// ---- Links (client/peer-link.ts, client/link-manager.ts) ----
+// ---- Links (peer/links/peer-link.ts, peer/links/link-manager.ts) ----
 
 /**
  * Frames a link holds until its handler is set (they arrive before simple-peer reports 'connect'): a peer's

@@ -1,7 +1,8 @@
 import { getBit } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
-import { MAX_BLOCK_LENGTH, MAX_QUEUED_REQUESTS_PER_PEER } from './limits.ts';
-import { isBanned, pieceBytes } from './piece-picker.ts';
+import { checkSpan } from './codec.ts';
+import { MAX_QUEUED_REQUESTS_PER_PEER } from './limits.ts';
+import { isBanned } from './piece-picker.ts';
 import { err, ok, type Result } from './result.ts';
 import { route, type RoutingTable } from './routing-table.ts';
 import type { BlockSpan, RejectReason, Route } from './wire-messages.ts';
@@ -68,16 +69,10 @@ function refusalOf(q: UploadQueue, table: RoutingTable, peerId: PeerId, req: Upl
   if (!found.ok) return 'unknown-route';
   const picker = found.value.picker;
   if (isBanned(picker, peerId)) return 'banned';
-  if (!isSpanInPiece(req, picker.layout.pieceCount, pieceBytes(picker, req.piece))) return 'bad-span';
+  if (!checkSpan(found.value.manifest, req).ok) return 'bad-span';
   if (!getBit(picker.had, req.piece)) return 'not-had';
   if ((q.queues.get(peerId)?.length ?? 0) >= q.maxQueuedPerPeer) return 'queue-full';
   return null;
-}
-
-function isSpanInPiece(s: BlockSpan, pieceCount: number, pieceLength: number): boolean {
-  const natural = (n: number): boolean => Number.isInteger(n) && n >= 0;
-  return natural(s.piece) && s.piece < pieceCount && natural(s.offset) && natural(s.length) &&
-    s.length > 0 && s.length <= MAX_BLOCK_LENGTH && s.offset + s.length <= pieceLength;
 }
 
 /** A 'cancel': drops the matching queued request. Returns whether one was queued. */

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LinkPath } from '../../client/contracts.ts';
+import type { LinkPath } from '../../peer/contracts.ts';
 import type { LinkTestHook, ReceiveReport, SendReport } from '../../client/link-test-hook.ts';
 import { lanIp, removeBuiltPage, startHarness, type Harness } from './harness.ts';
 

@@ -1,5 +1,5 @@
-import { createSwarmEngine, type LinkSource, type SwarmEngine } from '../../client/engine/swarm-engine.ts';
-import type { EngineParams, TabswarmSnapshot } from '../../client/snapshot-types.ts';
+import { createSwarmEngine, type LinkSource, type SwarmEngine } from '../../peer/engine/swarm-engine.ts';
+import type { EngineParams, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { createFakeHub, type FakeHub } from './fake-signaling.ts';
 import { createMemoryLinkPair, type MemoryLink } from './memory-link.ts';

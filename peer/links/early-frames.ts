@@ -1,4 +1,4 @@
-import { MAX_EARLY_FRAME_BYTES, MAX_EARLY_FRAMES } from '../shared/limits.ts';
+import { MAX_EARLY_FRAME_BYTES, MAX_EARLY_FRAMES } from '../../shared/limits.ts';
 
 // Frames a peer sends as soon as its side connects can reach us before our side reports 'connect' and before
 // the engine listens. The inbox keeps them (bounded) and hands them over, in order, once a handler is set.

@@ -1,13 +1,12 @@
-import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
-import type { Manifest } from '../shared/manifest.ts';
-import type { Result } from '../shared/result.ts';
+import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
+import type { Manifest } from '../../shared/manifest.ts';
+import type { Result } from '../../shared/result.ts';
 import {
   CLOSE_REPLACED, encodeFrame, parseServerFrame, signalingUrl,
   type Announcement, type ClientFrameBody, type IceServer, type PeerInfo, type ServerFrame, type SignalError,
   type SignalPayload,
-} from '../shared/signaling.ts';
-import { milestone } from './milestones.ts';
-import type { StoredIdentity } from './profile.ts';
+} from '../../shared/signaling.ts';
+import { milestone } from '../milestones.ts';
 import { dispatchServerFrame, type Emit } from './signaling-dispatch.ts';
 import { createReconnector } from './signaling-reconnect.ts';
 import { createRequestBook } from './signaling-requests.ts';
@@ -15,6 +14,12 @@ import { createRequestBook } from './signaling-requests.ts';
 // Tab ↔ server signaling (notes/signaling-spec.md). Keeps the swarms this tab joined and its own announcements,
 // so after the server goes away it reconnects (signaling-reconnect.ts: backoff with full jitter), resumes its
 // peerId and replays both. Frames are routed by signaling-dispatch.ts; code requests wait in signaling-requests.ts.
+
+/** The peer identity the signaling server issued, kept so a reload resumes the same peerId. */
+export interface StoredIdentity {
+  peerId: string;
+  resumeSecret: string;
+}
 
 export { backoffDelay } from './signaling-reconnect.ts';
 

@@ -1,4 +1,4 @@
-import type { PeerId, SwarmId } from '../shared/ids.ts';
+import type { PeerId, SwarmId } from '../../shared/ids.ts';
 
 // Swarm mates: remote peers that share at least one swarm with this tab, and which swarms.
 

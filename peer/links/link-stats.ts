@@ -1,4 +1,4 @@
-import type { LinkPath } from './contracts.ts';
+import type { LinkPath } from '../contracts.ts';
 
 // The selected ICE candidate pair of a connection, read from getStats (W3C webrtc-stats).
 

@@ -1,4 +1,4 @@
-import type { FileId } from '../shared/ids.ts';
+import type { FileId } from '../../shared/ids.ts';
 
 // Piece writes that arrive while a write transaction commits share the next one. IndexedDB pays per
 // commit: 384 × 64 KiB pieces took ~620 ms one per transaction and ~220 ms eight per transaction

@@ -1,4 +1,4 @@
-import type { SignalError, ServerFrame } from '../shared/signaling.ts';
+import type { SignalError, ServerFrame } from '../../shared/signaling.ts';
 import type { SignalingHandlers } from './signaling-client.ts';
 import type { RequestBook } from './signaling-requests.ts';
 

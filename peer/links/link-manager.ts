@@ -1,10 +1,10 @@
-import type { PeerId, SwarmId } from '../shared/ids.ts';
-import type { SignalPayload } from '../shared/signaling.ts';
-import type { PeerLink } from './contracts.ts';
+import type { PeerId, SwarmId } from '../../shared/ids.ts';
+import type { SignalPayload } from '../../shared/signaling.ts';
+import type { PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
-import type { SignalingClient } from './signaling-client.ts';
+import type { SignalingClient } from '../signaling/signaling-client.ts';
 
 // One link per remote peer, shared by every swarm the two have in common, and never a full mesh.
 //

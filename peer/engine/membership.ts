@@ -1,7 +1,7 @@
 import type { SwarmId } from '../../shared/ids.ts';
 import type { Announcement, PeerInfo } from '../../shared/signaling.ts';
 import { milestone } from '../milestones.ts';
-import type { SignalingClient } from '../signaling-client.ts';
+import type { SignalingClient } from '../signaling/signaling-client.ts';
 import type { ServerState } from '../snapshot-types.ts';
 import { addAnnouncedRoute, type RoutesContext } from './file-routes.ts';
 import { sendHello } from './peer-session.ts';

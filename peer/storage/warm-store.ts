@@ -1,7 +1,6 @@
-import { createByteLru } from '../byte-lru.ts';
+import { createByteLru } from './byte-lru.ts';
 import { SIZES } from '../../shared/limits.ts';
-import type { PieceStore } from '../contracts.ts';
-import type { ProfileStore } from '../piece-store.ts';
+import type { PieceStore, ProfileStore } from '../contracts.ts';
 
 // Pieces just written (seeded, or downloaded and verified) are the ones peers ask for next: keep them
 // in memory after the write committed, so serving them skips an IndexedDB read and a Blob read.

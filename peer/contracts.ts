@@ -1,6 +1,9 @@
-import type { FileId, PeerId } from '../shared/ids.ts';
+import { CodedFailure, type ErrorCode } from '../shared/errors.ts';
+import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
+import type { Manifest } from '../shared/manifest.ts';
 
-// The seams between the browser adapters. The engine depends on these, not on simple-peer or IndexedDB.
+// The seams between the peer and each runtime's adapters: the engine depends on these, not on simple-peer,
+// IndexedDB or files on disk.
 
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -37,7 +40,7 @@ export interface PeerLink {
   closeForAbuse?(reason: string): void;
 }
 
-/** Verified pieces of every file this tab has, in this tab's own profile database. */
+/** Verified pieces of every file this peer has (a tab: its profile database; Node: files on disk). */
 export interface PieceStore {
   /** Resolves only once the write has committed; only then may the piece be counted as had. */
   putPiece(fileId: FileId, index: number, bytes: Uint8Array): Promise<void>;
@@ -48,4 +51,35 @@ export interface PieceStore {
   /** The whole file as a Blob assembled from stored piece Blobs (not held in JS memory). */
   fileBlob(fileId: FileId, pieceCount: number, mimeType: string): Promise<Blob>;
   close(): void;
+}
+
+export type FileOrigin = 'seeded' | 'downloaded';
+
+export interface FileRecord {
+  swarmId: SwarmId;
+  fileId: FileId;
+  manifest: Manifest;
+  origin: FileOrigin;
+}
+
+export type StorageFailureCode = Extract<ErrorCode, 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_WRITE' | 'ERR_PIECE_MISSING'>;
+
+/** A write that did not commit (nothing of it is stored or counted), or a piece missing on read. */
+export class StorageFailure extends CodedFailure {
+  declare readonly code: StorageFailureCode;
+  constructor(code: StorageFailureCode, message: string) {
+    super(code, message);
+    this.name = 'StorageFailure';
+  }
+}
+
+/** The PieceStore the engine uses, plus the records a reload resumes from. */
+export interface ProfileStore extends PieceStore {
+  saveSwarm(swarmId: SwarmId): Promise<void>;
+  removeSwarm(swarmId: SwarmId): Promise<void>;
+  listSwarms(): Promise<SwarmId[]>;
+  saveFile(record: FileRecord): Promise<void>;
+  /** Forgets the file in that swarm; its pieces go too when no other swarm lists the file. */
+  removeFile(swarmId: SwarmId, fileId: FileId): Promise<void>;
+  listFiles(): Promise<FileRecord[]>;
 }

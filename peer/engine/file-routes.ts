@@ -2,7 +2,7 @@ import { isComplete } from '../../shared/bitfield.ts';
 import type { FileId, SwarmId } from '../../shared/ids.ts';
 import { verifyManifest, type Manifest } from '../../shared/manifest.ts';
 import { addAnnouncement } from '../../shared/routing-table.ts';
-import type { ProfileStore } from '../piece-store.ts';
+import type { ProfileStore } from '../contracts.ts';
 import { fillAll, type DownloadContext } from './download-side.ts';
 import type { FileInfo, RouteEntry } from './engine-state.ts';
 import { sendBitfields, type SessionContext } from './peer-session.ts';

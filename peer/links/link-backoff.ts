@@ -1,5 +1,5 @@
-import type { PeerId } from '../shared/ids.ts';
-import { ABUSE_BACKOFF_BASE_MS, MAX_ABUSE_CLOSES } from '../shared/limits.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { ABUSE_BACKOFF_BASE_MS, MAX_ABUSE_CLOSES } from '../../shared/limits.ts';
 
 // When the link manager may link to a peer again. A link that failed or timed out waits a few seconds; one
 // closed for abuse (the engine saw too many bad frames) waits ABUSE_BACKOFF_BASE_MS, doubling each time, and

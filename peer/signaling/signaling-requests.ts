@@ -1,6 +1,6 @@
-import type { SwarmId } from '../shared/ids.ts';
-import { err, ok, type Result } from '../shared/result.ts';
-import type { ClientFrameBody, SignalError } from '../shared/signaling.ts';
+import type { SwarmId } from '../../shared/ids.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
+import type { ClientFrameBody, SignalError } from '../../shared/signaling.ts';
 
 // Requests to the signaling server that expect one answer: share-code and resolve-code. Answers are matched
 // by key (the swarm ID or the code); an error frame answers the oldest request of its kind.

@@ -1,10 +1,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { FileId, SwarmId } from '../shared/ids.ts';
-import { CodedFailure, type ErrorCode } from '../shared/errors.ts';
-import { SIZES } from '../shared/limits.ts';
-import type { Manifest } from '../shared/manifest.ts';
-import type { PieceStore } from './contracts.ts';
-import { createByteLru } from './byte-lru.ts';
+import type { FileId, SwarmId } from '../../shared/ids.ts';
+import { SIZES } from '../../shared/limits.ts';
+import { StorageFailure, type FileRecord, type PieceStore, type ProfileStore } from '../../peer/contracts.ts';
+import { createByteLru } from '../../peer/storage/byte-lru.ts';
 import { createPieceWriteBatcher } from './piece-write-batcher.ts';
 import { databaseName } from './profile.ts';
 
@@ -17,37 +15,6 @@ const DB_VERSION = 1;
  * several peers asking for the same piece read IndexedDB once. 8 pieces cover a few peers' request windows.
  */
 export const DEFAULT_READ_CACHE_BYTES = 8 * SIZES.MiB;
-
-export type FileOrigin = 'seeded' | 'downloaded';
-
-export interface FileRecord {
-  swarmId: SwarmId;
-  fileId: FileId;
-  manifest: Manifest;
-  origin: FileOrigin;
-}
-
-export type StorageFailureCode = Extract<ErrorCode, 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_WRITE'>;
-
-/** A write that did not commit. Nothing of it is stored or counted. */
-export class StorageFailure extends CodedFailure {
-  declare readonly code: StorageFailureCode;
-  constructor(code: StorageFailureCode, message: string) {
-    super(code, message);
-    this.name = 'StorageFailure';
-  }
-}
-
-/** The PieceStore the engine uses, plus the records a reload resumes from. */
-export interface ProfileStore extends PieceStore {
-  saveSwarm(swarmId: SwarmId): Promise<void>;
-  removeSwarm(swarmId: SwarmId): Promise<void>;
-  listSwarms(): Promise<SwarmId[]>;
-  saveFile(record: FileRecord): Promise<void>;
-  /** Forgets the file in that swarm; its pieces go too when no other swarm lists the file. */
-  removeFile(swarmId: SwarmId, fileId: FileId): Promise<void>;
-  listFiles(): Promise<FileRecord[]>;
-}
 
 interface ProfileSchema extends DBSchema {
   pieces: { key: [FileId, number]; value: Blob };
@@ -129,7 +96,7 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
       const tx = db.transaction('pieces', 'readonly');
       const blobs = await Promise.all(Array.from({ length: pieceCount }, (_, i) => tx.store.get([fileId, i])));
       const missing = blobs.findIndex((b) => b === undefined);
-      if (missing >= 0) throw new StorageFailure('ERR_STORAGE_WRITE', `piece ${missing} of ${fileId} is not stored`);
+      if (missing >= 0) throw new StorageFailure('ERR_PIECE_MISSING', `piece ${missing} of ${fileId} is not stored`);
       return new Blob(blobs as Blob[], { type: mimeType });
     },
     saveSwarm: (swarmId) => write('the swarm list', () => db.put('swarms', { swarmId })),

@@ -1,12 +1,12 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
-import { CodedFailure } from '../shared/errors.ts';
-import type { PeerId } from '../shared/ids.ts';
-import { MAX_WIRE_FRAME_BYTES, SIZES } from '../shared/limits.ts';
-import type { IceServer, SignalPayload } from '../shared/signaling.ts';
-import type { LinkPath, LinkState, PeerLink } from './contracts.ts';
+import { CodedFailure } from '../../shared/errors.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { MAX_WIRE_FRAME_BYTES, SIZES } from '../../shared/limits.ts';
+import type { IceServer, SignalPayload } from '../../shared/signaling.ts';
+import type { LinkPath, LinkState, PeerLink } from '../contracts.ts';
 import { createFrameInbox } from './early-frames.ts';
 import { readSelectedPath } from './link-stats.ts';
-import { milestone } from './milestones.ts';
+import { milestone } from '../milestones.ts';
 
 // One simple-peer connection to one remote peer, binary frames only. send() waits on the channel's
 // `bufferedamountlow` event (with a timeout, as trystero does), so unsent bytes stay bounded. Frames that

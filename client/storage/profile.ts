@@ -1,4 +1,5 @@
-import { randomHex } from '../shared/ids.ts';
+import { randomHex } from '../../shared/ids.ts';
+import type { StoredIdentity } from '../../peer/signaling/signaling-client.ts';
 
 // Each tab is its own peer with its own profile (DESIGN.md): tabs of one browser share IndexedDB, so the
 // profileId in sessionStorage names this tab's database. A reload keeps sessionStorage (resume); a new tab
@@ -11,12 +12,6 @@ const PROFILE_CHANNEL = 'tabswarm-profiles';
 /** How long a probing tab waits for another tab to say "mine"; tabs of one browser answer within a few ms. */
 const PROBE_WAIT_MS = 150;
 const PROFILE_ID_BYTES = 8;
-
-/** The peer identity the signaling server issued, kept so a reload resumes the same peerId. */
-export interface StoredIdentity {
-  peerId: string;
-  resumeSecret: string;
-}
 
 type ProbeMessage = { type: 'probe'; profileId: string } | { type: 'taken'; profileId: string };
 
