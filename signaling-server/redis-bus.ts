@@ -88,3 +88,22 @@ export function createRedisBus(opts: RedisBusOptions): RedisBus {
     },
   };
 }
+
+/**
+ * The resume-secret key every process of a school shares, so a tab that reconnects through another process
+ * keeps its peerId. The first process to start makes it; null when Redis cannot be reached now.
+ */
+export async function sharedResumeKey(url: string, candidate: Uint8Array, prefix = 'tabswarm:'): Promise<Uint8Array | null> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 2_000, lazyConnect: true });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.set(`${prefix}resume-key`, Buffer.from(candidate), 'NX');
+    const key = await redis.getBuffer(`${prefix}resume-key`);
+    return key?.length === 32 ? key : null;
+  } catch {
+    return null;
+  } finally {
+    redis.disconnect();
+  }
+}
