@@ -12,7 +12,8 @@ import { createSignalingServer } from './server.ts';
 
 // CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]`;
 // env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts),
-// REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness).
+// REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
+// STATIC_DIR (the built page; default dist/).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     else console.warn('redis is not reachable yet: this process starts alone and joins the school once it is');
   }
   const server = await createSignalingServer({
-    port, host, iceServers, ice, logger: consoleLogger, resumeKey, ...(redisUrl ? { redisUrl } : {}), ...(heartbeatMs ? { heartbeatMs } : {}),
+    port, host, iceServers, ice, logger: consoleLogger, resumeKey, ...(process.env['STATIC_DIR'] ? { staticDir: process.env['STATIC_DIR'] } : {}), ...(redisUrl ? { redisUrl } : {}), ...(heartbeatMs ? { heartbeatMs } : {}),
   });
   isMember = server.isMember;
   console.log(`tabswarm is serving. Open one of these in a browser (other laptops: a LAN address):`);
