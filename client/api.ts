@@ -6,7 +6,7 @@ import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
 import type { SignalingClient } from '../peer/signaling/signaling-client.ts';
 import type { TabswarmSnapshot } from '../peer/snapshot-types.ts';
 
-// window.tabswarm: the automation API for students (DevTools) and tests. Documented in README.md.
+// window.tabswarm: the automation API for students (DevTools) and tests. Documented in docs/api.md.
 
 export interface TabswarmApi {
   createSwarm(): Promise<{ swarmId: SwarmId; link: string }>;

@@ -83,3 +83,16 @@ export interface ProfileStore extends PieceStore {
   removeFile(swarmId: SwarmId, fileId: FileId): Promise<void>;
   listFiles(): Promise<FileRecord[]>;
 }
+
+export interface LinkHandlers {
+  /** Once per link, when it first connects; the engine sends its hello from here. */
+  onLink(link: PeerLink): void;
+  /** A link that was passed to onLink has closed. */
+  onLinkClosed(peerId: PeerId): void;
+}
+
+/** Where the engine hears of links: the link manager, or links piped in memory in tests. */
+export interface LinkSource {
+  /** Adds handlers (any subset); returns a function that removes them. */
+  subscribe(handlers: Partial<LinkHandlers>): () => void;
+}

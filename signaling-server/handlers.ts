@@ -1,6 +1,6 @@
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import { verifyManifest } from '../shared/manifest.ts';
-import { CLOSE_REPLACED, encodeFrame, type ClientFrame, type IceServer, type PeerInfo } from '../shared/signaling.ts';
+import { CLOSE_REPLACED, encodeFrame, SIGNAL_VERSION, type ClientFrame, type IceServer, type PeerInfo } from '../shared/signaling.ts';
 import { broadcast, send, sendError, sendText, type Client, type Hub, type Session } from './hub.ts';
 
 // One function per client frame type. Every outgoing frame is built here from checked fields.
@@ -79,7 +79,7 @@ async function joinedText(hub: Hub, joiner: PeerId, swarmId: SwarmId): Promise<s
   const [all, stored] = await Promise.all([hub.directory.members(swarmId), hub.directory.announcements(swarmId)]);
   const members = all.filter((m) => m.peerId !== joiner);
   const announcements = stored.join(',');
-  const head = JSON.stringify({ v: 1, type: 'joined', swarmId, members });
+  const head = JSON.stringify({ v: SIGNAL_VERSION, type: 'joined', swarmId, members });
   return `${head.slice(0, -1)},"announcements":[${announcements}]}`;
 }
 
