@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 
 // `npx tsx simulator/plot.ts docs/class-sim.jsonl > docs/class-finishing-times.svg`: the README's chart from the
 // simulator's JSON lines. Per class size, minutes until the last laptop has the file: plain HTTP from the teacher,
-// tabswarm (with the spread of its laptops' finishing times), and the bound no scheme can beat. Log scale: HTTP
-// grows with the class, tabswarm hardly.
+// tabswarm, and the bound no scheme can beat. Log scale: HTTP grows with the class, tabswarm hardly.
 
-interface SimLine { laptops: number; fileMiB: number; uplinkMbit: number; completionS: number | null; boundS: number; httpS: number; finishS: number[] }
+interface SimLine { laptops: number; fileMiB: number; uplinkMbit: number; completionS: number | null; boundS: number; httpS: number }
 
 const W = 720;
 const H = 400;
@@ -21,10 +20,10 @@ const minutes = (s: number): number => s / 60;
 const label = (m: number): string => (m < 1 ? `${Math.round(m * 60)} s` : m < 100 ? `${Math.round(m * 10) / 10} min` : `${Math.round(m / 6) / 10} h`);
 
 function chart(lines: SimLine[]): string {
-  const values = lines.flatMap((l) => [minutes(l.httpS), minutes(l.boundS), ...l.finishS.map(minutes)]);
+  const values = lines.flatMap((l) => [minutes(l.httpS), minutes(l.boundS), minutes(l.completionS!)]);
   const lo = Math.log10(Math.min(...values) / 1.5);
   const hi = Math.log10(Math.max(...values) * 1.5);
-  const y = (m: number): number => M.top + (H - M.top - M.bottom) * (1 - (Math.log10(m) - lo) / (hi - lo));
+  const y = (m: number): number => Math.round((M.top + (H - M.top - M.bottom) * (1 - (Math.log10(m) - lo) / (hi - lo))) * 10) / 10;
   const band = (W - M.left - M.right) / lines.length;
   const out: string[] = [];
   for (const tick of [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]) {
@@ -38,14 +37,12 @@ function chart(lines: SimLine[]): string {
       `<rect x="${x + dx - 14}" y="${y(m)}" width="28" height="${H - M.bottom - y(m)}" fill="${color}"/>` +
       `<text x="${x + dx}" y="${y(m) - 6}" text-anchor="middle">${label(m)}</text>`;
     out.push(bar(minutes(l.httpS), -18, COLORS.http), bar(minutes(l.completionS!), 18, COLORS.tabswarm));
-    const first = minutes(l.finishS[0]!);
-    out.push(`<line x1="${x + 18}" x2="${x + 18}" y1="${y(first)}" y2="${y(minutes(l.completionS!))}" stroke="#fff" stroke-width="2"/>`);
     out.push(`<line x1="${x - 40}" x2="${x + 40}" y1="${y(minutes(l.boundS))}" y2="${y(minutes(l.boundS))}" stroke="${COLORS.bound}" stroke-dasharray="4 3"/>`);
     out.push(`<text x="${x}" y="${H - M.bottom + 20}" text-anchor="middle">${l.laptops} laptops</text>`);
   });
   const l0 = lines[0]!;
   const title = `Minutes until every laptop has a ${l0.fileMiB >= 1024 ? `${l0.fileMiB / 1024} GiB` : `${l0.fileMiB} MiB`} file (${l0.uplinkMbit} Mbit/s uplinks, simulated)`;
-  const legend = [['plain HTTP from the teacher', COLORS.http], ['tabswarm (white: first to last laptop)', COLORS.tabswarm]] as const;
+  const legend = [['plain HTTP from the teacher', COLORS.http], ['tabswarm (the last laptop)', COLORS.tabswarm]] as const;
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${title}</text>`);
   legend.forEach(([text, color], i) => out.push(`<rect x="${M.left + i * 260}" y="${H - 22}" width="12" height="12" fill="${color}"/>`,
     `<text x="${M.left + i * 260 + 18}" y="${H - 12}">${text}</text>`));
