@@ -12,7 +12,7 @@ import type { ClassTimes } from './class-round.ts';
 // these browsers treat the teacher's page origins as secure (a teacher's laptop would need HTTPS for WebTorrent).
 
 type WtPage = typeof import('../pages/webtorrent.ts');
-const CLASS_TIMEOUT_MS = Number(process.env["TABSWARM_BENCH_CLASS_TIMEOUT_MS"] ?? 300_000);
+const CLASS_TIMEOUT_MS = Number(process.env['TABSWARM_BENCH_CLASS_TIMEOUT_MS'] ?? 300_000);
 
 async function startHost(classroom: Classroom, repoRoot: string): Promise<{ pagePort: number; trackerPort: number; stop: () => void }> {
   const script = path.join(repoRoot, 'test/bench/webtorrent-classroom-host.ts');
