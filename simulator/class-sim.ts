@@ -29,6 +29,8 @@ export interface ClassOptions {
   windowPerPeer: number;
   /** The engine's ?piece= knob (pieceLengthFor's smallest piece); undefined: the default rule. */
   smallestPieceLength?: number;
+  /** The picker's request timeout (ms); undefined: DEFAULT_REQUEST_TIMEOUT_MS, as the engine. */
+  requestTimeoutMs?: number;
 }
 
 export interface ClassResult {
@@ -76,7 +78,7 @@ export function simulateClass(o: ClassOptions): ClassResult {
   const route = { swarmId: hex(1, 16), fileId: hex(2, 32) };
   const make = (i: number): Laptop => new Laptop(net, {
     id: hex(i + 1, 16), manifest, route, seeding: i === 0, blockLength: o.blockLength, windowPerPeer: o.windowPerPeer,
-    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng,
+    requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng,
   });
   const rates = (i: number) => ({ up: i === 0 ? o.seederUplink ?? o.uplink : o.uplink, down: o.downlink });
   const churned = Math.floor((o.laptops - 1) * o.churn);
