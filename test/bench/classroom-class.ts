@@ -112,7 +112,10 @@ export const classroomClassBench: Bench = {
     if (!canUseNetns()) { ctx.log('classroom-class: needs root (network namespaces, tc), skipped'); return; }
     try {
       const only = process.env['TABSWARM_CLASS_SIZES']?.split(',').map(Number); // e.g. 4: one class size only
-      for (const c of CLASSES) if (!only || only.includes(c.laptops)) await measureClass(ctx, c.laptops, c.uplinkMbit);
+      const mbit = Number(process.env['TABSWARM_CLASS_MBIT']); // e.g. 16: every class at that cap instead
+      for (const c of CLASSES) {
+        if (!only || only.includes(c.laptops)) await measureClass(ctx, c.laptops, mbit > 0 ? mbit : c.uplinkMbit);
+      }
     } finally {
       await removeBuiltPage();
     }
