@@ -1,4 +1,4 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/limits.ts';
+import { DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/limits.ts';
 import { pieceCountFor, pieceLengthFor, type Manifest } from '../shared/manifest.ts';
 import { seededRng } from '../test/helpers/seeded-rng.ts';
 import { bindingTerm, distributionBound, httpSeconds, type BoundTerms, type ClassLinks } from './bound.ts';
@@ -24,7 +24,7 @@ export interface ClassOptions {
   churn: number;
   seed: number;
   seedOnce: boolean;
-  /** The engine's defaults (client/engine/swarm-engine.ts DEFAULT_PARAMS). */
+  /** The engine's defaults: ENGINE_DEFAULTS. */
   blockLength: number;
   windowPerPeer: number;
   /** The engine's ?piece= knob (pieceLengthFor's smallest piece); undefined: the default rule. */
@@ -53,7 +53,8 @@ export interface ClassResult {
   controlMessages: number;
 }
 
-export const ENGINE_DEFAULTS = { blockLength: 128 * 1024, windowPerPeer: 8 } as const;
+/** The engine's (peer/engine/swarm-engine.ts DEFAULT_PARAMS reads the same constants). */
+export const ENGINE_DEFAULTS = { blockLength: DEFAULT_BLOCK_LENGTH, windowPerPeer: DEFAULT_MAX_REQUESTS_PER_PEER } as const;
 
 const hex = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
 
