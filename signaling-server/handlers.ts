@@ -92,6 +92,8 @@ function onLeave(hub: Hub, session: Session, swarmId: SwarmId): void {
   }
   send(hub, session.client, { type: 'left', swarmId });
   broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
+  // TURN allocations are earned by membership: they end with the last swarm.
+  if (hub.rooms.swarmsOf(session.peerId).size === 0) hub.ice?.endRelaying(session.peerId);
 }
 
 /** Everything a departed session leaves behind: memberships (peer-left to each swarm) and its id. */
@@ -100,6 +102,7 @@ export function endSession(hub: Hub, session: Session): void {
   for (const swarmId of hub.rooms.leaveAll(session.peerId)) {
     broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
   }
+  hub.ice?.endRelaying(session.peerId);
 }
 
 async function onAnnounce(hub: Hub, session: Session, frame: Frame<'announce'>): Promise<void> {

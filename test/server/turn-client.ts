@@ -44,13 +44,23 @@ function errorCodeOf(bytes: Buffer): number | null {
   return null;
 }
 
+function decoded(bytes: Buffer): StunMessage | null {
+  try {
+    return stun.decode(bytes);
+  } catch (error) {
+    console.warn(`test client: undecodable frame (${String(error)}): ${bytes.toString('hex')}`);
+    return null;
+  }
+}
+
 function createMatcher(client: Pick<StunClient, 'onOther' | 'onChannel'>) {
   const pending = new Map<string, (reply: Reply) => void>();
   const onFrame = (bytes: Buffer) => {
     if (bytes.length >= 4 && (bytes[0]! & 0xc0) === 0x40) {
       return client.onChannel?.(bytes.readUInt16BE(0), bytes.subarray(4, 4 + bytes.readUInt16BE(2)));
     }
-    const message = stun.decode(bytes);
+    const message = decoded(bytes);
+    if (!message) return;
     const resolve = pending.get(message.transactionId.toString('hex'));
     if (resolve) resolve({ message, errorCode: errorCodeOf(bytes) });
     else client.onOther?.(message);
@@ -73,7 +83,13 @@ export async function udpClient(port: number, host = '127.0.0.1', localAddress =
     send: (bytes) => socket.send(bytes, port, host),
     request: (message) => { const reply = matcher.expect(message); client.send(message.toBuffer()); return reply; },
     local: () => socket.address(),
-    close: () => socket.close(),
+    close: () => {
+      try {
+        socket.close();
+      } catch {
+        // closed already
+      }
+    },
   };
   const matcher = createMatcher(client);
   socket.on('message', (bytes) => matcher.onFrame(bytes));
@@ -182,5 +198,15 @@ export function nextData(client: StunClient): Promise<Buffer> {
   return new Promise((resolve) => {
     client.onOther = (message) => resolve(Buffer.from(message.getAttribute(at('STUN_ATTR_DATA'))?.value as Uint8Array));
     client.onChannel = (_channel, data) => resolve(Buffer.from(data));
+  });
+}
+
+/** Every payload the client receives until one reads `last` (over TCP several frames come in one chunk). */
+export function dataUntil(client: StunClient, last: string): Promise<Buffer[]> {
+  const payloads: Buffer[] = [];
+  return new Promise((resolve) => {
+    const take = (data: Buffer) => (data.toString() === last ? resolve(payloads) : void payloads.push(data));
+    client.onOther = (message) => take(Buffer.from(message.getAttribute(at('STUN_ATTR_DATA'))?.value as Uint8Array));
+    client.onChannel = (_channel, data) => take(Buffer.from(data));
   });
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newSwarmId } from '../../shared/ids.ts';
 import { parseIceConfig, startIceServices } from '../../signaling-server/ice-config.ts';
 import { startHarness, type TestClient } from './fixture.ts';
@@ -54,7 +54,7 @@ describe('turn relay: relayed ports of this relay are reachable', () => {
 
 describe('turn relay: destinations it refuses', () => {
   const FORBIDDEN: string[] = [
-    '127.0.0.2', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '169.254.1.1', 'fe80::1', '0.0.0.0', '::',
+    '127.0.0.2', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.2', '169.254.1.1', 'fe80::1', '0.0.0.0', '::',
     '224.0.0.1', 'ff02::1', '255.255.255.255', '10.0.0.1',
   ];
 
@@ -83,7 +83,7 @@ describe('turn relay: destinations it refuses', () => {
   });
 
   it('a teacher-set list of networks is what it relays into (permissions only: no traffic leaves loopback)', async () => {
-    const { port } = await relay({ peerNetworks: ['10.9.0.0/16'] });
+    const { port } = await relay({ peerNetworks: [{ address: '10.9.0.0', prefix: 16, family: 'ipv4' }] });
     const a = await allocated('udp', port);
     expect((await permit(a.client, a.session, { address: '10.9.1.2', port: 9 })).errorCode).toBeNull();
     for (const address of ['10.10.0.1', '10.9.0.0', '10.9.255.255', '192.168.1.1']) {
@@ -92,7 +92,9 @@ describe('turn relay: destinations it refuses', () => {
   });
 
   it('TURN_NETWORKS is a list of IPv4/IPv6 networks; anything else is refused at start', () => {
-    expect(parseIceConfig({ TURN_NETWORKS: '10.0.0.0/8, fd00::/64' }, [])).toMatchObject({ ok: true, value: { turnNetworks: ['10.0.0.0/8', 'fd00::/64'] } });
+    expect(parseIceConfig({ TURN_NETWORKS: '10.0.0.0/8, fd00::/64' }, [])).toMatchObject({ ok: true, value: {
+      turnNetworks: [{ address: '10.0.0.0', prefix: 8, family: 'ipv4' }, { address: 'fd00::', prefix: 64, family: 'ipv6' }],
+    } });
     for (const bad of ['10.0.0.0/33', '10.0.0/8', 'example.com/8', '10.0.0.0']) {
       expect(parseIceConfig({ TURN_NETWORKS: bad }, [])).toMatchObject({ ok: false });
     }
@@ -100,8 +102,8 @@ describe('turn relay: destinations it refuses', () => {
 });
 
 describe('turn relay: an allocation ends with the membership that earned it', () => {
-  async function memberAllocation(peer: TestClient, swarmId: ReturnType<typeof newSwarmId>): Promise<Allocated> {
-    await peer.hello();
+  async function memberAllocation(peer: TestClient, swarmId: ReturnType<typeof newSwarmId>): Promise<Allocated & { peerId: string }> {
+    const { peerId } = await peer.hello();
     await peer.join(swarmId);
     const { iceServers } = await peer.next('ice-servers');
     const turn = iceServers.find((s) => String(s.urls).includes('turn:'));
@@ -110,7 +112,7 @@ describe('turn relay: an allocation ends with the membership that earned it', ()
     const made = await client('udp', port);
     const outcome = await allocate(made, auth);
     if (!outcome.ok) throw new Error(`allocation failed: ${outcome.errorCode}`);
-    return { client: made, session: outcome.session, relayed: outcome.relayed };
+    return { client: made, session: outcome.session, relayed: outcome.relayed, peerId };
   }
 
   it.each(['leaves its last swarm', 'disconnects'] as const)('when the peer %s, the relay stops forwarding at once and refresh fails', async (how) => {
@@ -134,8 +136,7 @@ describe('turn relay: an allocation ends with the membership that earned it', ()
     expect(await exchanged(b, a, 'still in one swarm')).toBe('still in one swarm');
     if (how === 'disconnects') {
       leaver.socket.close();
-      await leaver.closed;
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the server sees the close after the client does
+      await vi.waitFor(() => expect(harness.server.isMember(a.peerId)).toBe(false)); // the server sees the close last
     } else {
       leaver.send({ type: 'leave', swarmId: otherSwarm });
       await leaver.next('left');
