@@ -144,11 +144,11 @@ export async function startIceServices(config: IceConfig, opts: Options): Promis
     return [...publicIceServers(header), { urls, username, credential }];
   };
   const ipsText = config.ips.length > 0 ? config.ips.join(', ') : 'every IPv4 address';
-  const intoText = turnRelay ? turnRelay.peerNetworks.map(networkText).join(', ') || 'only between its own clients' : '';
+  const networks = turnRelay?.peerNetworks.map(networkText).join(', ');
   const describe = () => [
     stunPort === null ? 'STUN: off' : `STUN: on, UDP ${stunPort} (${ipsText})`,
     turnPort === null ? 'TURN relay: off' : `TURN relay: on, UDP+TCP ${turnPort} (${ipsText}), credentials for swarm members, valid ${config.turnTtlSeconds} s`,
-    ...(turnRelay ? [`TURN relays into: ${intoText} (TURN_NETWORKS)`] : []),
+    ...(turnRelay ? [`TURN relays between its clients and into ${networks || 'no other network'} (TURN_NETWORKS), never to loopback, link-local or multicast`] : []),
     `extra ICE servers: ${config.extraIceServers.length === 0 ? 'none' : config.extraIceServers.map((s) => String(s.urls)).join(', ')}`,
   ];
   let closing: Promise<void> | null = null;

@@ -9,8 +9,9 @@ import type { Logger } from './hub.ts';
 import { parseIceConfig, startIceServices } from './ice-config.ts';
 import { createSignalingServer } from './server.ts';
 
-// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]`;
-// env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts).
+// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]
+// [--turn-networks 10.0.0.0/16,…]`; env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN /
+// TURN_PORT, TURN_TTL, TURN_NETWORKS (ice-config.ts).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -58,7 +59,9 @@ function pageUrls(host: string, port: number): string[] {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' } },
+    options: {
+      port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' }, 'turn-networks': { type: 'string' },
+    },
   });
   const port = Number(values.port ?? process.env['PORT'] ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port: ${values.port ?? process.env['PORT']}`);
@@ -66,10 +69,11 @@ async function main(): Promise<void> {
   const iceServers = parseIceServers(process.env['ICE_SERVERS']);
   const iceConfig = parseIceConfig({
     ...process.env, ...(values.stun === undefined ? {} : { STUN_PORT: values.stun }), ...(values.turn === undefined ? {} : { TURN_PORT: values.turn }),
+    ...(values['turn-networks'] === undefined ? {} : { TURN_NETWORKS: values['turn-networks'] }),
   }, iceServers, host);
   if (!iceConfig.ok) throw new Error(iceConfig.error);
   let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
-  const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
+  const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId), logger: consoleLogger });
   const server = await createSignalingServer({ port, host, iceServers, ice, logger: consoleLogger, resumeKey: loadResumeKey() });
   isMember = server.isMember;
   console.log(`tabswarm is serving. Open one of these in a browser (other laptops: a LAN address):`);

@@ -62,7 +62,10 @@ export function parseNetworks(text: string): Result<Network[], string> {
   return ok(networks);
 }
 
-export const networkText = (network: Network): string => `${network.address}/${network.prefix}`;
+export const networkText = (network: Network): string => {
+  const base = network.family === 'ipv4' ? intToIpv4(ipv4Base(network)) : network.address;
+  return `${base}/${network.prefix}`;
+};
 
 /** The subnets of the interfaces that carry the listening addresses. */
 export function subnetsOf(listening: readonly string[]): Network[] {
@@ -78,12 +81,16 @@ export function subnetsOf(listening: readonly string[]): Network[] {
 const ipv4ToInt = (address: string): number => address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 const intToIpv4 = (n: number): string => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 
+const ipv4Base = (network: Network): number => {
+  const size = 2 ** (32 - network.prefix);
+  return ipv4ToInt(network.address) - (ipv4ToInt(network.address) % size);
+};
+
 /** The network and broadcast addresses of an IPv4 subnet, which are no host. */
 function edgesOf(network: Network): string[] {
   if (network.family !== 'ipv4' || network.prefix > 30) return [];
-  const size = 2 ** (32 - network.prefix);
-  const base = ipv4ToInt(network.address) - (ipv4ToInt(network.address) % size);
-  return [intToIpv4(base), intToIpv4(base + size - 1)];
+  const base = ipv4Base(network);
+  return [intToIpv4(base), intToIpv4(base + 2 ** (32 - network.prefix) - 1)];
 }
 
 /** Every address of this machine, and the listening ones. */
@@ -101,10 +108,11 @@ export interface PeerPolicyOptions {
 }
 
 export function createPeerPolicy(opts: PeerPolicyOptions): PeerPolicy {
-  const networks = opts.networks ?? subnetsOf(opts.listening);
   const special = new BlockList();
-  const served = new BlockList();
   for (const n of SPECIAL_NETWORKS) special.addSubnet(n.address, n.prefix, n.family);
+  // A loopback or link-local subnet serves nothing (its relayed ports are reachable anyway).
+  const networks = (opts.networks ?? subnetsOf(opts.listening)).filter((n) => !special.check(n.address, n.family));
+  const served = new BlockList();
   for (const n of networks) {
     served.addSubnet(n.address, n.prefix, n.family);
     for (const edge of edgesOf(n)) special.addAddress(edge, 'ipv4');

@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import stun from 'stun';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_TURN_ALLOCATIONS, MAX_TURN_TCP_CONNECTIONS } from '../../shared/limits.ts';
+import { relayLimits } from '../../signaling-server/turn-limits.ts';
 import { allocate, at, bindChannel, channelData, dataUntil, permit, sendIndication, type PeerAddress, type StunClient } from './turn-client.ts';
 import { allocated, cleanUp, client, credential, onCleanUp, relay, relayProcess, udpPeer } from './turn-fixture.ts';
 
@@ -79,7 +81,8 @@ describe('turn relay: sockets and allocations are capped per address and in tota
   });
 
   it('TCP connections over the per-address or total cap are closed at once; the others keep working', async () => {
-    const { port } = await relay({ limits: { maxTcpConnectionsPerAddress: 2, maxTcpConnections: 3 } });
+    const started = await relay({ limits: { maxTcpConnectionsPerAddress: 2, maxTcpConnections: 3 } });
+    const { port } = started;
     const first = await tcpConnection(port);
     const second = await client('tcp', port);
     await (await tcpConnection(port)).closed; // a third from 127.0.0.1
@@ -88,6 +91,14 @@ describe('turn relay: sockets and allocations are capped per address and in tota
     expect(isOpen(first.socket)).toBe(true);
     expect(await answersBinding(second)).toBe(true);
     expect(await answersBinding(other)).toBe(true);
+    expect(started.stats()).toMatchObject({ tcpConnections: 3, events: { TURN_TCP_CAPPED: 1, TURN_CAPACITY: 1 } });
+  });
+
+  it('the total caps fit in half the open-file limit, so the relay cannot exhaust file descriptors', () => {
+    const limits = relayLimits({}, 1024);
+    expect(limits.maxAllocations + limits.maxTcpConnections).toBeLessThanOrEqual(512);
+    expect(limits.maxAllocations).toBeGreaterThan(limits.maxTcpConnections);
+    expect(relayLimits({}, 1_000_000)).toMatchObject({ maxAllocations: MAX_TURN_ALLOCATIONS, maxTcpConnections: MAX_TURN_TCP_CONNECTIONS });
   });
 
   it('allocations over the per-address cap get 486, over the total cap 508, whatever their peer ids', async () => {
