@@ -29,6 +29,7 @@ export async function relay(overrides: Partial<RelayOptions> = {}): Promise<Rela
 
 export interface RelayProcess {
   port: number;
+  pid: number;
   /** The exit code or signal once the process ended, else null. */
   exit(): string | null;
 }
@@ -57,7 +58,7 @@ export async function relayProcess(): Promise<RelayProcess> {
     });
     void exited.then(() => reject(new Error(`relay process exited ${exit}`)));
   });
-  return { port, exit: () => exit };
+  return { port, pid: child.pid ?? 0, exit: () => exit };
 }
 
 export async function client(kind: 'udp' | 'tcp', port: number, localAddress = '127.0.0.1'): Promise<StunClient> {
