@@ -16,6 +16,7 @@ export const at = (name: string): number => {
 /** REQUESTED-TRANSPORT: protocol number (17 = UDP) in the first byte. */
 const REQUESTED_UDP = 0x11000000;
 const REPLY_TIMEOUT_MS = 2000;
+const RETRANSMIT_MS = 250;
 
 export interface Reply {
   message: StunMessage;
@@ -81,7 +82,14 @@ export async function udpClient(port: number, host = '127.0.0.1', localAddress =
     onOther: null,
     onChannel: null,
     send: (bytes) => socket.send(bytes, port, host),
-    request: (message) => { const reply = matcher.expect(message); client.send(message.toBuffer()); return reply; },
+    request: (message) => {
+      const reply = matcher.expect(message);
+      const bytes = message.toBuffer();
+      // Retransmitted like any STUN client over UDP (RFC 5389 §7.2.1): a full receive buffer drops datagrams.
+      const retransmit = setInterval(() => client.send(bytes), RETRANSMIT_MS);
+      client.send(bytes);
+      return reply.finally(() => clearInterval(retransmit));
+    },
     local: () => socket.address(),
     close: () => {
       try {
