@@ -17,6 +17,8 @@ const HONEST = '127.0.0.1';
 const HOSTILE_ALLOCATIONS = 540;
 const HOSTILE_TCP_CONNECTIONS = 300;
 const BATCH = 50;
+const FLOOD_PER_SECOND = 20_000;
+const FLOOD_TICK_MS = 10;
 
 const rssMB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
@@ -66,22 +68,19 @@ function holdTcpConnections(port: number): () => void {
   return () => { stopped = true; for (const socket of sockets) socket.destroy(); };
 }
 
-/** Sends the relay must refuse, as fast as the event loop allows, from one of the hostile allocations. */
+/** Sends the relay must refuse, at FLOOD_PER_SECOND (about what one laptop's Wi-Fi carries in small frames). */
 function flood(from: StunClient): { stop(): number } {
   let sent = 0;
-  let stopped = false;
   const frames = [
     sendIndication({ address: '10.0.0.1', port: 0 }, Buffer.alloc(100)), sendIndication({ address: '::1', port: 9 }, Buffer.alloc(100)),
     sendIndication({ address: HONEST, port: 22 }, Buffer.alloc(100)), channelData(0x4000, Buffer.alloc(100)), Buffer.alloc(3),
   ];
-  const burst = () => {
-    if (stopped) return;
-    for (let i = 0; i < 200; i++) from.send(frames[i % frames.length]!);
-    sent += 200;
-    setImmediate(burst);
-  };
-  burst();
-  return { stop: () => { stopped = true; return sent; } };
+  const perTick = FLOOD_PER_SECOND / (1000 / FLOOD_TICK_MS);
+  const timer = setInterval(() => {
+    for (let i = 0; i < perTick; i++) from.send(frames[(sent + i) % frames.length]!);
+    sent += perTick;
+  }, FLOOD_TICK_MS);
+  return { stop: () => { clearInterval(timer); return sent; } };
 }
 
 export const relayAbuseBench: Bench = {
@@ -89,22 +88,23 @@ export const relayAbuseBench: Bench = {
   async run(ctx) {
     const rounds = ctx.quick ? 10 : 30;
     const relay = await relayProcess();
+    const stops: (() => unknown)[] = [];
     try {
       const idleRss = rssMB(relay.pid);
       const idle = await honestLinks(relay.port, rounds);
       ctx.baselines.set('relay-abuse:idle-link-ms', median(idle));
       const held = await hostileAllocations(relay.port);
-      const releaseTcp = holdTcpConnections(relay.port);
+      stops.push(holdTcpConnections(relay.port));
       const flooding = flood(held[0]!.client);
+      stops.push(() => flooding.stop());
       const started = performance.now();
       const attacked = await honestLinks(relay.port, rounds);
       const floodPerSecond = flooding.stop() / ((performance.now() - started) / 1000);
       const attackedRss = rssMB(relay.pid);
-      releaseTcp();
       ctx.log(`relay-abuse: hostile holds ${held.length} allocations; ${Math.round(floodPerSecond)} refused frames/s sent`);
       ctx.emit(compared(ctx.baselines, 'relay-abuse:idle-link-ms', {
         bench: 'relay-abuse',
-        config: { hostileAllocations: held.length, hostileTcp: HOSTILE_TCP_CONNECTIONS, rounds },
+        config: { hostileAllocations: held.length, hostileTcp: HOSTILE_TCP_CONNECTIONS, floodPerSecond: FLOOD_PER_SECOND, rounds },
         value: {
           attackedLinkMedianMs: round2(median(attacked)), attackedLinkP90Ms: round2(percentile(attacked, 90)),
           idleLinkMedianMs: round2(median(idle)), floodFramesPerSecond: Math.round(floodPerSecond),
@@ -114,6 +114,7 @@ export const relayAbuseBench: Bench = {
       }));
       if (relay.exit() !== null) throw new Error(`the relay exited: ${relay.exit()}`);
     } finally {
+      for (const stop of stops) stop();
       await cleanUp();
     }
   },
