@@ -39,7 +39,13 @@ async function share(paths: string[], server: string): Promise<void> {
 function progressPrinter(): (p: GetProgress) => void {
   const tty = process.stdout.isTTY === true;
   let last = 0;
+  let resumedSaid = false;
   return (p) => {
+    const resumed = p.files.reduce((n, f) => n + f.piecesResumed, 0);
+    if (resumed > 0 && !resumedSaid) {
+      resumedSaid = true;
+      log(`resuming: ${resumed} of ${p.files.reduce((n, f) => n + f.pieceCount, 0)} pieces were already on disk and verified`);
+    }
     const now = Date.now();
     if (now - last < (tty ? PROGRESS_EVERY_MS.tty : PROGRESS_EVERY_MS.log) && p.doneBytes < p.totalBytes) return;
     last = now;

@@ -45,13 +45,21 @@ export function parseServerUrl(server: string): URL {
   return url;
 }
 
+/** A `ws` socket in the browser's shape. A failed connect emits 'error' then 'close'; the client acts on close,
+ * and an EventEmitter 'error' without a listener would throw, so it is listened to here. */
+function openSocket(url: string): globalThis.WebSocket {
+  const socket = new WebSocket(url);
+  socket.on('error', () => undefined);
+  return socket as unknown as globalThis.WebSocket;
+}
+
 export function startNodePeer(opts: NodePeerOptions): NodePeer {
   const page = parseServerUrl(opts.server);
   let identity: StoredIdentity | null = null; // kept for this process: a reconnect resumes the same peerId
   const signaling = createSignalingClient({
     url: signalingUrl(page),
     identity: { load: () => identity, save: (id) => void (identity = id) },
-    createSocket: (url) => new WebSocket(url) as unknown as globalThis.WebSocket,
+    createSocket: (url) => openSocket(url),
     ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
   });
   const links = createLinkManager({
