@@ -5,7 +5,7 @@ import { parseJoinTarget, swarmLink } from '../peer/signaling/join-target.ts';
 import type { SignalingClient } from '../peer/signaling/signaling-client.ts';
 import type { TabswarmSnapshot } from '../peer/snapshot-types.ts';
 
-// window.tabswarm: the automation API for students (DevTools) and tests. Documented in README.md.
+// window.tabswarm: the automation API for students (DevTools) and tests. Documented in docs/api.md.
 
 export interface TabswarmApi {
   createSwarm(): Promise<{ swarmId: SwarmId; link: string }>;

@@ -1,9 +1,9 @@
 import { createTabswarmApi, joinLinkFor, type TabswarmApi } from './api.ts';
-import type { ProfileStore } from '../peer/contracts.ts';
+import type { LinkSource, ProfileStore } from '../peer/contracts.ts';
 import type { HeldSignalingClient } from '../peer/signaling/signaling-client.ts';
 import { paramsFromQuery } from '../peer/engine/params.ts';
 import { withWarmCache } from '../peer/storage/warm-store.ts';
-import { createSwarmEngine, type LinkSource, type SwarmEngine } from '../peer/engine/swarm-engine.ts';
+import { createSwarmEngine, type SwarmEngine } from '../peer/engine/swarm-engine.ts';
 
 // What the page shell calls once its adapters exist: the engine, window.tabswarm and the page's UI.
 

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as v from 'valibot';
-import { isFileId, isSwarmId, type FileId, type SwarmId } from '../shared/ids.ts';
+import { FILE_ID_BYTES, isHexId, isSwarmId, type FileId, type SwarmId } from '../shared/ids.ts';
 import { checkManifest, computeFileId, type Manifest } from '../shared/manifest.ts';
 import { outputPathFor } from './output-paths.ts';
 
@@ -34,7 +34,7 @@ export async function loadGetState(root: string): Promise<GetState> {
   for (const f of parsed.output.files) {
     const manifest = checkManifest(f.manifest);
     const inside = path.resolve(root, f.target);
-    if (!isSwarmId(f.swarmId) || !isFileId(f.fileId) || !manifest.ok || (await computeFileId(manifest.value)) !== f.fileId) continue;
+    if (!isSwarmId(f.swarmId) || !isHexId(f.fileId, FILE_ID_BYTES) || !manifest.ok || (await computeFileId(manifest.value)) !== f.fileId) continue;
     if (!inside.startsWith(root + path.sep) || inside !== outputPathFor(root, path.relative(root, inside).split(path.sep).join('/'))) continue;
     files.push({ swarmId: f.swarmId, fileId: f.fileId, manifest: manifest.value, target: f.target });
   }

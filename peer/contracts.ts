@@ -62,9 +62,9 @@ export interface FileRecord {
   origin: FileOrigin;
 }
 
-export type StorageFailureCode = Extract<ErrorCode, 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_WRITE'>;
+export type StorageFailureCode = Extract<ErrorCode, 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_WRITE' | 'ERR_PIECE_MISSING'>;
 
-/** A write that did not commit. Nothing of it is stored or counted. */
+/** A write that did not commit (nothing of it is stored or counted), or a piece missing on read. */
 export class StorageFailure extends CodedFailure {
   declare readonly code: StorageFailureCode;
   constructor(code: StorageFailureCode, message: string) {
@@ -82,4 +82,17 @@ export interface ProfileStore extends PieceStore {
   /** Forgets the file in that swarm; its pieces go too when no other swarm lists the file. */
   removeFile(swarmId: SwarmId, fileId: FileId): Promise<void>;
   listFiles(): Promise<FileRecord[]>;
+}
+
+export interface LinkHandlers {
+  /** Once per link, when it first connects; the engine sends its hello from here. */
+  onLink(link: PeerLink): void;
+  /** A link that was passed to onLink has closed. */
+  onLinkClosed(peerId: PeerId): void;
+}
+
+/** Where the engine hears of links: the link manager, or links piped in memory in tests. */
+export interface LinkSource {
+  /** Adds handlers (any subset); returns a function that removes them. */
+  subscribe(handlers: Partial<LinkHandlers>): () => void;
 }

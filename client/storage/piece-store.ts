@@ -96,7 +96,7 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
       const tx = db.transaction('pieces', 'readonly');
       const blobs = await Promise.all(Array.from({ length: pieceCount }, (_, i) => tx.store.get([fileId, i])));
       const missing = blobs.findIndex((b) => b === undefined);
-      if (missing >= 0) throw new StorageFailure('ERR_STORAGE_WRITE', `piece ${missing} of ${fileId} is not stored`);
+      if (missing >= 0) throw new StorageFailure('ERR_PIECE_MISSING', `piece ${missing} of ${fileId} is not stored`);
       return new Blob(blobs as Blob[], { type: mimeType });
     },
     saveSwarm: (swarmId) => write('the swarm list', () => db.put('swarms', { swarmId })),

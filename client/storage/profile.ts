@@ -1,7 +1,7 @@
 import { randomHex } from '../../shared/ids.ts';
 import type { StoredIdentity } from '../../peer/signaling/signaling-client.ts';
 
-// Each tab is its own peer with its own profile (DESIGN.md): tabs of one browser share IndexedDB, so the
+// Each tab is its own peer with its own profile: tabs of one browser share IndexedDB, so the
 // profileId in sessionStorage names this tab's database. A reload keeps sessionStorage (resume); a new tab
 // starts empty (fresh). A duplicated tab copies sessionStorage, so it would share the original's profile and
 // peer identity: claimProfile asks the other tabs first and starts fresh when the profile is taken.

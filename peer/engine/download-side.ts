@@ -103,16 +103,18 @@ export function onBlockMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEn
   }
   ctx.state.counters.blockBytesReceived += msg.data.length;
   milestone('first-block');
-  const key = `${entry.route.swarmId}:${msg.piece}`;
-  let buffer = file.buffers.get(key);
+  const pieces = file.buffers.get(entry) ?? new Map<number, Uint8Array>();
+  file.buffers.set(entry, pieces);
+  let buffer = pieces.get(msg.piece);
   if (!buffer) {
     buffer = new Uint8Array(pieceSize(file.manifest, msg.piece));
-    file.buffers.set(key, buffer);
+    pieces.set(msg.piece, buffer);
   }
   buffer.set(msg.data, msg.offset);
   sendCancels(ctx, entry, outcome.cancels);
   if (outcome.pieceComplete) {
-    file.buffers.delete(key);
+    pieces.delete(msg.piece);
+    if (pieces.size === 0) file.buffers.delete(entry);
     void verifyAndStore(ctx, file, entry, msg.piece, buffer);
   }
   fillRequests(ctx, peer);
@@ -164,6 +166,25 @@ function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, p
   fillAll(ctx);
 }
 
+/**
+ * This tab now holds every piece of the file in its store (it seeded the same bytes while downloading them):
+ * every route has them all, requests still out are cancelled, peers hear `have`, the file is complete.
+ */
+export function adoptStoredFile(ctx: DownloadContext, file: FileInfo): void {
+  file.seeded = true;
+  file.buffers.clear();
+  for (const entry of routesOf(ctx.state, file.fileId)) {
+    for (let piece = 0; piece < entry.picker.layout.pieceCount; piece++) {
+      if (getBit(entry.picker.had, piece)) continue;
+      sendCancels(ctx, entry, markHadLocally(entry.picker, piece));
+      for (const peer of peersOnRoute(ctx.state, entry)) ctx.send(peer, { type: 'have', ...entry.route, piece });
+    }
+  }
+  file.state = 'complete';
+  delete file.error;
+  ctx.changed();
+}
+
 /** Tells every connected peer on each of the file's routes that we now have the piece. */
 export function broadcastHave(ctx: DownloadContext, file: FileInfo, piece: number): void {
   for (const entry of routesOf(ctx.state, file.fileId)) {
@@ -204,10 +225,10 @@ export function expireRequests(ctx: DownloadContext): void {
 /** Drops partial pieces nobody fetches any more (their senders left) so they are fetched afresh. */
 export function dropOrphanBuffers(state: EngineState): void {
   for (const file of state.files.values()) {
-    for (const key of file.buffers.keys()) {
-      const [swarmId, piece] = key.split(':');
-      const entry = state.table.swarms.get(swarmId ?? '')?.get(file.fileId);
-      if (!entry?.picker.active.has(Number(piece))) file.buffers.delete(key);
+    for (const [entry, pieces] of file.buffers) {
+      const routed = state.table.swarms.get(entry.route.swarmId)?.get(file.fileId) === entry;
+      for (const piece of pieces.keys()) if (!routed || !entry.picker.active.has(piece)) pieces.delete(piece);
+      if (pieces.size === 0) file.buffers.delete(entry);
     }
   }
 }

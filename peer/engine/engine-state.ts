@@ -16,8 +16,8 @@ export type { RouteEntry };
 export interface FileInfo {
   fileId: FileId;
   manifest: Manifest;
-  /** Blocks of active pieces per route, keyed `swarmId:piece`, until the piece is verified. */
-  buffers: Map<string, Uint8Array>;
+  /** Blocks of active pieces per route and piece, until the piece is verified. */
+  buffers: Map<RouteEntry, Map<number, Uint8Array>>;
   state: FileState;
   error?: string;
   /** This tab created the manifest. */
@@ -39,10 +39,10 @@ export interface FileInfo {
 export interface PeerEntry {
   peerId: PeerId;
   link: PeerLink;
-  /** Routes we already sent our bitfield on, as `swarmId:fileId`. */
-  bitfieldsSent: Set<string>;
+  /** Routes we already sent our bitfield on. */
+  bitfieldsSent: Set<RouteEntry>;
   /** Routes it sent us a bitfield on. */
-  bitfieldsReceived: Set<string>;
+  bitfieldsReceived: Set<RouteEntry>;
   /**
    * Swarms our last hello declared to it. We send nothing on a route whose swarm we have not declared:
    * the peer would drop it (not shared) or reject it and forget us on that route.
@@ -72,7 +72,10 @@ export interface EngineState {
   params: EngineParams;
 }
 
-export const routeKey = (swarmId: SwarmId, fileId: FileId): string => `${swarmId}:${fileId}`;
+/** Drops the routes of swarms outside `swarms` from a set of routes. */
+export function forgetRoutesOutside(routes: Set<RouteEntry>, swarms: ReadonlySet<SwarmId>): void {
+  for (const entry of [...routes]) if (!swarms.has(entry.route.swarmId)) routes.delete(entry);
+}
 
 export function emptyCounters(): EngineCounters {
   return {

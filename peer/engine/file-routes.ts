@@ -3,7 +3,7 @@ import type { FileId, SwarmId } from '../../shared/ids.ts';
 import { verifyManifest, type Manifest } from '../../shared/manifest.ts';
 import { addAnnouncement } from '../../shared/routing-table.ts';
 import type { ProfileStore } from '../contracts.ts';
-import { fillAll, type DownloadContext } from './download-side.ts';
+import { adoptStoredFile, fillAll, type DownloadContext } from './download-side.ts';
 import type { FileInfo, RouteEntry } from './engine-state.ts';
 import { sendBitfields, type SessionContext } from './peer-session.ts';
 import { milestone } from '../milestones.ts';
@@ -40,10 +40,16 @@ export async function addRoute(ctx: RoutesContext, src: RouteSource): Promise<Ro
   if (!ctx.state.table.swarms.has(src.swarmId)) return null; // left the swarm meanwhile
   const stored = src.seeded ? 'all' : await ctx.store.storedPieces(src.fileId);
   const known = ctx.state.table.swarms.get(src.swarmId)?.get(src.fileId);
-  if (known) return known;
+  const downloading = ctx.state.files.get(src.fileId);
+  const adopt = src.seeded && downloading !== undefined && !downloading.seeded; // seeds the bytes it was fetching
+  if (known) {
+    if (adopt) adoptStoredFile(ctx, downloading);
+    return known;
+  }
   const entry = addAnnouncement(ctx.state.table, src, stored);
   milestone('route');
   const file = fileInfoFor(ctx, src, stored === 'all' ? 0 : stored.length);
+  if (adopt) adoptStoredFile(ctx, file);
   if (isComplete(entry.picker.had) && file.state !== 'error') file.state = 'complete';
   await ctx.store.saveFile({ swarmId: src.swarmId, fileId: src.fileId, manifest: src.manifest, origin: file.seeded ? 'seeded' : 'downloaded' })
     .catch(() => undefined); // resume records are best effort: the pieces themselves are what counts

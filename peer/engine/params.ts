@@ -3,7 +3,7 @@ import type { EngineParams } from '../snapshot-types.ts';
 
 // Engine knobs from the page URL, for benchmarks and e2e runs: ?block=<bytes>&window=<requests>&piece=<bytes>.
 
-/** More than this many requests in flight per peer only floods the channel (DESIGN.md). */
+/** Far past the default window (shared/limits.ts): more requests in flight only flood the channel. */
 const MAX_WINDOW = 256;
 
 export function paramsFromQuery(search: string): Partial<EngineParams> {

@@ -8,7 +8,7 @@ import type { PeerLink } from '../contracts.ts';
 import {
   fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg, type DownloadContext,
 } from './download-side.ts';
-import { routeKey, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
+import { forgetRoutesOutside, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
 import { createRateMeter } from './rates.ts';
 import type { UploadHandler } from './upload-handler.ts';
 
@@ -45,7 +45,7 @@ export function sendHello(ctx: SessionContext, peer: PeerEntry): void {
   if (ctx.state.selfId === null) return;
   if (swarms.length === peer.declared.size && swarms.every((s) => peer.declared.has(s))) return;
   peer.declared = new Set(swarms);
-  for (const key of [...peer.bitfieldsSent]) if (!peer.declared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsSent.delete(key);
+  forgetRoutesOutside(peer.bitfieldsSent, peer.declared);
   ctx.send(peer, { type: 'hello', peerId: ctx.state.selfId, version: WIRE_VERSION, swarms });
   sendBitfields(ctx, peer);
   fillRequests(ctx, peer);
@@ -59,9 +59,8 @@ function resendHello(ctx: SessionContext, peer: PeerEntry): void {
 /** Our bitfield on every route the peer shares with us that it has not had one for yet. */
 export function sendBitfields(ctx: SessionContext, peer: PeerEntry): void {
   for (const entry of routesWithPeer(ctx.state, peer.peerId)) {
-    const key = routeKey(entry.route.swarmId, entry.route.fileId);
-    if (peer.bitfieldsSent.has(key)) continue;
-    peer.bitfieldsSent.add(key);
+    if (peer.bitfieldsSent.has(entry)) continue;
+    peer.bitfieldsSent.add(entry);
     const bits = bitfieldToBytes(entry.picker.had);
     ctx.send(peer, { type: 'bitfield', ...entry.route, bits, pieceCount: entry.picker.layout.pieceCount });
   }
@@ -128,10 +127,9 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
  * and been dropped there; its first bitfield on the route says it knows it now, so ours goes once more.
  */
 function onPeerBitfield(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: Extract<WireMsg, { type: 'bitfield' }>): boolean {
-  const key = routeKey(entry.route.swarmId, entry.route.fileId);
-  if (!peer.bitfieldsReceived.has(key)) {
-    peer.bitfieldsReceived.add(key);
-    if (peer.bitfieldsSent.delete(key)) sendBitfields(ctx, peer);
+  if (!peer.bitfieldsReceived.has(entry)) {
+    peer.bitfieldsReceived.add(entry);
+    if (peer.bitfieldsSent.delete(entry)) sendBitfields(ctx, peer);
   }
   return onBitfieldMsg(ctx, peer, entry, msg);
 }
@@ -145,8 +143,8 @@ function onHello(ctx: SessionContext, peer: PeerEntry, msg: Extract<WireMsg, { t
   if (first && peer.declared.size > 0) resendHello(ctx, peer);
   // Routes it no longer shares: it must get a fresh bitfield if it ever shares them again.
   const shared = new Set(sharedSwarms(ctx.state.table, peer.peerId));
-  for (const key of [...peer.bitfieldsSent]) if (!shared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsSent.delete(key);
-  for (const key of [...peer.bitfieldsReceived]) if (!shared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsReceived.delete(key);
+  forgetRoutesOutside(peer.bitfieldsSent, shared);
+  forgetRoutesOutside(peer.bitfieldsReceived, shared);
   sendBitfields(ctx, peer);
   fillRequests(ctx, peer);
   return true;

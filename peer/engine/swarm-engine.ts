@@ -1,17 +1,17 @@
 import { newSwarmId, type FileId, type PeerId, type SwarmId } from '../../shared/ids.ts';
-import { DEFAULT_REQUEST_TIMEOUT_MS, SIZES } from '../../shared/limits.ts';
+import { DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS } from '../../shared/limits.ts';
 import { SMALLEST_CHOSEN_PIECE_LENGTH } from '../../shared/manifest.ts';
 import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } from '../../shared/routing-table.ts';
 import { createUploadQueue } from '../../shared/upload-queue.ts';
-import type { PeerLink, ProfileStore } from '../contracts.ts';
+import type { LinkSource, ProfileStore } from '../contracts.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
-import type { EngineParams, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
+import type { EngineParams, SeedingSnapshot, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
-import { emptyCounters, type EngineState } from './engine-state.ts';
+import { emptyCounters, type EngineState, type RouteEntry } from './engine-state.ts';
 import { addRoute, type RoutesContext } from './file-routes.ts';
 import { subscribeMembership } from './membership.ts';
 import { openSession, sendMessage } from './peer-session.ts';
-import { seedBlob, type SeedProgress } from './seeding.ts';
+import { seedBlob } from './seeding.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { createUploadHandler } from './upload-handler.ts';
 import { createChangeNotifier } from './change-notifier.ts';
@@ -19,24 +19,14 @@ import { createChangeNotifier } from './change-notifier.ts';
 // Wires the signaling client, the link manager, the routing table, the download side, the upload
 // handler and the piece store into one peer. Everything the page and window.tabswarm need goes through here.
 
-/**
- * The window is not the limit on localhost (CPU is: test/bench/profile-transfer.ts splits it per process), so
- * the block size is chosen for CPU per MiB: every block costs a request frame, a send, a decode and picker
- * bookkeeping on both sides. 128 KiB × 8 (1 MiB in flight, as 64 KiB × 16 was) took 3–5 CPU ms off each MiB
- * moved (≈ 82 → 78, 1 → 1 with 1 MiB pieces); 192 KiB blocks were no better, and ≤ 256 KiB must fit one message.
- */
+/** Each default and its reason: shared/limits.ts (block, window) and shared/manifest.ts (piece length). */
 export const DEFAULT_PARAMS: EngineParams = {
-  blockSize: 128 * SIZES.KiB, windowPerPeer: 8, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
+  blockSize: DEFAULT_BLOCK_LENGTH, windowPerPeer: DEFAULT_MAX_REQUESTS_PER_PEER, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
 };
 /** Request timeouts are checked this often. */
 const EXPIRE_EVERY_MS = 1000;
 /** Candidate-pair stats (relayed, RTT) are read this often. */
 const PATH_EVERY_MS = 3000;
-
-export interface LinkSource {
-  onLink: ((link: PeerLink) => void) | null;
-  onLinkClosed: ((peerId: PeerId) => void) | null;
-}
 
 export interface SwarmEngineDeps {
   signaling: SignalingClient;
@@ -75,8 +65,10 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     }),
   };
   const notifier = createChangeNotifier();
-  const seedingNow = new Map<string, SeedProgress>();
-  const announced = new Set<string>(); // routes we announced to the server
+  /** Local files being hashed or stored, per seed job: two files may share a name. */
+  const seedingNow = new Map<number, SeedingSnapshot>();
+  let seedJobs = 0;
+  const announced = new Set<RouteEntry>(); // routes we announced to the server
   let server: ServerState = deps.signaling.status === 'open' ? 'connected' : 'connecting';
   let closed = false;
   const ctx: RoutesContext = {
@@ -97,9 +89,8 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   function announceCompleted(): void {
     for (const [swarmId, files] of state.table.swarms) {
       for (const [fileId, entry] of files) {
-        const key = `${swarmId}:${fileId}`;
-        if (announced.has(key) || state.files.get(fileId)?.state !== 'complete') continue;
-        announced.add(key);
+        if (announced.has(entry) || state.files.get(fileId)?.state !== 'complete') continue;
+        announced.add(entry);
         deps.signaling.announce(swarmId, fileId, entry.manifest);
       }
     }
@@ -117,22 +108,20 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     setServer: (next) => void (server = next),
   });
 
-  // Chained: the page may listen to links too (the engine takes each link's onMessage, nothing else).
-  const priorOnLink = deps.links.onLink;
-  const priorOnLinkClosed = deps.links.onLinkClosed;
-  deps.links.onLink = (link) => {
-    priorOnLink?.(link);
-    if (closed) return;
-    // A replacement link (the old one failed or was renegotiated from scratch): its session starts afresh.
-    if (state.peers.has(link.remotePeerId)) endSession(link.remotePeerId);
-    openSession(ctx, link);
-    onChanged();
-  };
-  deps.links.onLinkClosed = (peerId) => {
-    priorOnLinkClosed?.(peerId);
-    // A late close of a replaced link must not end the session of its successor.
-    if (state.peers.get(peerId)?.link.state === 'closed') endSession(peerId);
-  };
+  // The page may listen to links too: the engine takes each link's onMessage, nothing else.
+  const unsubscribeLinks = deps.links.subscribe({
+    onLink(link) {
+      if (closed) return;
+      // A replacement link (the old one failed or was renegotiated from scratch): its session starts afresh.
+      if (state.peers.has(link.remotePeerId)) endSession(link.remotePeerId);
+      openSession(ctx, link);
+      onChanged();
+    },
+    onLinkClosed(peerId) {
+      // A late close of a replaced link must not end the session of its successor.
+      if (state.peers.get(peerId)?.link.state === 'closed') endSession(peerId);
+    },
+  });
 
   function endSession(peerId: PeerId): void {
     const peer = state.peers.get(peerId);
@@ -157,17 +146,18 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
 
   async function seedOne(swarmId: SwarmId, blob: Blob): Promise<FileId> {
     const name = (blob as Blob & { name?: string }).name ?? 'file';
+    const job = seedJobs++;
     try {
       const seeded = await seedBlob(deps.store, blob, (p) => {
-        seedingNow.set(name, p);
+        seedingNow.set(job, { name, ...p });
         notifier.notify();
       }, params.smallestPieceLength);
-      await addRoute(ctx, { swarmId, fileId: seeded.fileId, manifest: seeded.manifest, seeded: true });
-      announced.add(`${swarmId}:${seeded.fileId}`);
+      const entry = await addRoute(ctx, { swarmId, fileId: seeded.fileId, manifest: seeded.manifest, seeded: true });
+      if (entry !== null) announced.add(entry);
       deps.signaling.announce(swarmId, seeded.fileId, seeded.manifest);
       return seeded.fileId;
     } finally {
-      seedingNow.delete(name);
+      seedingNow.delete(job);
       onChanged();
     }
   }
@@ -202,7 +192,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     },
     snapshot: () => buildSnapshot({
       state, server, secureContext: deps.secureContext, joinLink: deps.joinLink, queuedBy: (p) => ctx.uploads.queued(p),
-      seeding: [...seedingNow].map(([name, p]) => ({ name, ...p })),
+      seeding: [...seedingNow.values()],
     }),
     async fileBlob(fileId) {
       const file = state.files.get(fileId);
@@ -222,8 +212,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       clearInterval(pathTimer);
       unsubscribe();
       ctx.uploads.close();
-      deps.links.onLink = priorOnLink;
-      deps.links.onLinkClosed = priorOnLinkClosed;
+      unsubscribeLinks();
       notifier.close();
       for (const swarmId of [...state.table.swarms.keys()]) leaveSwarm(state.table, swarmId);
     },

@@ -1,8 +1,8 @@
 import type { PeerId } from '../../shared/ids.ts';
 import { pieceSize } from '../../shared/manifest.ts';
-import { recordUpload, route } from '../../shared/routing-table.ts';
+import { route } from '../../shared/routing-table.ts';
 import {
-  cancelRequest, enqueueRequest, nextToServe, removePeer, type UploadQueue, type UploadRequest,
+  cancelRequest, enqueueRequest, nextToServe, queuedCount, removePeer, type UploadQueue, type UploadRequest,
 } from '../../shared/upload-queue.ts';
 import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
 import type { PieceStore } from '../contracts.ts';
@@ -78,7 +78,6 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     peer.up.add(req.length);
     const routed = route(state.table, req.swarmId, req.fileId);
     if (!routed.ok) return;
-    recordUpload(routed.value, peer.peerId, req);
     if (req.offset + req.length === pieceSize(routed.value.manifest, req.piece)) {
       peer.piecesSentTo++;
       const file = state.files.get(req.fileId);
@@ -107,7 +106,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       pending.delete(peerId);
       pump();
     },
-    queued: (peerId) => queue.queues.get(peerId)?.length ?? 0,
+    queued: (peerId) => queuedCount(queue, peerId),
     close() {
       closed = true;
       for (const peerId of [...queue.queues.keys()]) removePeer(queue, peerId);

@@ -1,10 +1,11 @@
 import type { PeerId, SwarmId } from '../../shared/ids.ts';
 import type { SignalPayload } from '../../shared/signaling.ts';
-import type { PeerLink } from '../contracts.ts';
+import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
+import { createSubscribers } from '../subscribers.ts';
 
 // One link per remote peer, shared by every swarm the two have in common, and never a full mesh.
 //
@@ -12,8 +13,8 @@ import type { SignalingClient } from '../signaling/signaling-client.ts';
 // it wants a link, asks for an offer with simple-peer's own {type:'renegotiate'} signal; the smaller one
 // answers that request from a peer it has no link with by offering.
 //
-// Cap: each tab itself seeks links to at most `wantedLinks` (default 8) swarm mates, and accepts links others
-// ask for up to `maxLinks` (default 12) in all; past that it ignores offers and requests, and the asker gives
+// Cap: each tab itself seeks links to at most `wantedLinks` (DEFAULT_WANTED_LINKS) swarm mates, and accepts links others
+// ask for up to `maxLinks` (DEFAULT_MAX_LINKS) in all; past that it ignores offers and requests, and the asker gives
 // up after CONNECT_TIMEOUT_MS and tries someone else. In a 30-laptop class each tab then holds 8–12 links
 // (~30·10/2 = 150 connections in the room instead of 435), and random choice keeps the graph connected.
 // Which peers: those sharing the most swarms with us first, then at random (a fresh order for each pass).
@@ -37,11 +38,7 @@ export interface LinkManagerOptions {
   every?: (tick: () => void, ms: number) => () => void;
 }
 
-export interface LinkManager {
-  /** Called once per link when it first connects; the engine sends its hello from here. */
-  onLink: ((link: PeerLink) => void) | null;
-  /** Called when a link that was passed to onLink has closed. */
-  onLinkClosed: ((peerId: PeerId) => void) | null;
+export interface LinkManager extends LinkSource {
   /** Connected or reconnecting links. */
   links(): PeerLink[];
   get(peerId: PeerId): PeerLink | undefined;
@@ -79,9 +76,9 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   let selfId: PeerId | null = null;
   let closed = false;
 
+  const subscribers = createSubscribers<LinkHandlers>();
   const manager: LinkManager = {
-    onLink: null,
-    onLinkClosed: null,
+    subscribe: (handlers) => subscribers.subscribe(handlers),
     links: () => [...links.values()].filter((e) => e.announced && e.link.state !== 'closed').map((e) => e.link),
     get: (peerId) => links.get(peerId)?.link,
     swarmMates: () => mates.copy(),
@@ -96,6 +93,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
       stopTicker();
       unsubscribe();
       for (const { link } of [...links.values()]) link.close('link manager closed');
+      subscribers.clear();
     },
   };
 
@@ -114,7 +112,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     link.onStateChange = (state) => {
       if (state === 'connected' && !entry.announced) {
         entry.announced = true;
-        manager.onLink?.(link);
+        subscribers.emit('onLink', link);
       } else if (state === 'closed') {
         onClosed(peerId, entry);
       }
@@ -125,7 +123,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   function onClosed(peerId: PeerId, entry: LinkEntry): void {
     if (links.get(peerId)?.link === entry.link) links.delete(peerId);
     backoff.afterFailure(peerId, now());
-    if (entry.announced) manager.onLinkClosed?.(peerId);
+    if (entry.announced) subscribers.emit('onLinkClosed', peerId);
   }
 
   /** Drops attempts that got no answer in time: the other side is full or gone. */

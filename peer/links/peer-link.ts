@@ -13,8 +13,8 @@ import { milestone } from '../milestones.ts';
 // arrive before 'connect' (the remote side connected first) are held and delivered once onMessage is set.
 
 /**
- * Default backpressure threshold. Chromium moves the most when a few hundred KiB are queued (DESIGN.md:
- * flooding the buffer collapses throughput); measured in test/e2e/links.test.ts.
+ * Default backpressure threshold. Chromium moves the most when a few hundred KiB are queued; flooding the buffer
+ * collapses throughput (docs/performance.md; measured by test/e2e/links.test.ts).
  */
 export const DEFAULT_LOW_WATER_BYTES = 256 * SIZES.KiB;
 /** A channel that does not drain for this long is stuck; the send fails with ERR_TIMEOUT. */

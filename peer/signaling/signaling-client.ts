@@ -10,8 +10,9 @@ import { milestone } from '../milestones.ts';
 import { dispatchServerFrame, type Emit } from './signaling-dispatch.ts';
 import { createReconnector } from './signaling-reconnect.ts';
 import { createRequestBook } from './signaling-requests.ts';
+import { createSubscribers } from '../subscribers.ts';
 
-// Tab ↔ server signaling (notes/signaling-spec.md). Keeps the swarms this tab joined and its own announcements,
+// Tab ↔ server signaling (shared/signaling.ts). Keeps the swarms this tab joined and its own announcements,
 // so after the server goes away it reconnects (signaling-reconnect.ts: backoff with full jitter), resumes its
 // peerId and replays both. Frames are routed by signaling-dispatch.ts; code requests wait in signaling-requests.ts.
 
@@ -89,7 +90,7 @@ export interface HeldSignalingClient extends SignalingClient {
 export function createSignalingClient(opts: SignalingClientOptions): HeldSignalingClient {
   const url = opts.url ?? signalingUrl(location);
   const createSocket = opts.createSocket ?? ((u: string) => new WebSocket(u));
-  const handlers = new Set<Partial<SignalingHandlers>>();
+  const handlers = createSubscribers<SignalingHandlers>();
   const swarms = new Set<SwarmId>(); // swarms to be in, replayed after every welcome
   const announcements = new Map<string, { swarmId: SwarmId; fileId: FileId; manifest: Manifest }>();
   const requests = createRequestBook((body) => send(body));
@@ -104,9 +105,7 @@ export function createSignalingClient(opts: SignalingClientOptions): HeldSignali
   let held: Array<() => void> | null = opts.holdEvents === true ? [] : null;
 
   const emit: Emit = (name, ...args) => {
-    const deliver = () => {
-      for (const h of [...handlers]) (h[name] as ((...a: typeof args) => void) | undefined)?.(...args);
-    };
+    const deliver = () => handlers.emit(name, ...args);
     if (held !== null) held.push(deliver);
     else deliver();
   };
@@ -177,10 +176,7 @@ export function createSignalingClient(opts: SignalingClientOptions): HeldSignali
     get status() { return status; },
     get peerId() { return peerId; },
     get iceServers() { return iceServers; },
-    subscribe(h) {
-      handlers.add(h);
-      return () => void handlers.delete(h);
-    },
+    subscribe: (h) => handlers.subscribe(h),
     join(swarmId) {
       if (closed || swarms.has(swarmId)) return;
       swarms.add(swarmId);

@@ -7,7 +7,7 @@ import type { PieceStore, ProfileStore } from '../contracts.ts';
 
 /**
  * Peers ask for a piece within a second or so of its `have`, so the last 16 pieces (at 1 MiB) serve nearly every
- * request from memory. Measured: 32 MiB gave no faster 1 → 3, and every MiB here is resident in every tab.
+ * request from memory; a larger cache was no faster (docs/performance.md), and every MiB here is resident.
  */
 export const WARM_CACHE_BYTES = 16 * SIZES.MiB;
 

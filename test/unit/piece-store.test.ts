@@ -45,6 +45,12 @@ describe('piece store', () => {
     await expect(store.fileBlob(FILE_A, 2, '')).rejects.toBeInstanceOf(StorageFailure);
   });
 
+  it('piece store: saving a file with a piece missing rejects ERR_PIECE_MISSING, not a write failure', async () => {
+    const store = await freshStore();
+    await store.putPiece(FILE_A, 0, bytesOf(1, 2));
+    await expect(store.fileBlob(FILE_A, 2, '')).rejects.toMatchObject({ code: 'ERR_PIECE_MISSING', message: /piece 1 .* not stored/ });
+  });
+
   it('piece store: reopening the same profile lists its pieces, swarms and files (a reload resumes)', async () => {
     const profileId = randomHex(8);
     const first = await freshStore(profileId);

@@ -1,11 +1,11 @@
-import { countSet, getBit } from './bitfield.ts';
-import type { FileId, PeerId, SwarmId } from './ids.ts';
-import type { ActivePiece, PiecePicker, PieceSource } from './piece-picker.ts';
-import { blockKey } from './piece-picker-state.ts';
-import type { FileEntry, RoutingTable, UnknownRouteReason } from './routing-table.ts';
+import { countSet, getBit } from '../../shared/bitfield.ts';
+import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
+import type { ActivePiece, PiecePicker, PieceSource } from '../../shared/piece-picker.ts';
+import { blockKey } from '../../shared/piece-picker-state.ts';
+import type { FileEntry, RoutingTable, UnknownRouteReason } from '../../shared/routing-table.ts';
 
-// A read-only copy of the routing table for the UI and tests: plain JSON-able objects, detached from
-// the live state (mutating it changes nothing). O(pieces + requests) per file: call it per frame, not per block.
+// A read-only copy of the routing table for tests: plain JSON-able objects, detached from the live state.
+// (The page builds its own view from the engine: peer/engine/snapshot.ts.)
 //
 // Usage:
 //   const view = snapshotRoutingTable(table);
@@ -13,7 +13,6 @@ import type { FileEntry, RoutingTable, UnknownRouteReason } from './routing-tabl
 //   progressBar.value = file.had / file.pieceCount;
 //   file.pieces[7];            // { state: 'requested', from: ['ab…'], since: 1234, receivedBlocks: 3, blockCount: 16 }
 //   file.sources;              // { 'ab…': 12, local: 4 }: pieces received from each peer
-//   file.uploadedTo;           // { 'cd…': { pieces: 3, bytes: 3145728 } }
 //   file.peers['ab…'];         // { pieces: 40, inFlightBytes: 2097152, strikes: 0, banned: false }
 //   view.peers['ab…'];         // swarms we share with that peer
 //   view.unknownRoutes;        // { 'unknown-swarm': 0, 'unknown-file': 2, 'not-shared': 1 }
@@ -53,7 +52,6 @@ export interface FileSnapshot {
   readonly pieces: readonly PieceSnapshot[];
   /** Pieces received from each peer ('local' for seeded or resumed ones). */
   readonly sources: Readonly<Record<string, number>>;
-  readonly uploadedTo: Readonly<Record<PeerId, { readonly pieces: number; readonly bytes: number }>>;
   readonly peers: Readonly<Record<PeerId, PeerOnRouteSnapshot>>;
 }
 
@@ -86,11 +84,9 @@ function snapshotFile(entry: FileEntry): FileSnapshot {
     counts[s.state]++;
     if (s.state === 'had') sources[s.source] = (sources[s.source] ?? 0) + 1;
   }
-  const uploadedTo: Record<PeerId, { pieces: number; bytes: number }> = {};
-  for (const [peerId, t] of entry.uploads) uploadedTo[peerId] = { pieces: countSet(t.pieces), bytes: t.bytes };
   return {
     name: entry.manifest.name, size: entry.manifest.size, pieceCount: p.layout.pieceCount,
-    ...counts, pieces, sources, uploadedTo, peers: peersOnRoute(p),
+    ...counts, pieces, sources, peers: peersOnRoute(p),
   };
 }
 

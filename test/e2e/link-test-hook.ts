@@ -1,10 +1,10 @@
-import type { PeerId } from '../shared/ids.ts';
-import { createStreamingSha256, type StreamingSha256 } from '../shared/sha256.ts';
-import type { LinkPath, PeerLink } from '../peer/contracts.ts';
-import type { LinkManager } from '../peer/links/link-manager.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { createStreamingSha256, type StreamingSha256 } from '../../shared/sha256.ts';
+import type { LinkPath, PeerLink } from '../../peer/contracts.ts';
+import type { LinkManager } from '../../peer/links/link-manager.ts';
 
-// TEST HOOK, not an API: lets test/e2e/links.test.ts push random frames through PeerLink. Installed only with
-// ?linkTestHook; it counts its own marked frames and hands every other frame on to the engine.
+// TEST HOOK, not an API: lets test/e2e/links.test.ts push random frames through PeerLink. Only in pages built
+// with `--mode e2e` (test/e2e/harness.ts), installed only with ?linkTestHook; it counts its own marked frames and hands every other frame on to the engine.
 
 export const LINK_TEST_HOOK_NAME = '__tabswarmLinkTestHook';
 /** Test frame: <mark=0xee><seq:u32><random bytes>. 0xee is no wire version, so engine frames pass through untouched. */
@@ -92,11 +92,7 @@ async function sendRandom(link: PeerLink, totalBytes: number, frameBytes: number
 
 export function installLinkTestHook(manager: LinkManager): void {
   const received = new Map<PeerId, Received>();
-  const prior = manager.onLink;
-  manager.onLink = (link) => {
-    prior?.(link);
-    watch(link, received);
-  };
+  manager.subscribe({ onLink: (link) => watch(link, received) }); // after the engine's: it wraps its onMessage
   const linkTo = (peerId: PeerId) => {
     const link = manager.get(peerId);
     if (link === undefined) throw new Error(`no link to ${peerId}`);
