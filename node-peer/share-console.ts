@@ -72,6 +72,9 @@ export async function shareWithConsole(opts: ShareOptions & { log: (line: string
   log(`hashing ${opts.paths.join(', ')} (cached manifests are reused)…`);
   const sharing = await startSharing({
     ...opts,
+    onHashProgress: (p) => {
+      if (p.hashedBytes === p.totalBytes) log(`  ${p.cached ? 'known' : 'hashed'}: ${p.name} (${formatBytes(p.totalBytes)})`);
+    },
     onBroken: (file, reason) => log(`stopped sharing ${file.manifest.name}: ${reason}. The other files are still shared.`),
   });
   const shareConsole = await startShareConsole(sharing, { server: opts.server, log });

@@ -88,8 +88,14 @@ export async function hashSharedFiles(
       continue;
     }
     const hashed = await hashFile(f.absolutePath, {
-      name: f.name, size: f.size, onBytes: (n) => onProgress({ name: f.name, hashedBytes: n, totalBytes: f.size, cached: false }),
+      name: f.name, size: f.size,
+      onBytes: (n) => n < f.size && onProgress({ name: f.name, hashedBytes: n, totalBytes: f.size, cached: false }),
     });
+    const after = await statOrFail(f.absolutePath);
+    if (after.mtimeMs !== f.mtimeMs || after.size !== f.size) {
+      throw new ShareInputError(`${f.absolutePath} changed while it was hashed: share it again once it is written`);
+    }
+    onProgress({ name: f.name, hashedBytes: f.size, totalBytes: f.size, cached: false });
     cache.remember(f, hashed);
     out.push({ ...hashed, absolutePath: f.absolutePath });
   }
