@@ -1,16 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
-import path from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
 import type { Logger } from './hub.ts';
 import { parseIceConfig, startIceServices } from './ice-config.ts';
+import { loadResumeKey } from './resume-key.ts';
 import { createSignalingServer } from './server.ts';
 
 // CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]`;
-// env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts).
+// env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts),
+// STATE_DIR (where the resume key is kept: resume-key.ts).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -28,23 +27,6 @@ function parseIceServers(json: string | undefined): IceServer[] {
   const parsed = v.safeParse(v.array(IceServerSchema), value);
   if (!parsed.success) throw new Error('ICE_SERVERS must be a JSON array of {urls, username?, credential?}');
   return parsed.output;
-}
-
-/** Kept in a file across restarts, so tabs resume their peerIds and keep their open links; a reboot forgets it. */
-function loadResumeKey(file = path.join(tmpdir(), 'tabswarm-resume-key')): Uint8Array {
-  try {
-    const key = readFileSync(file);
-    if (key.length === 32) return key;
-  } catch {
-    // first start since boot
-  }
-  const key = randomBytes(32);
-  try {
-    writeFileSync(file, key, { mode: 0o600, flag: 'wx' }); // never overwrite or follow someone else's file
-  } catch {
-    // not writable: restarts will hand out new peerIds
-  }
-  return key;
 }
 
 /** Every address another laptop on the LAN could use, then loopback. */
@@ -70,7 +52,9 @@ async function main(): Promise<void> {
   if (!iceConfig.ok) throw new Error(iceConfig.error);
   let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
   const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
-  const server = await createSignalingServer({ port, host, iceServers, ice, logger: consoleLogger, resumeKey: loadResumeKey() });
+  const resume = loadResumeKey(process.env['STATE_DIR'] || undefined);
+  if (resume.problem) console.warn(`resume key kept in memory only (tabs get new peer ids after a restart): ${resume.problem}`);
+  const server = await createSignalingServer({ port, host, iceServers, ice, logger: consoleLogger, resumeKey: resume.key });
   isMember = server.isMember;
   console.log(`tabswarm is serving. Open one of these in a browser (other laptops: a LAN address):`);
   for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);
