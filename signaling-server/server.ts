@@ -18,6 +18,7 @@ import { checkLiveness, onPong } from './liveness.ts';
 import { createSocketRateLimiter } from './rate-limit.ts';
 import { createRooms } from './rooms.ts';
 import { createStaticHandler } from './static.ts';
+import { isAllowedOrigin } from './web-security.ts';
 import { setMaxMessageBytes } from './ws-receiver.ts';
 
 export interface SignalingServerOptions {
@@ -227,6 +228,10 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
   http.on('clientError', (_error, socket) => socket.destroy());
   http.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== SIGNAL_PATH) return void socket.destroy();
+    if (!isAllowedOrigin(req)) {
+      hub.logger.warn('refusing a /ws upgrade from another origin', { origin: req.headers.origin });
+      return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const host = opts.host ?? '0.0.0.0';
