@@ -110,11 +110,11 @@ function admit(hub: Hub, client: Client, cost: number): boolean {
 
 /** Before hello the socket may send a hello and nothing else, each frame at most maxHelloFrameBytes (ws enforces). */
 function onFirstFrame(hub: Hub, client: Client, parsed: Result<ClientFrame, SignalError>): void {
-  const frame = parsed.ok ? parsed.value : null;
-  if (frame?.type !== 'hello') {
-    answer(hub, client, frame ? { code: 'ERR_NOT_HELLO', message: 'send hello first', ref: frame.type } : (parsed as { error: SignalError }).error);
+  if (!parsed.ok || parsed.value.type !== 'hello') {
+    answer(hub, client, parsed.ok ? { code: 'ERR_NOT_HELLO', message: 'send hello first', ref: parsed.value.type } : parsed.error);
     return closeFor(hub, client, CLOSE_NO_HELLO, 'hello first');
   }
+  const frame = parsed.value;
   client.helloSeen = true;
   setMaxMessageBytes(client.socket, Math.max(MAX_WS_PAYLOAD_BYTES, hub.limits.maxFrameBytes));
   enqueue(hub, client, () => handleFrame(hub, client, frame));
