@@ -39,12 +39,19 @@ export function fullBitfield(size: number): Bitfield {
   return bf;
 }
 
-/** Untrusted input: the length must be exactly ceil(size / 8) and the spare bits zero. Copies the bytes. */
-export function bitfieldFromBytes(bytes: Uint8Array, size: number): Result<Bitfield, BitfieldError> {
-  if (bytes.length !== bitfieldByteLength(size)) return err('wrong-length');
-  const copy = bytes.slice();
+/** Why bytes are no bitfield of `size` bits: the length must be exactly ceil(size / 8) and the spare bits zero. */
+export function bitfieldBytesProblem(bytes: Uint8Array, size: number): BitfieldError | null {
+  if (bytes.length !== bitfieldByteLength(size)) return 'wrong-length';
   const spare = size % 8 === 0 ? 0 : 0xff >> (size % 8);
-  if (spare !== 0 && ((copy[copy.length - 1] ?? 0) & spare) !== 0) return err('spare-bits-set');
+  if (spare !== 0 && ((bytes[bytes.length - 1] ?? 0) & spare) !== 0) return 'spare-bits-set';
+  return null;
+}
+
+/** Untrusted input, checked by bitfieldBytesProblem. Copies the bytes. */
+export function bitfieldFromBytes(bytes: Uint8Array, size: number): Result<Bitfield, BitfieldError> {
+  const problem = bitfieldBytesProblem(bytes, size);
+  if (problem !== null) return err(problem);
+  const copy = bytes.slice();
   let setCount = 0;
   for (const byte of copy) setCount += popcount8(byte);
   return ok({ size, bytes: copy, setCount });

@@ -1,5 +1,5 @@
 import type { TabswarmApi } from '../api.ts';
-import type { ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
+import type { ServerState, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { checkNickname } from '../../shared/nickname.ts';
 import { h, setAttr, setText } from './dom.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StorageFailure } from '../../client/piece-store.ts';
+import { StorageFailure } from '../../peer/contracts.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import {
   createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer,
