@@ -60,8 +60,6 @@ export function bitfieldFromBytes(bytes: Uint8Array, size: number): Result<Bitfi
 /** A copy of the bytes, ready for the wire. */
 export const bitfieldToBytes = (bf: Bitfield): Uint8Array => bf.bytes.slice();
 
-export const cloneBitfield = (bf: Bitfield): Bitfield => ({ size: bf.size, bytes: bf.bytes.slice(), setCount: bf.setCount });
-
 /** False for an index outside the bitfield. */
 export function getBit(bf: Bitfield, index: number): boolean {
   if (!inRange(bf, index)) return false;
@@ -86,13 +84,6 @@ export function clearBit(bf: Bitfield, index: number): boolean {
 
 export const countSet = (bf: Bitfield): number => bf.setCount;
 export const isComplete = (bf: Bitfield): boolean => bf.setCount === bf.size;
-
-/** Indices of the set bits, ascending. */
-export function setIndices(bf: Bitfield): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < bf.size; i++) if (getBit(bf, i)) out.push(i);
-  return out;
-}
 
 const inRange = (bf: Bitfield, index: number): boolean => Number.isInteger(index) && index >= 0 && index < bf.size;
 

@@ -4,12 +4,14 @@ import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
 import type { Logger } from './hub.ts';
 import { parseIceConfig, startIceServices } from './ice-config.ts';
+import { sharedResumeKey } from './redis-bus.ts';
 import { loadResumeKey } from './resume-key.ts';
 import { createSignalingServer } from './server.ts';
 
 // CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]`;
 // env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts),
-// STATE_DIR (where the resume key is kept: resume-key.ts).
+// REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
+// STATIC_DIR (the built page; default dist/), STATE_DIR (where the resume key is kept: resume-key.ts).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -27,6 +29,16 @@ function parseIceServers(json: string | undefined): IceServer[] {
   const parsed = v.safeParse(v.array(IceServerSchema), value);
   if (!parsed.success) throw new Error('ICE_SERVERS must be a JSON array of {urls, username?, credential?}');
   return parsed.output;
+}
+
+/** A Redis URL without its password, for the banner. */
+const redactedUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+
+function parseHeartbeat(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 50 || ms > 600_000) throw new Error(`HEARTBEAT_MS must be whole milliseconds from 50 to 600000: ${value}`);
+  return ms;
 }
 
 /** Every address another laptop on the LAN could use, then loopback. */
@@ -52,13 +64,24 @@ async function main(): Promise<void> {
   if (!iceConfig.ok) throw new Error(iceConfig.error);
   let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
   const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
+  const redisUrl = process.env['REDIS_URL'] || undefined;
+  const heartbeatMs = parseHeartbeat(process.env['HEARTBEAT_MS']);
   const resume = loadResumeKey(process.env['STATE_DIR'] || undefined);
   if (resume.problem) console.warn(`resume key kept in memory only (tabs get new peer ids after a restart): ${resume.problem}`);
-  const server = await createSignalingServer({ port, host, iceServers, ice, logger: consoleLogger, resumeKey: resume.key });
+  let resumeKey = resume.key;
+  if (redisUrl) {
+    const shared = await sharedResumeKey(redisUrl, resumeKey);
+    if (shared) resumeKey = shared;
+    else console.warn('redis is not reachable yet: this process starts alone and joins the school once it is');
+  }
+  const server = await createSignalingServer({
+    port, host, iceServers, ice, logger: consoleLogger, resumeKey, ...(process.env['STATIC_DIR'] ? { staticDir: process.env['STATIC_DIR'] } : {}), ...(redisUrl ? { redisUrl } : {}), ...(heartbeatMs ? { heartbeatMs } : {}),
+  });
   isMember = server.isMember;
   console.log(`tabswarm is serving. Open one of these in a browser (other laptops: a LAN address):`);
   for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);
   for (const line of ice.describe()) console.log(line);
+  if (redisUrl) console.log(`Sharing swarms with the other processes on ${redactedUrl(redisUrl)}`);
   const shutdown = (signal: string) => {
     console.log(`\n${signal}: closing`);
     void Promise.all([server.close(), ice.close()]).then(() => process.exit(0));

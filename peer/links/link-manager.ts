@@ -13,8 +13,8 @@ import { createSubscribers } from '../subscribers.ts';
 // it wants a link, asks for an offer with simple-peer's own {type:'renegotiate'} signal; the smaller one
 // answers that request from a peer it has no link with by offering.
 //
-// Cap: each tab itself seeks links to at most `wantedLinks` (default 8) swarm mates, and accepts links others
-// ask for up to `maxLinks` (default 12) in all; past that it ignores offers and requests, and the asker gives
+// Cap: each tab itself seeks links to at most `wantedLinks` (DEFAULT_WANTED_LINKS) swarm mates, and accepts links others
+// ask for up to `maxLinks` (DEFAULT_MAX_LINKS) in all; past that it ignores offers and requests, and the asker gives
 // up after CONNECT_TIMEOUT_MS and tries someone else. In a 30-laptop class each tab then holds 8–12 links
 // (~30·10/2 = 150 connections in the room instead of 435), and random choice keeps the graph connected.
 // Which peers: those sharing the most swarms with us first, then at random (a fresh order for each pass).

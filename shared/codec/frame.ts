@@ -30,7 +30,6 @@ export type Decoded = Result<WireMsg, CodecError>;
 export interface FrameBounds { min: number; max: number }
 
 export const U8_MAX = 0xff;
-export const U16_MAX = 0xffff;
 export const U32_MAX = 0xffff_ffff;
 
 export const fail = (code: CodecErrorCode, message: string): Decoded => err(codedError(code, message));

@@ -3,6 +3,7 @@ import { createSwarmEngine, type SwarmEngine } from '../../peer/engine/swarm-eng
 import { createSubscribers, type Subscribers } from '../../peer/subscribers.ts';
 import type { EngineParams, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import type { PeerId } from '../../shared/ids.ts';
+import { sha256Hex } from '../../shared/sha256.ts';
 import { createFakeHub, type FakeHub } from './fake-signaling.ts';
 import { createMemoryLinkPair, type MemoryLink } from './memory-link.ts';
 import { createMemoryStore, type MemoryStore } from './memory-store.ts';
@@ -39,6 +40,9 @@ export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(data.subarray(at, Math.min(length, at + 65536)));
   return data;
 }
+
+/** SHA-256 (hex) of a Blob's bytes: a downloaded file equals its original when the two match. */
+export const blobSha256 = async (blob: Blob): Promise<string> => sha256Hex(new Uint8Array(await blob.arrayBuffer()));
 
 /** A File of random bytes, as a person would seed it. */
 export const randomFile = (length: number, name: string): File =>

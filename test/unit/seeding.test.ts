@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../shared/sha256.ts';
-import { createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture } from '../helpers/engine-fixture.ts';
+import { blobSha256, createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture } from '../helpers/engine-fixture.ts';
 
 // Seeding local files into an engine: progress per file, and a file the tab was already fetching.
 
 const KiB = 1024;
-const params = SMALL_PIECES;
-const hashOf = async (blob: Blob): Promise<string> => sha256Hex(new Uint8Array(await blob.arrayBuffer()));
 
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
@@ -14,8 +11,8 @@ afterEach(() => fx?.closeAll());
 describe('seeding', () => {
   it('seeding: seeding the file the tab is fetching adopts the local bytes and completes at once', async () => {
     fx = createEngineFixture();
-    const a = await fx.peer('a1', { params });
-    const b = await fx.peer('b2', { params });
+    const a = await fx.peer('a1', { params: SMALL_PIECES });
+    const b = await fx.peer('b2', { params: SMALL_PIECES });
     const swarmId = await a.engine.createSwarm();
     const file = randomFile(1024 * KiB + 5, 'lecture.pdf');
     const [fileId] = await a.engine.seed(swarmId, [file]);
@@ -27,12 +24,12 @@ describe('seeding', () => {
     const got = fileOf(b.engine.snapshot(), fileId!)!;
     expect([got.state, got.piecesHad, got.seeded]).toEqual(['complete', got.pieceCount, true]);
     expect(got.pieceSources.every((s) => s === 'self')).toBe(true);
-    expect(await hashOf(await b.engine.fileBlob(fileId!))).toBe(await hashOf(file));
+    expect(await blobSha256(await b.engine.fileBlob(fileId!))).toBe(await blobSha256(file));
   });
 
   it('seeding: two files of the same name each show their own progress', async () => {
     fx = createEngineFixture();
-    const a = await fx.peer('a1', { params });
+    const a = await fx.peer('a1', { params: SMALL_PIECES });
     const swarmId = await a.engine.createSwarm();
     const both = [randomFile(8192 * KiB, 'notes.txt'), randomFile(8192 * KiB, 'notes.txt')];
     const seeding = Promise.all(both.map((f) => a.engine.seed(swarmId, [f])));
