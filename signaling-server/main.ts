@@ -1,20 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
-import path from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
 import type { Logger } from './hub.ts';
 import { parseIceConfig, startIceServices } from './ice-config.ts';
 import { sharedResumeKey } from './redis-bus.ts';
+import { loadResumeKey } from './resume-key.ts';
 import { createSignalingServer } from './server.ts';
 
 // CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT] [--share PATH]…`;
 // env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts),
 // REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
-// STATIC_DIR (the built page; default dist/), SHARE (a path: this process also joins as a peer sharing it
-// from disk, node-peer/).
+// STATIC_DIR (the built page; default dist/), STATE_DIR (where the resume key is kept: resume-key.ts),
+// SHARE (a path: this process also joins as a peer sharing it from disk, node-peer/).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -32,23 +30,6 @@ function parseIceServers(json: string | undefined): IceServer[] {
   const parsed = v.safeParse(v.array(IceServerSchema), value);
   if (!parsed.success) throw new Error('ICE_SERVERS must be a JSON array of {urls, username?, credential?}');
   return parsed.output;
-}
-
-/** Kept in a file across restarts, so tabs resume their peerIds and keep their open links; a reboot forgets it. */
-function loadResumeKey(file = path.join(tmpdir(), 'tabswarm-resume-key')): Uint8Array {
-  try {
-    const key = readFileSync(file);
-    if (key.length === 32) return key;
-  } catch {
-    // first start since boot
-  }
-  const key = randomBytes(32);
-  try {
-    writeFileSync(file, key, { mode: 0o600, flag: 'wx' }); // never overwrite or follow someone else's file
-  } catch {
-    // not writable: restarts will hand out new peerIds
-  }
-  return key;
 }
 
 /** A Redis URL without its password, for the banner. */
@@ -89,7 +70,9 @@ async function main(): Promise<void> {
   const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
   const redisUrl = process.env['REDIS_URL'] || undefined;
   const heartbeatMs = parseHeartbeat(process.env['HEARTBEAT_MS']);
-  let resumeKey = loadResumeKey();
+  const resume = loadResumeKey(process.env['STATE_DIR'] || undefined);
+  if (resume.problem) console.warn(`resume key kept in memory only (tabs get new peer ids after a restart): ${resume.problem}`);
+  let resumeKey = resume.key;
   if (redisUrl) {
     const shared = await sharedResumeKey(redisUrl, resumeKey);
     if (shared) resumeKey = shared;
