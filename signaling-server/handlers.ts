@@ -97,7 +97,7 @@ async function onLeave(hub: Hub, session: Session, swarmId: SwarmId): Promise<vo
   send(hub, session.client, { type: 'left', swarmId });
   broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
   // TURN allocations are earned by membership: they end with the last swarm.
-  if (hub.rooms.swarmsOf(session.peerId).size === 0) hub.ice?.endRelaying(session.peerId);
+  if (hub.directory.localSwarmsOf(session.peerId).size === 0) hub.ice?.endRelaying(session.peerId);
 }
 
 /** Everything a departed session leaves behind: memberships (peer-left to each swarm) and its id. */
