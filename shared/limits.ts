@@ -57,10 +57,55 @@ export const MAX_NICKNAME_LENGTH = 32;
 export const MAX_SDP_LENGTH = 32 * KiB;
 /** One ICE candidate line is ~100–200 chars. */
 export const MAX_CANDIDATE_LENGTH = 1 * KiB;
-/** Short codes a person types: 6 chars of a 31-letter alphabet (~887 million codes). */
+/** Short codes a person types: 6 chars of a 31-letter alphabet (~887 million codes; README: time to guess one). */
 export const SHARE_CODE_LENGTH = 6;
 /** Unsent bytes a socket may pile up (a joined replay is ≤ ~8 MiB); beyond this it is not reading: cut off. */
 export const MAX_SIGNAL_BUFFERED_BYTES = 32 * MiB;
+/** hello is ≤ ~300 B (peer id, resume secret, a 32-character nickname): nothing bigger is parsed before it. */
+export const MAX_HELLO_FRAME_BYTES = 1 * KiB;
+/** A page sends hello as soon as its socket opens; a socket silent this long is not a page (close 4010). */
+export const HELLO_TIMEOUT_MS = 10_000;
+/** Sockets one address may hold: a laptop with dozens of the page's tabs, ×2 (more: close 4011). */
+export const MAX_CONNECTIONS_PER_ADDRESS = 64;
+/** Sockets in all: the 5,000-socket load bench ×2; each costs ~10–50 KB of server memory (more: close 4012). */
+export const MAX_CONNECTIONS = 10_000;
+/** A message begun but unfinished this long (a trickled frame, fragments never ended) closes the socket 4014. */
+export const UNFINISHED_MESSAGE_MS = 20_000;
+/** Manifest JSON one peer may have stored in all its swarms: two full swarms' worth of a teacher's files. */
+export const MAX_ANNOUNCED_BYTES_PER_PEER = 16 * MiB;
+/** Manifest JSON stored from one address (all its tabs and reconnects): one laptop cannot fill the server. */
+export const MAX_ANNOUNCED_BYTES_PER_ADDRESS = 24 * MiB;
+/** Manifest JSON the server stores in all (~2–3× this in heap): ~900 typical 1,024-piece manifests. */
+export const MAX_ANNOUNCED_BYTES_TOTAL = 64 * MiB;
+/** Share-code guesses per address, burst: a person retyping a mistyped code a few times. */
+export const CODE_GUESS_BURST_PER_ADDRESS = 5;
+/** Share-code guesses per address per second, however many sockets it opens. */
+export const CODE_GUESSES_PER_SECOND_PER_ADDRESS = 1;
+/** Wrong share codes the whole server answers per second, burst 60: caps guessing from any number of addresses. */
+export const WRONG_CODES_PER_SECOND = 10;
+/** Burst of wrong codes server-wide: a class of 30 mistyping at once still gets answers. */
+export const WRONG_CODE_BURST = 60;
+
+// ---- TURN relay (signaling-server/turn-*.ts) ----
+
+/** A tab makes one allocation per link per TURN URL (UDP and TCP): a class of 60 needs ~120. */
+export const MAX_TURN_ALLOCATIONS_PER_PEER = 256;
+/** Peer ids are free, so the remote address is the real bound: a laptop's few tabs, each linked to a class. */
+export const MAX_TURN_ALLOCATIONS_PER_ADDRESS = 512;
+/** Each allocation holds a UDP socket (a file descriptor); lowered to fit TURN_FD_SHARE of the open-file limit. */
+export const MAX_TURN_ALLOCATIONS = 8192;
+/** Permissions and channels of one allocation: a browser permits a handful of candidates per link. */
+export const MAX_TURN_PEERS_PER_ALLOCATION = 128;
+/** TURN-over-TCP connections from one address: one per TCP allocation of that laptop's tabs. */
+export const MAX_TURN_TCP_CONNECTIONS_PER_ADDRESS = 256;
+/** All TURN-over-TCP connections (descriptors too); lowered like MAX_TURN_ALLOCATIONS. */
+export const MAX_TURN_TCP_CONNECTIONS = 4096;
+/** Relayed bytes queued for a TCP client that does not read; past this its datagrams are dropped, as UDP would. */
+export const MAX_TURN_TCP_BUFFERED_BYTES = 1 * MiB;
+/** Browsers allocate as soon as they connect: a TCP connection with no allocation for this long is closed. */
+export const TURN_TCP_IDLE_MS = 10_000;
+/** Share of the process's open-file limit the relay's sockets may hold; the rest serves tabs and the page. */
+export const TURN_FD_SHARE = 0.5;
 
 // ---- Wire (peer ↔ peer binary frames, shared/codec.ts and shared/codec/) ----
 
