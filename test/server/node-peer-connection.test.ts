@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,3 +41,17 @@ it('node peer: a server that is down is reported, retried, and joined once it is
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+it('tabswarm get: a server that is down is reported while the command waits for it', async () => {
+  const port = await freePort();
+  const dir = await mkdtemp(path.join(tmpdir(), 'tabswarm-get-down-'));
+  const child = spawn(process.execPath, ['bin/tabswarm.js', 'get', 'ABCDEF', '--out', dir, '--server', `http://127.0.0.1:${port}`]);
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  try {
+    await expect.poll(() => stdout, { timeout: 15_000 }).toMatch(/cannot reach the tabswarm server at http:\/\/127\.0\.0\.1:\d+\/: retrying/);
+  } finally {
+    child.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 20_000);
