@@ -52,13 +52,22 @@ function pageUrls(host: string, port: number): string[] {
   return [...lan, `http://127.0.0.1:${port}/`];
 }
 
+const USAGE = `usage: npm start -- [--port N] [--host ADDRESS] [--share FILE_OR_FOLDER]… [--stun on|off|PORT]
+       [--turn on|off|PORT] [--turn-networks CIDR,…]
+Environment: PORT, HOST, SHARE, STUN, STUN_PORT, TURN, TURN_PORT, TURN_TTL, TURN_NETWORKS, ICE_SERVERS, REDIS_URL,
+STATE_DIR (README.md, "Configuration").`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' },
-      'turn-networks': { type: 'string' }, share: { type: 'string', multiple: true },
+      'turn-networks': { type: 'string' }, share: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help === true) return void console.log(USAGE);
+  const sharePaths = values.share ?? (process.env['SHARE'] ? [process.env['SHARE']] : []);
+  // A mistyped folder is refused before anything is served (the Node peer is loaded only when sharing).
+  if (sharePaths.length > 0) await (await import('../node-peer/shared-files.ts')).findSharedFiles(sharePaths);
   const port = Number(values.port ?? process.env['PORT'] ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port: ${values.port ?? process.env['PORT']}`);
   const host = values.host ?? process.env['HOST'] ?? '0.0.0.0';
@@ -88,7 +97,6 @@ async function main(): Promise<void> {
   for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);
   for (const line of ice.describe()) console.log(line);
   if (redisUrl) console.log(`Sharing swarms with the other processes on ${redactedUrl(redisUrl)}`);
-  const sharePaths = values.share ?? (process.env['SHARE'] ? [process.env['SHARE']] : []);
   // Imported only when sharing: the Node peer loads the native WebRTC module.
   const sharing = sharePaths.length === 0 ? null : await (await import('../node-peer/share-console.ts')).shareWithConsole({
     paths: sharePaths, log: (line) => console.log(line), nickname: 'teacher (shared folder)',
@@ -109,5 +117,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
+  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
   process.exit(1);
 });
