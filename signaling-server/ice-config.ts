@@ -144,7 +144,7 @@ export async function startIceServices(config: IceConfig, opts: Options): Promis
     return [...publicIceServers(header), { urls, username, credential }];
   };
   const ipsText = config.ips.length > 0 ? config.ips.join(', ') : 'every IPv4 address';
-  const networks = turnRelay?.peerNetworks.map(networkText).join(', ');
+  const networks = [...new Set(turnRelay?.peerNetworks.map(networkText))].join(', '); // two addresses of one subnet: listed once
   const describe = () => [
     stunPort === null ? 'STUN: off' : `STUN: on, UDP ${stunPort} (${ipsText})`,
     turnPort === null ? 'TURN relay: off' : `TURN relay: on, UDP+TCP ${turnPort} (${ipsText}), credentials for swarm members, valid ${config.turnTtlSeconds} s`,
