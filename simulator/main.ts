@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { ENGINE_DEFAULTS, simulateClass, type ClassOptions } from './class-sim.ts';
 
-// `npm run simulate -- --laptops 30 --uplink 40mbit --file 1GiB [--downlink 100mbit] [--latency 2ms]
-//  [--churn 0.1] [--seed 1] [--seed-once off] [--seeder-uplink 100mbit] [--piece 256KiB] [--request-timeout 20s]`;
-//  --laptops takes a list (4,8,30).
 // One JSON line per class on stdout, with the keys of the bench's classroom lines and the CPU time it took.
+
+const USAGE = `usage: npm run simulate -- --laptops 30 --uplink 40mbit --file 1GiB [--downlink 100mbit] [--latency 2ms]
+  [--churn 0.1] [--seed 1] [--seed-once off] [--seeder-uplink 100mbit] [--piece 256KiB] [--request-timeout 20s]
+--laptops takes a list (4,8,30). One JSON line per class on stdout.`;
 
 const UNITS: Record<string, number> = { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, kb: 1e3, mb: 1e6, gb: 1e9 };
 const RATES: Record<string, number> = { kbit: 1e3 / 8, mbit: 1e6 / 8, gbit: 1e9 / 8, 'mb/s': 1e6 };
@@ -30,8 +31,10 @@ function optionsFrom(argv: string[]): ClassOptions[] {
       'seeder-uplink': { type: 'string' }, downlink: { type: 'string' }, file: { type: 'string', default: '1GiB' },
       latency: { type: 'string', default: '1ms' }, churn: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' },
       'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' }, 'request-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help === true) return [];
   const churn = Number(values.churn);
   if (!(churn >= 0 && churn < 1)) throw new Error('--churn is a fraction of the leechers in [0, 1)');
   const base = {
@@ -51,8 +54,21 @@ function optionsFrom(argv: string[]): ClassOptions[] {
   });
 }
 
+/** The classes asked for, or null after saying what is wrong with the command line (exit code 2). */
+function classesOrUsage(argv: string[]): ClassOptions[] | null {
+  try {
+    return optionsFrom(argv);
+  } catch (e) {
+    process.stderr.write(`simulate: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return null;
+  }
+}
+
+const classes = classesOrUsage(process.argv.slice(2));
+if (classes?.length === 0) process.stdout.write(`${USAGE}\n`);
 try {
-  for (const options of optionsFrom(process.argv.slice(2))) {
+  for (const options of classes ?? []) {
     const cpu0 = process.cpuUsage();
     const result = simulateClass(options);
     const cpu = process.cpuUsage(cpu0);

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
 
-// `npm start` as a teacher types it: a mistake is refused with a clear line before anything is served.
+// `npm start` (and `npm run simulate`) as a teacher types them: a mistake is refused with a clear line, before
+// anything is served; --help says what the options are.
 
-function runStart(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signaling-server/main.ts', ...args], {
+function runScript(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STUN: 'off', TURN: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -19,14 +20,24 @@ function runStart(args: string[]): Promise<{ code: number | null; output: string
 }
 
 it('npm start -- --share with a folder that does not exist: exit 1 before serving anything', async () => {
-  const { code, output } = await runStart(['--share', '/nonexistent-tabswarm-lab']);
+  const { code, output } = await runScript('signaling-server/main.ts', ['--share', '/nonexistent-tabswarm-lab']);
   expect(code).toBe(1);
   expect(output).toContain('no such file or folder: /nonexistent-tabswarm-lab');
   expect(output).not.toContain('is serving');
 }, 20_000);
 
 it('npm start -- --help prints the options and exits', async () => {
-  const { code, output } = await runStart(['--help']);
+  const { code, output } = await runScript('signaling-server/main.ts', ['--help']);
   expect(code).toBe(0);
   expect(output).toMatch(/usage: npm start -- .*--share/);
+}, 20_000);
+
+it('npm run simulate -- --help prints the options; a mistyped option gets them too, without a stack trace', async () => {
+  const help = await runScript('simulator/main.ts', ['--help']);
+  expect(help.code).toBe(0);
+  expect(help.output).toMatch(/^usage: npm run simulate -- --laptops/);
+  const typo = await runScript('simulator/main.ts', ['--laptop', '30']);
+  expect(typo.code).toBe(2);
+  expect(typo.output).toMatch(/Unknown option '--laptop'[\s\S]*usage: npm run simulate/);
+  expect(typo.output).not.toContain('    at ');
 }, 20_000);
