@@ -30,10 +30,16 @@ type Msg<T extends WireMsg['type']> = Extract<WireMsg, { type: T }>;
 
 const wantsPieces = (file: FileInfo | undefined): boolean => file?.state === 'downloading' || file?.state === 'announced';
 
-/** Requests blocks from one peer on every route it shares with us, within its window (all routes together). */
+/**
+ * Requests blocks from one peer on every route it shares with us, within its window (all routes together).
+ * The first route asked rotates: otherwise the first file announced takes every slot it frees, and a small
+ * file announced after a big one waits until the big one is done.
+ */
 export function fillRequests(ctx: DownloadContext, peer: PeerEntry): void {
   if (peer.link.state !== 'connected') return;
-  for (const entry of routesWithPeer(ctx.state, peer.peerId)) {
+  const routes = routesWithPeer(ctx.state, peer.peerId);
+  const first = routes.length === 0 ? 0 : peer.fillTurn++ % routes.length;
+  for (const entry of [...routes.slice(first), ...routes.slice(0, first)]) {
     const file = ctx.state.files.get(entry.route.fileId);
     if (!file || !wantsPieces(file) || isComplete(entry.picker.had)) continue;
     if (inFlightToPeer(ctx.state, peer.peerId) >= ctx.state.params.windowPerPeer) return;

@@ -48,6 +48,8 @@ export interface PeerEntry {
    * the peer would drop it (not shared) or reject it and forget us on that route.
    */
   declared: Set<SwarmId>;
+  /** Which of the routes we share with it asks first for the next free request slot: files take turns. */
+  fillTurn: number;
   up: RateMeter;
   down: RateMeter;
   piecesSentTo: number;

@@ -29,7 +29,7 @@ export function helloSwarms(ctx: SessionContext, peer: PeerEntry): SwarmId[] {
 
 export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
-    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), declared: new Set(),
+    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), declared: new Set(), fillTurn: 0,
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
     relayed: null, rttMs: null, badFrames: { debt: 0, at: ctx.now() },
   };

@@ -74,6 +74,20 @@ describe('swarm engine', () => {
     for (const p of [b, c]) expect(await blobSha256(await p.engine.fileBlob(fileId!))).toBe(await blobSha256(file));
   });
 
+  it('swarm engine: a small file announced after a big one from the same peer is not held back until the big one ends', async () => {
+    fx = createEngineFixture();
+    const a = await fx.peer('a1', { params });
+    const b = await fx.peer('b2', { params });
+    const swarmId = await a.engine.createSwarm();
+    const [bigId, smallId] = await a.engine.seed(swarmId, [randomFile(8192 * KiB, 'disk-image.bin'), randomFile(12, 'ex1.py')]);
+    await b.engine.joinSwarm(swarmId);
+    await until(() => b.engine.snapshot().swarms[0]?.files.length === 2, 5000, 'both files announced');
+    fx.connect(a, b);
+    await until(complete(b, smallId!), 5000, 'small file complete');
+    const big = fileOf(b.engine.snapshot(), bigId!)!;
+    expect(big.piecesHad).toBeLessThan(big.pieceCount / 2);
+  });
+
   it('swarm engine: two swarms over one link route each file to its own swarm', async () => {
     fx = createEngineFixture();
     const a = await fx.peer('a1', { params });
