@@ -22,6 +22,7 @@ import { createSocketRateLimiter } from './rate-limit.ts';
 import { createMemoryDirectory } from './memory-directory.ts';
 import { createRedisDirectory } from './redis-directory.ts';
 import { createStaticHandler } from './static.ts';
+import { throttledLogger } from './throttled-log.ts';
 import { isAllowedOrigin } from './web-security.ts';
 import { setMaxMessageBytes } from './ws-receiver.ts';
 
@@ -64,7 +65,7 @@ function createHub(opts: SignalingServerOptions): Hub {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const key = opts.resumeKey ?? randomBytes(32);
   const resumeSecretFor = (peerId: string) => createHmac('sha256', key).update(peerId).digest('hex');
-  const logger = opts.logger ?? silentLogger;
+  const logger = throttledLogger(opts.logger ?? silentLogger);
   const sessions = new Map<PeerId, Session>();
   const local: LocalPeers = {
     deliver: (peerId, text) => {

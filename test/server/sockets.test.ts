@@ -90,6 +90,16 @@ describe('connections per address and in total', () => {
     while (!textFrames(again).some((f) => f['type'] === 'welcome')) await sleep(5);
   });
 
+  it('a flood of refused sockets is one log line, not one per socket (the teacher\'s terminal stays readable)', async () => {
+    const lines: string[] = [];
+    const logger = { info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(m) };
+    const { server } = await start({ limits: { maxConnectionsPerAddress: 2 }, logger });
+    const flood = await Promise.all(Array.from({ length: 40 }, () => openRawWs(server.port, { localAddress: '127.0.0.2' })));
+    await Promise.all(flood.slice(2).map((raw) => raw.ended));
+    expect(new Set(flood.slice(2).map(closeCode))).toEqual(new Set([CLOSE_TOO_MANY_FROM_ADDRESS]));
+    expect(lines.filter((line) => line === 'refusing a connection')).toHaveLength(1);
+  });
+
   it('flood: 120 sockets sending full-size frames without hello are all cut off, and a new tab still joins', async () => {
     const { server, peer, httpUrl } = await start({ limits: { maxConnectionsPerAddress: 16 } });
     const addresses = Array.from({ length: 8 }, (_, i) => `127.0.1.${i + 1}`);
