@@ -127,7 +127,7 @@ export async function startIceServices(config: IceConfig, opts: Options): Promis
   const secret = randomBytes(32);
   const { relays, stunPort, turnPort, turnRelay } = await startRelays(config, opts, secret).catch((error: unknown) => {
     const busy = (error as { code?: unknown }).code === 'EADDRINUSE';
-    const hint = busy ? ' (another STUN/TURN server? set STUN_PORT / TURN_PORT, or STUN=off TURN=off)' : '';
+    const hint = busy ? ' (is tabswarm already running? stop it first; another STUN/TURN server? set STUN_PORT / TURN_PORT, or STUN=off TURN=off)' : '';
     throw new Error(`STUN/TURN could not start: ${String(error)}${hint}`, { cause: error });
   });
   const now = opts.now ?? Date.now;
