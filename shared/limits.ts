@@ -93,8 +93,18 @@ export const DEFAULT_MAX_REQUESTS_PER_PEER = 32;
  * ~10 MB/s needs 30 × 2 MiB / 10 MB/s ≈ 6 s to reach the back of its queue: 20 s leaves headroom.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
-/** Corrupt pieces a peer may contribute to before it is banned for that route (one may be an accident). */
+/** Corrupt pieces a peer is proven to have sent before it is banned for that route (one may be an accident). */
 export const MAX_HASH_STRIKES = 3;
+/**
+ * Cancelled requests per peer (per route) whose blocks are still accepted from that peer: what it may have sent
+ * before our cancel reached it is at most one full pipeline. Older ones, and blocks nobody asked it for, are refused.
+ */
+export const MAX_CANCELLED_REQUESTS_REMEMBERED = DEFAULT_MAX_REQUESTS_PER_PEER;
+/**
+ * Pieces per route holding a failed copy's block digests (smart ban) until a good copy convicts the liar: ~64 B
+ * per block, so ≤ 2 MiB even for 16 MiB pieces of 16 KiB blocks. Past it the oldest is forgotten (nobody struck).
+ */
+export const MAX_PIECES_WITH_EVIDENCE = 32;
 /**
  * Requests one peer may have queued with us, across routes: 4 routes × DEFAULT_MAX_REQUESTS_PER_PEER. A queued
  * request is ~100 bytes of metadata (the block is read only when served), so 30 peers cost ~400 KB at most.
