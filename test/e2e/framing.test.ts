@@ -1,0 +1,60 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeBuiltPage, startHarness, type Harness } from './harness.ts';
+import { openFramingTab } from './hostile-tab.ts';
+import { fileIn, MiB, randomFile, ready, seedThroughPage, sha256Of, snapshotOf, waitForFile } from './tabs.ts';
+
+// Issue 12's framing attack between real tabs: while an honest seeder tab serves a leecher tab, a hostile tab that
+// claims nothing hears the leecher's 'fetching' hints and sends garbage blocks into exactly those pieces. Before
+// the fix the pieces failed, every sender was struck, and the seeder was banned after three: the download stalled.
+
+const FILE_BYTES = 8 * MiB; // 16 pieces of 512 KiB, 4 blocks each: 64 garbage blocks, under the bad-frame cap
+
+describe('framing attack between real tabs', () => {
+  let harness: Harness | null = null;
+
+  afterAll(async () => {
+    await harness?.close();
+    await removeBuiltPage();
+  });
+
+  it('framing: garbage blocks aimed at the pieces a seeder serves are refused; the leecher completes intact, the seeder stays unbanned', async () => {
+    harness = await startHarness();
+    const seeder = (await harness.openTab(harness.localUrl)).page;
+    const framer = await openFramingTab(harness);
+    const leecher = (await harness.openTab(harness.localUrl)).page;
+    const ids = { seeder: await ready(seeder), framer: await ready(framer.page), leecher: await ready(leecher) };
+
+    const { link } = await seeder.evaluate(() => window.tabswarm!.createSwarm());
+    await seeder.evaluate((l) => void (location.hash = new URL(l).hash), link);
+    const file = randomFile('framed.bin', FILE_BYTES);
+    const fileId = await seedThroughPage(seeder, file);
+    await framer.page.evaluate((l) => window.tabswarm!.joinSwarm(l), link);
+    await framer.page.waitForFunction(([id, s]) => window.tabswarm!.snapshot().peers
+      .some((p) => p.peerId === s && p.linkState === 'connected') && window.tabswarm!.snapshot().swarms
+      .some((w) => w.files.some((f) => f.fileId === id)), [fileId, ids.seeder] as const);
+    // What an attacker knows: the manifest every member gets, and the page's default block size.
+    const known = (await fileIn(framer.page, fileId))!;
+    const blockSize = (await snapshotOf(framer.page)).params.blockSize;
+    await framer.arm({ swarmId: known.swarmId, fileId }, { size: known.size, pieceLength: known.pieceLength, blockSize });
+
+    await leecher.evaluate((l) => window.tabswarm!.joinSwarm(l), link);
+    await waitForFile(leecher, fileId, 'complete', 60_000);
+
+    expect(await sha256Of(leecher, fileId)).toBe(file.sha256);
+    const tally = await framer.tally();
+    expect(tally.heard).toBeGreaterThan(0);
+    expect(tally.sent).toBeGreaterThan(0);
+    const snap = await snapshotOf(leecher);
+    const fromSeeder = snap.peers.find((p) => p.peerId === ids.seeder)!;
+    expect(fromSeeder).toMatchObject({ linkState: 'connected', banned: false, faults: {} });
+    expect(snap.counters.piecesCorrupt).toBe(0);
+    expect(snap.counters.unrequestedBlocks).toBeGreaterThan(0);
+    const got = (await fileIn(leecher, fileId))!;
+    expect(got.sources).toEqual({ [ids.seeder]: got.pieceCount });
+    // Each garbage block was charged to the framer (and a link that sends 100 is closed).
+    const framed = snap.peers.find((p) => p.peerId === ids.framer);
+    if (framed) expect(framed.faults.ERR_UNREQUESTED).toBeGreaterThan(0);
+    console.log(`framing: ${tally.heard} hints heard, ${tally.sent} garbage blocks sent, ` +
+      `${snap.counters.unrequestedBlocks} refused; framer link ${framed?.linkState ?? 'closed'}`);
+  }, 120_000);
+});
