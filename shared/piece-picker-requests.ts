@@ -84,9 +84,9 @@ function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer): numbe
   return best;
 }
 
-/** Endgame: no connected peer could be asked for a block that is not already requested. */
+/** Endgame: no connected peer could be asked for a block that is not already requested (exclusive copies wait for their owner). */
 export function isEndgame(p: PiecePicker): boolean {
-  for (const a of p.active.values()) if (!a.verifying && openBlocks(a) > 0) return false;
+  for (const a of p.active.values()) if (!a.verifying && !a.exclusive && openBlocks(a) > 0) return false;
   for (let piece = 0; piece < p.layout.pieceCount; piece++) {
     if (p.availability[piece] === 0 || getBit(p.had, piece)) continue;
     if (!p.active.has(piece)) return false;

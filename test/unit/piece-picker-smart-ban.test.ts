@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_CANCELLED_REQUESTS_REMEMBERED, MAX_HASH_STRIKES } from '../../shared/limits.ts';
 import {
@@ -5,7 +6,7 @@ import {
   onPieceFailed, onPieceVerified, type PieceFailure, type PiecePicker,
 } from '../../shared/piece-picker.ts';
 import type { BlockSpan } from '../../shared/wire-messages.ts';
-import { announce, BLOCK, makePicker, piecesOf, range } from './picker-fixtures.ts';
+import { announce, BLOCK, makePicker, piecesOf, range, seededRng } from './picker-fixtures.ts';
 
 // Who gets blamed for a bad piece. The picker sees no bytes, so these tests play the engine: each block is
 // 'good' or 'bad' (a liar's), a copy hashes right only if all its blocks are good, and a block's digest is
@@ -180,5 +181,42 @@ describe('smart ban: a failed piece several peers sent', () => {
     expect(p.active.has(0)).toBe(false);
     for (let t = 200; !isDone(p); t++) engine.serve('B', t, 'good');
     expect(engine.struck).toEqual(['A']);
+  });
+});
+
+describe('smart ban: any interleaving of honest and lying senders', () => {
+  // Peers 0-2 may lie on any block they send; peer 3 never lies and holds every piece. Whatever happens, a
+  // peer that never sent a bad block is never struck, and the file completes from whoever is left.
+  const eventArb = fc.array(fc.record({
+    peer: fc.nat(3), pick: fc.nat(8), lie: fc.boolean(), tick: fc.nat(150),
+  }), { maxLength: 120 });
+
+  it('smart ban: an honest peer is never struck, a liar only for its own blocks, and the file always completes', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.nat(), eventArb, (pieces, blocks, seed, events) => {
+      const p = makePicker(pieces, blocks, { maxRequestsPerPeer: 3, requestTimeoutMs: 100, rng: seededRng(seed) });
+      const engine = new Engine(p);
+      const liedOnce = new Set<string>();
+      for (let peer = 0; peer < 4; peer++) announce(p, `peer${peer}`, peer === 3 ? range(0, pieces) : range(0, pieces).filter((i) => (i + peer) % 2 === 0));
+      let now = 0;
+      for (const e of events) {
+        const peerId = `peer${e.peer}`;
+        nextRequests(p, peerId, now);
+        const outstanding = [...(p.peers.get(peerId)?.requests.values() ?? [])];
+        const span = outstanding[e.pick % Math.max(1, outstanding.length)]?.span;
+        const lie = e.lie && e.peer !== 3;
+        if (span && engine.receive(peerId, span, lie ? 'bad' : 'good').accepted && lie) liedOnce.add(peerId);
+        now += e.tick;
+        expire(p, now);
+      }
+      for (let t = now + 1; !isDone(p) && t < now + 1000; t++) { // now everyone answers everything, truthfully
+        for (let peer = 0; peer < 4; peer++) {
+          nextRequests(p, `peer${peer}`, t);
+          for (const r of [...(p.peers.get(`peer${peer}`)?.requests.values() ?? [])]) engine.receive(`peer${peer}`, r.span, 'good');
+        }
+      }
+      expect(isDone(p)).toBe(true);
+      for (const peerId of engine.struck) expect(liedOnce).toContain(peerId);
+      expect(isBanned(p, 'peer3')).toBe(false);
+    }), { numRuns: 300 });
   });
 });
