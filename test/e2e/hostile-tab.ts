@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { encode } from '../../shared/codec.ts';
-import { TYPE_CODES } from '../../shared/codec-layout.ts';
+import { TYPE_CODES } from '../../shared/codec/frame.ts';
 import type { Route } from '../../shared/wire-messages.ts';
 import type { Harness } from './harness.ts';
 

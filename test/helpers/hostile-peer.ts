@@ -74,8 +74,8 @@ export function attachHostilePeer(fx: EngineFixture, target: TestPeer, name: str
     opts.onMessage?.(decoded.value, hostile);
   };
   target.linkTo.set(peerId, toHostile);
-  toHostile.onStateChange = (s) => s === 'closed' && target.links.onLinkClosed?.(peerId);
-  target.links.onLink?.(toHostile);
+  toHostile.onStateChange = (s) => s === 'closed' && target.links.emit('onLinkClosed', peerId);
+  target.links.emit('onLink', toHostile);
   return hostile;
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineParams } from '../../client/snapshot-types.ts';
+import type { EngineParams } from '../../peer/snapshot-types.ts';
 import { encode as encodeMsg } from '../../shared/codec.ts';
 import { createManifest, pieceSize, type Manifest } from '../../shared/manifest.ts';
 import { MAX_BAD_FRAMES_PER_LINK, MAX_HASH_STRIKES, MAX_WIRE_FRAME_BYTES } from '../../shared/limits.ts';
