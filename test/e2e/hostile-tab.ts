@@ -6,14 +6,15 @@ import type { Harness } from './harness.ts';
 
 // A real page turned hostile from outside: its data channels are hooked before the page runs, so its engine's
 // bitfields, haves, requests and 'fetching' hints never leave the tab (it claims nothing and asks for nothing).
-// Armed with garbage blocks for every piece of a file (encoded here by the real codec), it answers each
-// 'fetching' hint it hears at once, on the same channel, with garbage for every block of that piece: the
-// framing attack of issue 12.
+// Armed with a garbage block for every piece of a file (encoded here by the real codec), it answers each
+// 'fetching' hint it hears at once, on the same channel, with garbage for the piece's last block, which the seeder
+// sends last: the piece then has two senders, and a tab that blames every sender of a bad piece strikes both
+// (the framing attack of issue 12: three such pieces got the seeder banned).
 
 export interface FramingTab {
   page: Page;
   context: BrowserContext;
-  /** Prepares garbage blocks for every piece of the file, keyed by the 'fetching' frame that triggers them. */
+  /** Prepares a garbage last block for every piece of the file, keyed by the 'fetching' frame that triggers it. */
   arm(route: Route, geometry: { size: number; pieceLength: number; blockSize: number }): Promise<void>;
   /** 'fetching' hints it heard and garbage blocks it sent so far. */
   tally(): Promise<{ heard: number; sent: number }>;
@@ -39,12 +40,9 @@ export async function openFramingTab(harness: Harness): Promise<FramingTab> {
       const frames: [string, string[]][] = [];
       for (let piece = 0; piece * pieceLength < size; piece++) {
         const pieceBytes = Math.min(pieceLength, size - piece * pieceLength);
-        const blocks: string[] = [];
-        for (let offset = 0; offset < pieceBytes; offset += blockSize) {
-          const data = new Uint8Array(Math.min(blockSize, pieceBytes - offset)).fill(0xee);
-          blocks.push(base64(encode({ type: 'block', ...route, piece, offset, data })));
-        }
-        frames.push([base64(encode({ type: 'fetching', ...route, piece })), blocks]);
+        const offset = Math.floor((pieceBytes - 1) / blockSize) * blockSize;
+        const data = new Uint8Array(pieceBytes - offset).fill(0xee);
+        frames.push([base64(encode({ type: 'fetching', ...route, piece })), [base64(encode({ type: 'block', ...route, piece, offset, data }))]]);
       }
       await page.evaluate((f) => (window as unknown as HostileWindow).__arm(f), frames);
     },
