@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FileSnapshot, TabswarmSnapshot } from '../../client/snapshot-types.ts';
+import type { FileSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import type { BrowserTab } from './browser-tab.ts';
 
 // Helpers for driving tabs (Chromium or Firefox) through the page and reading window.tabswarm.

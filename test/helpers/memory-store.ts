@@ -1,5 +1,4 @@
-import type { FileRecord, ProfileStore } from '../../client/piece-store.ts';
-import { StorageFailure } from '../../client/piece-store.ts';
+import { StorageFailure, type FileRecord, type ProfileStore } from '../../peer/contracts.ts';
 import type { FileId, SwarmId } from '../../shared/ids.ts';
 
 /** A ProfileStore in memory, for engine tests; `failWrites` simulates a full disk. */
@@ -37,7 +36,11 @@ export function createMemoryStore(): MemoryStore {
     },
     async fileBlob(fileId, pieceCount, mimeType) {
       const parts: Uint8Array[] = [];
-      for (let i = 0; i < pieceCount; i++) parts.push(pieces.get(key(fileId, i)) ?? new Uint8Array());
+      for (let i = 0; i < pieceCount; i++) {
+        const piece = pieces.get(key(fileId, i));
+        if (piece === undefined) throw new StorageFailure('ERR_PIECE_MISSING', `piece ${i} of ${fileId} is not stored`);
+        parts.push(piece);
+      }
       return new Blob(parts as BlobPart[], { type: mimeType });
     },
     saveSwarm: async (swarmId) => void swarms.add(swarmId),
