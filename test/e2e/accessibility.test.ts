@@ -119,7 +119,8 @@ describe('accessibility and keyboard use', () => {
     await expect.poll(() => card.getByRole('list', { name: 'Piece map legend' }).ariaSnapshot()).toMatch(/from Teacher \d+/);
     const log = await b.getByRole('log', { name: 'Event log' }).ariaSnapshot();
     expect(log).toMatch(/Joined swarm [0-9a-f]{8}: 1 other member\(s\), 2 file\(s\) announced/);
-    expect(log).toMatch(/Teacher announced lecture\.bin/);
+    expect(log).toMatch(/Connected to Teacher/);
+    expect(log).toMatch(/Downloading lecture\.bin/);
     expect(log).toMatch(/lecture\.bin is complete and verified/);
     expect(await seriousViolations(b)).toEqual([]);
   });
