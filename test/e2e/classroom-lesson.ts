@@ -22,6 +22,8 @@ export interface Lesson {
   peerIds: string[];
   /** Date.now() when laptop 2 had joined. */
   joinedAt: number;
+  /** Appended to every page's query (engine knobs, peer/engine/params.ts), e.g. '&seedOnce=0'. */
+  query: string;
 }
 
 async function startTeacher(classroom: Classroom, env: Record<string, string>): Promise<number> {
@@ -44,7 +46,7 @@ async function openLaptopPage(lesson: Lesson, laptop: Laptop, fragment: string):
   const browser = await chromium.launch({ executablePath: await lesson.classroom.chromiumIn(laptop.ns), headless: true, args: CHROMIUM_ARGS });
   lesson.browsers.push(browser);
   const page = await browser.newPage();
-  await page.goto(`http://${laptop.teacherIp}:${lesson.port}/?linkTestHook=1${fragment}`);
+  await page.goto(`http://${laptop.teacherIp}:${lesson.port}/?linkTestHook=1${lesson.query}${fragment}`);
   return page;
 }
 
@@ -53,12 +55,14 @@ export interface LessonOptions {
   laptops?: number;
   /** Runs once the namespaces exist, before any browser starts (e.g. to shape the links). */
   prepare?: (classroom: Classroom) => Promise<void>;
+  /** Appended to every page's query, e.g. '&seedOnce=0'. */
+  query?: string;
 }
 
 /** Teacher server with `env`, a probe listener on laptop 2, and each laptop's browser in one swarm. */
 export async function startLesson(forwarding: boolean, env: Record<string, string>, opts: LessonOptions = {}): Promise<Lesson> {
   const classroom = await createClassroom({ laptops: Math.max(2, opts.laptops ?? 2), forwarding });
-  const lesson: Lesson = { classroom, port: 0, browsers: [], pages: [], peerIds: [], joinedAt: 0 };
+  const lesson: Lesson = { classroom, port: 0, browsers: [], pages: [], peerIds: [], joinedAt: 0, query: opts.query ?? '' };
   try {
     await opts.prepare?.(classroom);
     lesson.port = await startTeacher(classroom, env);
