@@ -77,6 +77,10 @@ export const MAX_ANNOUNCED_BYTES_PER_PEER = 16 * MiB;
 export const MAX_ANNOUNCED_BYTES_PER_ADDRESS = 24 * MiB;
 /** Manifest JSON the server stores in all (~2–3× this in heap): ~900 typical 1,024-piece manifests. */
 export const MAX_ANNOUNCED_BYTES_TOTAL = 64 * MiB;
+/** Frame bytes one address may send at once: a tab's whole replay of a swarm's manifests (8 MiB), twice. */
+export const INBOUND_BYTES_BURST_PER_ADDRESS = 16 * MiB;
+/** Frame bytes per second per address after that: ~1 maximal announce/s, so parsing and hashing stay cheap. */
+export const INBOUND_BYTES_PER_SECOND_PER_ADDRESS = 256 * KiB;
 /** Share-code guesses per address, burst: a person retyping a mistyped code a few times. */
 export const CODE_GUESS_BURST_PER_ADDRESS = 5;
 /** Share-code guesses per address per second, however many sockets it opens. */
