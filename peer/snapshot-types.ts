@@ -47,6 +47,8 @@ export interface FileSnapshot {
   seeded: boolean;
   /** Peer ids that announced this file or told us (bitfield/have) they hold pieces of it. */
   holders: PeerId[];
+  /** Linked peers whose bitfield says they have every piece (the Node sharer's live line counts them). */
+  completeAt: PeerId[];
 }
 
 export interface SwarmSnapshot {
@@ -118,6 +120,8 @@ export interface EngineParams {
   windowPerPeer: number;
   /** Smallest piece length a file we seed gets (a power of two; larger files get larger pieces). */
   smallestPieceLength: number;
+  /** As a file's initial seeder, hand each piece to one peer while our uplink is busy (shared/seed-once.ts). */
+  seedOnce: boolean;
 }
 
 /** A local file being seeded: hashed into a manifest, then copied into the store. */

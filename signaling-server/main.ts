@@ -8,10 +8,12 @@ import { sharedResumeKey } from './redis-bus.ts';
 import { loadResumeKey } from './resume-key.ts';
 import { createSignalingServer } from './server.ts';
 
-// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]`;
-// env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts),
+// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]
+// [--turn-networks 10.0.0.0/16,…] [--share PATH]…`; env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT,
+// TURN / TURN_PORT, TURN_TTL, TURN_NETWORKS (ice-config.ts),
 // REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
-// STATIC_DIR (the built page; default dist/), STATE_DIR (where the resume key is kept: resume-key.ts).
+// STATIC_DIR (the built page; default dist/), STATE_DIR (where the resume key is kept: resume-key.ts),
+// SHARE (a path: this process also joins as a peer sharing it from disk, node-peer/).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -52,7 +54,10 @@ function pageUrls(host: string, port: number): string[] {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' } },
+    options: {
+      port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' },
+      'turn-networks': { type: 'string' }, share: { type: 'string', multiple: true },
+    },
   });
   const port = Number(values.port ?? process.env['PORT'] ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port: ${values.port ?? process.env['PORT']}`);
@@ -60,10 +65,11 @@ async function main(): Promise<void> {
   const iceServers = parseIceServers(process.env['ICE_SERVERS']);
   const iceConfig = parseIceConfig({
     ...process.env, ...(values.stun === undefined ? {} : { STUN_PORT: values.stun }), ...(values.turn === undefined ? {} : { TURN_PORT: values.turn }),
+    ...(values['turn-networks'] === undefined ? {} : { TURN_NETWORKS: values['turn-networks'] }),
   }, iceServers, host);
   if (!iceConfig.ok) throw new Error(iceConfig.error);
   let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
-  const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
+  const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId), logger: consoleLogger });
   const redisUrl = process.env['REDIS_URL'] || undefined;
   const heartbeatMs = parseHeartbeat(process.env['HEARTBEAT_MS']);
   const resume = loadResumeKey(process.env['STATE_DIR'] || undefined);
@@ -82,8 +88,19 @@ async function main(): Promise<void> {
   for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);
   for (const line of ice.describe()) console.log(line);
   if (redisUrl) console.log(`Sharing swarms with the other processes on ${redactedUrl(redisUrl)}`);
+  const sharePaths = values.share ?? (process.env['SHARE'] ? [process.env['SHARE']] : []);
+  // Imported only when sharing: the Node peer loads the native WebRTC module.
+  const sharing = sharePaths.length === 0 ? null : await (await import('../node-peer/share-console.ts')).shareWithConsole({
+    paths: sharePaths, log: (line) => console.log(line), nickname: 'teacher (shared folder)',
+    // The teacher's own peer reaches the server on loopback; the class gets links on the first LAN address.
+    server: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${server.port}/`, pageUrl: pageUrls(host, server.port)[0]!,
+  }).catch(async (e: unknown) => {
+    await Promise.all([server.close(), ice.close()]);
+    throw e;
+  });
   const shutdown = (signal: string) => {
     console.log(`\n${signal}: closing`);
+    sharing?.stop();
     void Promise.all([server.close(), ice.close()]).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
