@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { playwrightTab } from './browser-tab.ts';
 import { removeBuiltPage, startHarness, type Harness } from './harness.ts';
 import { openFramingTab } from './hostile-tab.ts';
 import { fileIn, MiB, randomFile, ready, seedThroughPage, sha256Of, snapshotOf, waitForFile } from './tabs.ts';
@@ -20,26 +21,26 @@ describe('framing attack between real tabs', () => {
   it('framing: garbage blocks aimed at the pieces a seeder serves are refused; the leecher completes intact, the seeder stays unbanned', async () => {
     harness = await startHarness();
     const seederTab = await harness.openTab(harness.localUrl, { isolated: true }); // its own renderer, throttled below
-    const seeder = seederTab.page;
+    const seeder = playwrightTab(seederTab.page);
     const framer = await openFramingTab(harness);
-    const leecher = (await harness.openTab(harness.localUrl)).page;
-    const ids = { seeder: await ready(seeder), framer: await ready(framer.page), leecher: await ready(leecher) };
+    const leecher = playwrightTab((await harness.openTab(harness.localUrl)).page);
+    const ids = { seeder: await ready(seeder), framer: await ready(framer.tab), leecher: await ready(leecher) };
 
     const { link } = await seeder.evaluate(() => window.tabswarm!.createSwarm());
     await seeder.evaluate((l) => void (location.hash = new URL(l).hash), link);
     const file = randomFile('framed.bin', FILE_BYTES);
     const fileId = await seedThroughPage(seeder, file);
-    await framer.page.evaluate((l) => window.tabswarm!.joinSwarm(l), link);
-    await framer.page.waitForFunction(([id, s]) => window.tabswarm!.snapshot().peers
+    await framer.tab.evaluate((l) => window.tabswarm!.joinSwarm(l), link);
+    await framer.tab.waitFor(([id, s]) => window.tabswarm!.snapshot().peers
       .some((p) => p.peerId === s && p.linkState === 'connected') && window.tabswarm!.snapshot().swarms
       .some((w) => w.files.some((f) => f.fileId === id)), [fileId, ids.seeder] as const);
     // What an attacker knows: the manifest every member gets, and the page's default block size.
-    const known = (await fileIn(framer.page, fileId))!;
-    const blockSize = (await snapshotOf(framer.page)).params.blockSize;
+    const known = (await fileIn(framer.tab, fileId))!;
+    const blockSize = (await snapshotOf(framer.tab)).params.blockSize;
     await framer.arm({ swarmId: known.swarmId, fileId }, { size: known.size, pieceLength: known.pieceLength, blockSize });
 
     // The seeder is a slow laptop (CPU / 6): the garbage reliably reaches the leecher before the real blocks.
-    await (await seederTab.context.newCDPSession(seeder)).send('Emulation.setCPUThrottlingRate', { rate: 6 });
+    await (await seederTab.context.newCDPSession(seederTab.page)).send('Emulation.setCPUThrottlingRate', { rate: 6 });
     await leecher.evaluate((l) => window.tabswarm!.joinSwarm(l), link);
     await waitForFile(leecher, fileId, 'complete', 60_000).catch(async (e: unknown) => {
       const s = await snapshotOf(leecher);

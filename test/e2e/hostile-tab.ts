@@ -2,6 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { encode } from '../../shared/codec.ts';
 import { TYPE_CODES } from '../../shared/codec/frame.ts';
 import type { Route } from '../../shared/wire-messages.ts';
+import { playwrightTab, type BrowserTab } from './browser-tab.ts';
 import type { Harness } from './harness.ts';
 
 // A real page turned hostile from outside: its data channels are hooked before the page runs, so its engine's
@@ -13,6 +14,8 @@ import type { Harness } from './harness.ts';
 
 export interface FramingTab {
   page: Page;
+  /** The same page for the shared tab helpers (tabs.ts). */
+  tab: BrowserTab;
   context: BrowserContext;
   /** Prepares a garbage last block for every piece of the file, keyed by the 'fetching' frame that triggers it. */
   arm(route: Route, geometry: { size: number; pieceLength: number; blockSize: number }): Promise<void>;
@@ -35,6 +38,7 @@ export async function openFramingTab(harness: Harness): Promise<FramingTab> {
   await page.goto(harness.localUrl);
   return {
     page,
+    tab: playwrightTab(page),
     context,
     async arm(route, { size, pieceLength, blockSize }) {
       const frames: [string, string[]][] = [];
