@@ -5,7 +5,7 @@ import { createLinkManager } from './link-manager.ts';
 import { installLinkTestHook } from './link-test-hook.ts';
 import { createPeerLink } from './peer-link.ts';
 import { openProfileStore } from './piece-store.ts';
-import { claimProfile, loadIdentity, saveIdentity } from './profile.ts';
+import { browserProfileKeeper, loadIdentity, saveIdentity } from './profile.ts';
 import { createSignalingClient } from './signaling-client.ts';
 import { milestone } from './milestones.ts';
 import { mountApp } from './ui/app.ts';
@@ -28,7 +28,9 @@ function lowWaterFromQuery(): number | undefined {
 async function start(): Promise<void> {
   milestone('script');
   const caps = detectCapabilities();
-  const profileId = await claimProfile();
+  // A tab frozen long enough for another to adopt its profile must not keep writing to it: start over.
+  const keeper = browserProfileKeeper(() => location.reload());
+  const { profileId } = await keeper.claim();
   // The socket opens (and joins the swarm of a join link) while IndexedDB opens; its events wait for the engine.
   const signaling = createSignalingClient({
     identity: { load: () => loadIdentity(), save: (id) => saveIdentity(id) }, holdEvents: true,
@@ -46,7 +48,7 @@ async function start(): Promise<void> {
     createLink: (opts) => createPeerLink({ ...opts, ...(lowWaterBytes !== undefined ? { lowWaterBytes } : {}) }),
   });
   const { engine } = await bootEngine({
-    signaling, links, store, secureContext: caps.secureContext,
+    signaling, links, store, keeper, secureContext: caps.secureContext,
     mountUi: (api) => {
       // Bench knob: ?ui=off runs the engine without the classroom page, to measure what rendering costs.
       if (new URLSearchParams(location.search).get('ui') !== 'off') mountApp(byId('app'), { api, signaling, caps });
@@ -59,6 +61,11 @@ async function start(): Promise<void> {
     links.close();
     signaling.close();
     store.close();
+    keeper.close();
+  });
+  // Back from the back/forward cache: its heartbeat stopped and another tab may hold the profile now.
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) location.reload();
   });
 }
 

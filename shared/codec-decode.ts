@@ -124,6 +124,7 @@ export function decode(frame: Uint8Array): Result<WireMsg, CodecError> {
     case 'block': return decodeBlock(frame, view);
     case 'cancel': return decodeSpanMsg('cancel', frame, view);
     case 'reject': return decodeReject(frame, view);
+    case 'drop': return ok({ type: 'drop', ...readRoute(frame) });
     default: {
       const unreachable: never = header.value;
       return fail('ERR_UNKNOWN_TYPE', `type ${String(unreachable)}`);

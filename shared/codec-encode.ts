@@ -1,7 +1,7 @@
 import { FILE_ID_BYTES, isHexId, PEER_ID_BYTES, SWARM_ID_BYTES } from './ids.ts';
 import { MAX_HELLO_SWARMS } from './limits.ts';
 import {
-  BITFIELD_BITS_AT, BITFIELD_PIECE_COUNT_AT, BLOCK_DATA_AT, FILE_ID_AT, HAVE_BYTES, HELLO_PEER_ID_AT,
+  BITFIELD_BITS_AT, BITFIELD_PIECE_COUNT_AT, BLOCK_DATA_AT, DROP_BYTES, FILE_ID_AT, HAVE_BYTES, HELLO_PEER_ID_AT,
   HELLO_SWARM_COUNT_AT, HELLO_SWARMS_AT, HELLO_VERSION_AT, PIECE_AT, REASON_CODES, REJECT_BYTES,
   REJECT_REASON_AT, SPAN_BYTES, SPAN_LENGTH_AT, SPAN_OFFSET_AT, SWARM_ID_AT, TYPE_AT, TYPE_CODES, VERSION_AT,
 } from './codec-layout.ts';
@@ -117,6 +117,13 @@ function encodeReject(msg: MsgOf<'reject'>): Uint8Array {
   return w.frame;
 }
 
+// drop: <ver:u8><type=9><swarmId:16><fileId:32>
+function encodeDrop(msg: MsgOf<'drop'>): Uint8Array {
+  const w = startFrame('drop', DROP_BYTES);
+  writeRoute(w, msg);
+  return w.frame;
+}
+
 /** One message → one frame for one data-channel send. Throws RangeError on an out-of-range field. */
 export function encode(msg: WireMsg): Uint8Array {
   switch (msg.type) {
@@ -128,6 +135,7 @@ export function encode(msg: WireMsg): Uint8Array {
     case 'block': return encodeBlock(msg);
     case 'cancel': return encodeSpanMsg(msg);
     case 'reject': return encodeReject(msg);
+    case 'drop': return encodeDrop(msg);
     default: {
       const unknown: never = msg;
       throw new RangeError(`wire: unknown message type ${String((unknown as { type: unknown }).type)}`);

@@ -36,9 +36,11 @@ export const REJECT_REASON_AT = SPAN_BYTES;
 export const REJECT_BYTES = REJECT_REASON_AT + 1;
 /** block: the data follows its span, whose length field makes a truncated block detectable */
 export const BLOCK_DATA_AT = SPAN_BYTES;
+/** drop: the route and nothing else */
+export const DROP_BYTES = ROUTE_END;
 
 export const TYPE_CODES = {
-  hello: 1, bitfield: 2, have: 3, request: 4, block: 5, cancel: 6, reject: 7, fetching: 8,
+  hello: 1, bitfield: 2, have: 3, request: 4, block: 5, cancel: 6, reject: 7, fetching: 8, drop: 9,
 } as const satisfies Record<WireType, number>;
 
 export const TYPE_BY_CODE: ReadonlyMap<number, WireType> = new Map(
@@ -63,4 +65,5 @@ export const FRAME_BOUNDS: Readonly<Record<WireType, { min: number; max: number 
   block: { min: BLOCK_DATA_AT + 1, max: BLOCK_DATA_AT + MAX_BLOCK_LENGTH },
   cancel: { min: SPAN_BYTES, max: SPAN_BYTES },
   reject: { min: REJECT_BYTES, max: REJECT_BYTES },
+  drop: { min: DROP_BYTES, max: DROP_BYTES },
 };

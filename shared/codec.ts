@@ -45,6 +45,8 @@ export function checkAgainstManifest(manifest: ManifestSizes, msg: RoutedMsg): R
       const fits = checkSpan(manifest, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
       return fits.ok ? ok(msg) : fits;
     }
+    case 'drop':
+      return ok(msg);
     case 'request':
     case 'cancel':
     case 'reject': {
