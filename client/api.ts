@@ -2,7 +2,9 @@ import { isSwarmId, type FileId, type SwarmId } from '../shared/ids.ts';
 import { SHARE_CODE_ALPHABET } from '../shared/signaling.ts';
 import { SHARE_CODE_LENGTH } from '../shared/limits.ts';
 import { createStreamingSha256 } from '../shared/sha256.ts';
+import type { StorageUsage } from './engine/storage-use.ts';
 import type { SwarmEngine } from './engine/swarm-engine.ts';
+import type { OrphanProfile, ProfileKeeper } from './profile.ts';
 import type { SignalingClient } from './signaling-client.ts';
 import type { TabswarmSnapshot } from './snapshot-types.ts';
 
@@ -20,7 +22,25 @@ export interface TabswarmApi {
   save(fileId: FileId): Promise<void>;
   setNickname(name: string): void;
   onChange(cb: (snapshot: TabswarmSnapshot) => void): () => void;
+  /** Stops sharing or downloading the file, deletes its pieces, tells its peers. Resolves with the bytes freed. */
+  remove(fileId: FileId): Promise<number>;
+  /** Leaves the swarm; files no other swarm lists are deleted. Resolves with the bytes freed. */
+  leave(swarmId: SwarmId): Promise<number>;
+  /** Leaves every swarm, empties this tab's profile and deletes what closed tabs left. Resolves with the bytes freed. */
+  clearAll(): Promise<number>;
+  /** What this browser's tabswarm storage holds: this tab's files, closed tabs' profiles, the browser's figures. */
+  storage(): Promise<StorageReport>;
 }
+
+export interface StorageReport extends StorageUsage {
+  /** Profiles of closed tabs that no tab adopted yet (deleted after their grace period). */
+  orphans: OrphanProfile[];
+  /** navigator.storage.estimate() for the whole origin; null where it does not exist (e.g. http://<LAN IP>). */
+  browser: { usage: number; quota: number } | null;
+}
+
+/** The part of the profile keeper (profile.ts) the API uses. */
+export type Housekeeping = Pick<ProfileKeeper, 'orphans' | 'prune' | 'setBytes'>;
 
 const SWARM_FRAGMENT = /^#swarm=([0-9a-f]{32})$/;
 
@@ -69,7 +89,20 @@ export function saveBlob(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-export function createTabswarmApi(engine: SwarmEngine, signaling: Pick<SignalingClient, 'resolveCode'>): TabswarmApi {
+async function browserEstimate(): Promise<StorageReport['browser']> {
+  if (typeof navigator.storage?.estimate !== 'function') return null;
+  const { usage, quota } = await navigator.storage.estimate().catch(() => ({ usage: undefined, quota: undefined }));
+  return usage === undefined || quota === undefined ? null : { usage, quota };
+}
+
+/** A swarm left must not be joined again by a reload of a page whose address still names it. */
+function forgetFragment(swarmId: SwarmId): void {
+  if (swarmInFragment(location.hash) === swarmId) history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+export function createTabswarmApi(
+  engine: SwarmEngine, signaling: Pick<SignalingClient, 'resolveCode'>, housekeeping: Housekeeping,
+): TabswarmApi {
   const nameOf = (fileId: FileId): string => {
     for (const s of engine.snapshot().swarms) for (const f of s.files) if (f.fileId === fileId) return f.name;
     return 'download';
@@ -91,6 +124,24 @@ export function createTabswarmApi(engine: SwarmEngine, signaling: Pick<Signaling
     save: async (fileId) => saveBlob(await engine.fileBlob(fileId), nameOf(fileId)),
     setNickname: (name) => engine.setNickname(name),
     onChange: (cb) => engine.onChange(() => cb(engine.snapshot())),
+    remove: (fileId) => engine.removeFile(fileId),
+    async leave(swarmId) {
+      forgetFragment(swarmId);
+      return engine.leaveSwarm(swarmId);
+    },
+    async clearAll() {
+      const orphanBytes = (await housekeeping.orphans()).reduce((sum, o) => sum + o.bytes, 0);
+      for (const s of engine.snapshot().swarms) forgetFragment(s.swarmId);
+      const freed = await engine.clear();
+      await housekeeping.prune({ all: true });
+      housekeeping.setBytes(0);
+      return freed + orphanBytes;
+    },
+    async storage() {
+      const [usage, orphans, browser] = await Promise.all([engine.storageUsage(), housekeeping.orphans(), browserEstimate()]);
+      housekeeping.setBytes(usage.totalBytes);
+      return { ...usage, orphans, browser };
+    },
   };
 }
 

@@ -19,6 +19,9 @@ const byId = (id: string): HTMLElement => {
   return el;
 };
 
+/** Orphaned profiles reach the end of their grace period while tabs stay open for hours. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
 /** Bench knob: ?lowWaterKiB=N sets the links' backpressure threshold. */
 function lowWaterFromQuery(): number | undefined {
   const kib = Number(new URLSearchParams(location.search).get('lowWaterKiB'));
@@ -54,6 +57,10 @@ async function start(): Promise<void> {
       if (new URLSearchParams(location.search).get('ui') !== 'off') mountApp(byId('app'), { api, signaling, caps });
     },
   });
+  // Orphans past their grace period go now and while this tab stays open.
+  const prune = () => void keeper.prune().catch((e: unknown) => console.warn('tabswarm: pruning old profiles failed', e));
+  prune();
+  setInterval(prune, PRUNE_EVERY_MS);
   // The link test hook takes every link's messages away from the engine: only when a test asks for it.
   if (new URLSearchParams(location.search).has('linkTestHook')) installLinkTestHook(links);
   window.addEventListener('pagehide', () => {

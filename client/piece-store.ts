@@ -169,7 +169,12 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
     },
     saveSwarm: (swarmId) => write('the swarm list', () => db.put('swarms', { swarmId })),
     listSwarms: () => db.getAllKeys('swarms'),
-    saveFile: (record) => write(`the record of ${record.manifest.name}`, () => db.put('files', record)),
+    saveFile: (record) => write(`the record of ${record.manifest.name}`, async () => {
+      const tx = db.transaction(['files', 'removed'], 'readwrite');
+      await tx.objectStore('files').put(record);
+      await tx.objectStore('removed').delete([record.swarmId, record.fileId]); // shared again after a removal
+      await tx.done;
+    }),
     listFiles: () => db.getAll('files'),
     forgetFile: (fileId) => write('the file list', async () => {
       const tx = db.transaction(['files', 'pieces', 'removed'], 'readwrite');

@@ -20,6 +20,8 @@ export interface FileInfo {
   buffers: Map<string, Uint8Array>;
   state: FileState;
   error?: string;
+  /** The storage was full: the download goes on once something was removed. */
+  blockedByQuota?: boolean;
   /** This tab created the manifest. */
   seeded: boolean;
   /** Pieces being hashed and written now. */
@@ -43,6 +45,8 @@ export interface PeerEntry {
   bitfieldsSent: Set<string>;
   /** Routes it sent us a bitfield on. */
   bitfieldsReceived: Set<string>;
+  /** Routes it dropped ('drop': it removed the file): nothing more goes to it on them until its next bitfield. */
+  dropped: Set<string>;
   /**
    * Swarms our last hello declared to it. We send nothing on a route whose swarm we have not declared:
    * the peer would drop it (not shared) or reject it and forget us on that route.
@@ -70,6 +74,10 @@ export interface EngineState {
   nicknames: Map<PeerId, string>;
   counters: EngineCounters;
   params: EngineParams;
+  /** Routes the person removed here (as `swarmId:fileId`): announcements of them are ignored. */
+  removed: Set<string>;
+  /** Swarms left since the page loaded: frames still in flight on them are dropped without blame. */
+  left: Set<SwarmId>;
 }
 
 export const routeKey = (swarmId: SwarmId, fileId: FileId): string => `${swarmId}:${fileId}`;
@@ -95,9 +103,10 @@ export function routesOf(state: EngineState, fileId: FileId): RouteEntry[] {
 /** Connected peers that declared the route's swarm to us and to which we declared it too. */
 export function peersOnRoute(state: EngineState, entry: RouteEntry): PeerEntry[] {
   const out: PeerEntry[] = [];
+  const key = routeKey(entry.route.swarmId, entry.route.fileId);
   for (const [peerId, swarms] of state.table.peerSwarms) {
     const peer = state.peers.get(peerId);
-    if (peer?.declared.has(entry.route.swarmId) && swarms.has(entry.route.swarmId)) out.push(peer);
+    if (peer?.declared.has(entry.route.swarmId) && swarms.has(entry.route.swarmId) && !peer.dropped.has(key)) out.push(peer);
   }
   return out;
 }
@@ -106,5 +115,6 @@ export function peersOnRoute(state: EngineState, entry: RouteEntry): PeerEntry[]
 export function routesWithPeer(state: EngineState, peerId: PeerId): RouteEntry[] {
   const peer = state.peers.get(peerId);
   if (!peer) return [];
-  return filesSharedWith(state.table, peerId).filter((entry) => peer.declared.has(entry.route.swarmId));
+  return filesSharedWith(state.table, peerId).filter((entry) =>
+    peer.declared.has(entry.route.swarmId) && !peer.dropped.has(routeKey(entry.route.swarmId, entry.route.fileId)));
 }

@@ -4,7 +4,7 @@ import { verifyManifest, type Manifest } from '../../shared/manifest.ts';
 import { addAnnouncement } from '../../shared/routing-table.ts';
 import type { ProfileStore } from '../piece-store.ts';
 import { fillAll, type DownloadContext } from './download-side.ts';
-import type { FileInfo, RouteEntry } from './engine-state.ts';
+import { routeKey, type FileInfo, type RouteEntry } from './engine-state.ts';
 import { sendBitfields, type SessionContext } from './peer-session.ts';
 import { milestone } from '../milestones.ts';
 import { createRateMeter } from './rates.ts';
@@ -38,7 +38,12 @@ export async function addAnnouncedRoute(ctx: RoutesContext, swarmId: SwarmId, fi
 /** Adds a route (idempotent), marks the stored pieces as had, tells the peers on it, starts fetching. */
 export async function addRoute(ctx: RoutesContext, src: RouteSource): Promise<RouteEntry | null> {
   if (!ctx.state.table.swarms.has(src.swarmId)) return null; // left the swarm meanwhile
+  // A removed file stays removed, whoever announces it; sharing it again from this tab brings it back.
+  const key = routeKey(src.swarmId, src.fileId);
+  if (src.seeded) ctx.state.removed.delete(key);
+  else if (ctx.state.removed.has(key)) return null;
   const stored = src.seeded ? 'all' : await ctx.store.storedPieces(src.fileId);
+  if (!ctx.state.table.swarms.has(src.swarmId) || (!src.seeded && ctx.state.removed.has(key))) return null;
   const known = ctx.state.table.swarms.get(src.swarmId)?.get(src.fileId);
   if (known) return known;
   const entry = addAnnouncement(ctx.state.table, src, stored);

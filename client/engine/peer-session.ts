@@ -2,11 +2,13 @@ import { bitfieldToBytes } from '../../shared/bitfield.ts';
 import { checkAgainstManifest, decode, encode, type RoutedMsg } from '../../shared/codec.ts';
 import type { SwarmId } from '../../shared/ids.ts';
 import { BAD_FRAMES_FORGIVEN_PER_SECOND, MAX_BAD_FRAMES_PER_LINK } from '../../shared/limits.ts';
+import { onPeerGone } from '../../shared/piece-picker.ts';
 import { route, setPeerSwarms, sharedSwarms } from '../../shared/routing-table.ts';
 import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
 import type { PeerLink } from '../contracts.ts';
 import {
-  fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg, type DownloadContext,
+  dropOrphanBuffers, fillAll, fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg,
+  type DownloadContext,
 } from './download-side.ts';
 import { routeKey, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
 import { createRateMeter } from './rates.ts';
@@ -29,7 +31,7 @@ export function helloSwarms(ctx: SessionContext, peer: PeerEntry): SwarmId[] {
 
 export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
-    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), declared: new Set(),
+    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), dropped: new Set(), declared: new Set(),
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
     relayed: null, rttMs: null, badFrames: { debt: 0, at: ctx.now() },
   };
@@ -97,7 +99,7 @@ function dispatch(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): bool
   // Its hello is only a claim: a swarm we have not declared to it (the server does not list it there) stays closed.
   if (!routed.ok || !peer.declared.has(msg.swarmId)) {
     if (msg.type === 'request') ctx.uploads.reject(peer, msg, 'unknown-route');
-    return false;
+    return goneHere(ctx, msg); // sent before it heard we removed the file or left the swarm: not its fault
   }
   const fits = checkAgainstManifest(routed.value.manifest, msg);
   if (!fits.ok) {
@@ -116,11 +118,27 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
     case 'reject': onRejectMsg(ctx, peer, entry, msg); return true;
     case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
     case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;
+    case 'drop': return onDrop(ctx, peer, entry);
     default: {
       const never: never = msg;
       return never;
     }
   }
+}
+
+const goneHere = (ctx: SessionContext, msg: RoutedMsg): boolean =>
+  ctx.state.left.has(msg.swarmId) || ctx.state.removed.has(routeKey(msg.swarmId, msg.fileId));
+
+/** The peer removed the file: it is no source on the route any more, and what it queued with us is void. */
+function onDrop(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry): boolean {
+  const key = routeKey(entry.route.swarmId, entry.route.fileId);
+  peer.dropped.add(key);
+  peer.bitfieldsReceived.delete(key);
+  onPeerGone(entry.picker, peer.peerId); // its requests in flight go to other peers
+  ctx.uploads.dropRoute(entry.route, peer.peerId);
+  dropOrphanBuffers(ctx.state);
+  fillAll(ctx);
+  return true;
 }
 
 /**
@@ -129,6 +147,7 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
  */
 function onPeerBitfield(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: Extract<WireMsg, { type: 'bitfield' }>): boolean {
   const key = routeKey(entry.route.swarmId, entry.route.fileId);
+  peer.dropped.delete(key); // it has the file again
   if (!peer.bitfieldsReceived.has(key)) {
     peer.bitfieldsReceived.add(key);
     if (peer.bitfieldsSent.delete(key)) sendBitfields(ctx, peer);
@@ -146,7 +165,9 @@ function onHello(ctx: SessionContext, peer: PeerEntry, msg: Extract<WireMsg, { t
   // Routes it no longer shares: it must get a fresh bitfield if it ever shares them again.
   const shared = new Set(sharedSwarms(ctx.state.table, peer.peerId));
   for (const key of [...peer.bitfieldsSent]) if (!shared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsSent.delete(key);
-  for (const key of [...peer.bitfieldsReceived]) if (!shared.has(key.slice(0, key.indexOf(':')))) peer.bitfieldsReceived.delete(key);
+  for (const keys of [peer.bitfieldsReceived, peer.dropped]) {
+    for (const key of [...keys]) if (!shared.has(key.slice(0, key.indexOf(':')))) keys.delete(key);
+  }
   sendBitfields(ctx, peer);
   fillRequests(ctx, peer);
   return true;

@@ -8,8 +8,10 @@ import type { ProfileStore } from '../piece-store.ts';
 import type { SignalingClient } from '../signaling-client.ts';
 import type { EngineParams, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
-import { emptyCounters, type EngineState } from './engine-state.ts';
-import { addRoute, type RoutesContext } from './file-routes.ts';
+import { emptyCounters, routeKey, type EngineState } from './engine-state.ts';
+import { clearProfile, leaveSwarmHere, removeFileHere, type RemovalContext } from './removal.ts';
+import { storageUsage, type StorageUsage } from './storage-use.ts';
+import { addRoute } from './file-routes.ts';
 import { subscribeMembership } from './membership.ts';
 import { openSession, sendMessage } from './peer-session.ts';
 import { seedBlob, type SeedProgress } from './seeding.ts';
@@ -59,6 +61,14 @@ export interface SwarmEngine {
   snapshot(): TabswarmSnapshot;
   /** The stored file as a Blob of stored piece Blobs; rejects unless complete. */
   fileBlob(fileId: FileId): Promise<Blob>;
+  /** Stops sharing or downloading a file, deletes its pieces and tells its peers; resolves with the bytes freed. */
+  removeFile(fileId: FileId): Promise<number>;
+  /** Leaves a swarm and deletes the files no other swarm lists; resolves with the bytes freed. */
+  leaveSwarm(swarmId: SwarmId): Promise<number>;
+  /** Leaves every swarm and empties this tab's profile; resolves with the bytes freed. */
+  clear(): Promise<number>;
+  /** What this tab's profile holds, counted from the stored pieces themselves. */
+  storageUsage(): Promise<StorageUsage>;
   setNickname(name: string): void;
   onChange(cb: () => void): () => void;
   close(): void;
@@ -69,7 +79,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   const params: EngineParams = { ...DEFAULT_PARAMS, ...deps.params };
   const state: EngineState = {
     selfId: deps.signaling.peerId, nickname: '', members: new Map(), files: new Map(), peers: new Map(),
-    nicknames: new Map(), counters: emptyCounters(), params,
+    nicknames: new Map(), counters: emptyCounters(), params, removed: new Set(), left: new Set(),
     table: createRoutingTable({
       rng: deps.rng ?? Math.random, blockLength: params.blockSize, maxRequestsPerPeer: params.windowPerPeer,
       maxInFlightBytesPerPeer: params.windowPerPeer * params.blockSize, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
@@ -80,8 +90,8 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   const announced = new Set<string>(); // routes we announced to the server
   let server: ServerState = deps.signaling.status === 'open' ? 'connected' : 'connecting';
   let closed = false;
-  const ctx: RoutesContext = {
-    state, store: deps.store, now,
+  const ctx: RemovalContext = {
+    state, store: deps.store, now, leaveOnServer: (swarmId) => deps.signaling.leave(swarmId),
     send: (peer, msg) => void sendMessage(peer, msg),
     changed: () => onChanged(),
     uploads: createUploadHandler({
@@ -173,9 +183,23 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     }
   }
 
+  /** Routes no longer in the table may be announced again if they come back (seeded anew, swarm rejoined). */
+  async function afterRemoval(removal: Promise<number>): Promise<number> {
+    try {
+      return await removal;
+    } finally {
+      for (const key of [...announced]) {
+        const [swarmId = '', fileId = ''] = key.split(':');
+        if (!state.table.swarms.get(swarmId)?.has(fileId)) announced.delete(key);
+      }
+      onChanged();
+    }
+  }
+
   const engine: SwarmEngine = {
     async start() {
-      const [swarms, files] = await Promise.all([deps.store.listSwarms(), deps.store.listFiles()]);
+      const [swarms, files, removed] = await Promise.all([deps.store.listSwarms(), deps.store.listFiles(), deps.store.listRemoved()]);
+      for (const r of removed) state.removed.add(routeKey(r.swarmId, r.fileId));
       for (const swarmId of swarms) enterSwarm(swarmId);
       for (const f of files) {
         if (!state.table.swarms.has(f.swarmId)) continue;
@@ -191,6 +215,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     },
     async joinSwarm(swarmId) {
       if (closed) return;
+      state.left.delete(swarmId);
       enterSwarm(swarmId);
       await deps.store.saveSwarm(swarmId).catch(() => undefined);
       onChanged();
@@ -210,6 +235,10 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       if (!file || file.state !== 'complete') throw new Error('file is not complete');
       return deps.store.fileBlob(fileId, file.manifest.pieceHashes.length, file.manifest.mimeType);
     },
+    removeFile: (fileId) => afterRemoval(removeFileHere(ctx, fileId)),
+    leaveSwarm: (swarmId) => afterRemoval(leaveSwarmHere(ctx, swarmId)),
+    clear: () => afterRemoval(clearProfile(ctx)),
+    storageUsage: () => storageUsage(state, deps.store),
     setNickname(name) {
       state.nickname = name;
       deps.signaling.setNickname(name);

@@ -2,9 +2,9 @@ import type { PeerId } from '../../shared/ids.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import { recordUpload, route } from '../../shared/routing-table.ts';
 import {
-  cancelRequest, enqueueRequest, nextToServe, removePeer, type UploadQueue, type UploadRequest,
+  cancelRequest, enqueueRequest, nextToServe, removePeer, removeRoute, type UploadQueue, type UploadRequest,
 } from '../../shared/upload-queue.ts';
-import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
+import type { RejectReason, Route, WireMsg } from '../../shared/wire-messages.ts';
 import type { PieceStore } from '../contracts.ts';
 import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 
@@ -24,6 +24,8 @@ export interface UploadHandler {
   /** Answers a request we will not serve. */
   reject(peer: PeerEntry, req: UploadRequest, reason: RejectReason): void;
   onPeerGone(peerId: PeerId): void;
+  /** Forgets the requests queued on a route: one peer's (it dropped the route) or everyone's (we did). */
+  dropRoute(route: Route, peerId?: PeerId): void;
   /** Requests a peer has queued with us. */
   queued(peerId: PeerId): number;
   close(): void;
@@ -106,6 +108,9 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       removePeer(queue, peerId);
       pending.delete(peerId);
       pump();
+    },
+    dropRoute(route, peerId) {
+      removeRoute(queue, route, peerId);
     },
     queued: (peerId) => queue.queues.get(peerId)?.length ?? 0,
     close() {

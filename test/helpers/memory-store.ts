@@ -47,7 +47,10 @@ export function createMemoryStore(): MemoryStore {
     },
     saveSwarm: async (swarmId) => void swarms.add(swarmId),
     listSwarms: async () => [...swarms],
-    saveFile: async (record) => void files.set(`${record.swarmId}:${record.fileId}`, record),
+    async saveFile(record) {
+      files.set(`${record.swarmId}:${record.fileId}`, record);
+      removed.delete(`${record.swarmId}:${record.fileId}`);
+    },
     listFiles: async () => [...files.values()],
     async forgetFile(fileId) {
       for (const [k, f] of files) {
