@@ -10,7 +10,7 @@ import type { EngineParams, ServerState, TabswarmSnapshot } from '../snapshot-ty
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
 import { emptyCounters, routeKey, type EngineState } from './engine-state.ts';
 import { clearProfile, leaveSwarmHere, removeFileHere, type RemovalContext } from './removal.ts';
-import { storageUsage, type StorageUsage } from './storage-use.ts';
+import { isQuotaFailure, quotaAdvice, storageUsage, type StorageUsage } from './storage-use.ts';
 import { addRoute } from './file-routes.ts';
 import { subscribeMembership } from './membership.ts';
 import { openSession, sendMessage } from './peer-session.ts';
@@ -177,6 +177,8 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       announced.add(`${swarmId}:${seeded.fileId}`);
       deps.signaling.announce(swarmId, seeded.fileId, seeded.manifest);
       return seeded.fileId;
+    } catch (e) {
+      throw isQuotaFailure(e) ? new Error(quotaAdvice(state, name), { cause: e }) : e;
     } finally {
       seedingNow.delete(name);
       onChanged();
