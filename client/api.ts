@@ -2,13 +2,13 @@ import { isSwarmId, type FileId, type SwarmId } from '../shared/ids.ts';
 import { SHARE_CODE_ALPHABET } from '../shared/signaling.ts';
 import { SHARE_CODE_LENGTH } from '../shared/limits.ts';
 import { createStreamingSha256 } from '../shared/sha256.ts';
-import type { StorageUsage } from './engine/storage-use.ts';
-import type { SwarmEngine } from './engine/swarm-engine.ts';
-import type { OrphanProfile, ProfileKeeper } from './profile.ts';
-import type { SignalingClient } from './signaling-client.ts';
-import type { TabswarmSnapshot } from './snapshot-types.ts';
+import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
+import type { SignalingClient } from '../peer/signaling/signaling-client.ts';
+import type { TabswarmSnapshot } from '../peer/snapshot-types.ts';
+import type { StorageUsage } from '../peer/engine/storage-use.ts';
+import type { OrphanProfile, ProfileKeeper } from './storage/profile.ts';
 
-// window.tabswarm: the automation API for students (DevTools) and tests. Documented in README.md.
+// window.tabswarm: the automation API for students (DevTools) and tests. Documented in docs/api.md.
 
 export interface TabswarmApi {
   createSwarm(): Promise<{ swarmId: SwarmId; link: string }>;

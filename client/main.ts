@@ -1,13 +1,12 @@
 import { detectCapabilities } from './capabilities.ts';
 import { swarmInFragment } from './api.ts';
-import { bootEngine } from './engine/boot.ts';
-import { createLinkManager } from './link-manager.ts';
-import { installLinkTestHook } from './link-test-hook.ts';
-import { createPeerLink } from './peer-link.ts';
-import { openProfileStore } from './piece-store.ts';
-import { browserProfileKeeper, loadIdentity, saveIdentity } from './profile.ts';
-import { createSignalingClient } from './signaling-client.ts';
-import { milestone } from './milestones.ts';
+import { bootEngine } from './boot.ts';
+import { createLinkManager } from '../peer/links/link-manager.ts';
+import { createPeerLink } from '../peer/links/peer-link.ts';
+import { openProfileStore } from './storage/piece-store.ts';
+import { browserProfileKeeper, loadIdentity, saveIdentity } from './storage/profile.ts';
+import { createSignalingClient } from '../peer/signaling/signaling-client.ts';
+import { milestone } from '../peer/milestones.ts';
 import { mountApp } from './ui/app.ts';
 
 // Page shell: builds the adapters (profile store, signaling, links), boots the engine and window.tabswarm,
@@ -61,8 +60,12 @@ async function start(): Promise<void> {
   const prune = () => void keeper.prune().catch((e: unknown) => console.warn('tabswarm: pruning old profiles failed', e));
   prune();
   setInterval(prune, PRUNE_EVERY_MS);
-  // The link test hook takes every link's messages away from the engine: only when a test asks for it.
-  if (new URLSearchParams(location.search).has('linkTestHook')) installLinkTestHook(links);
+  // Tests only: a `--mode e2e` build (test/e2e/harness.ts) can install the link test hook, which takes every
+  // link's messages away from the engine; a production build drops this branch and the hook with it.
+  if (import.meta.env.MODE === 'e2e' && new URLSearchParams(location.search).has('linkTestHook')) {
+    const { installLinkTestHook } = await import('../test/e2e/link-test-hook.ts');
+    installLinkTestHook(links);
+  }
   window.addEventListener('pagehide', () => {
     engine.close();
     links.close();

@@ -39,12 +39,19 @@ export function fullBitfield(size: number): Bitfield {
   return bf;
 }
 
-/** Untrusted input: the length must be exactly ceil(size / 8) and the spare bits zero. Copies the bytes. */
-export function bitfieldFromBytes(bytes: Uint8Array, size: number): Result<Bitfield, BitfieldError> {
-  if (bytes.length !== bitfieldByteLength(size)) return err('wrong-length');
-  const copy = bytes.slice();
+/** Why bytes are no bitfield of `size` bits: the length must be exactly ceil(size / 8) and the spare bits zero. */
+export function bitfieldBytesProblem(bytes: Uint8Array, size: number): BitfieldError | null {
+  if (bytes.length !== bitfieldByteLength(size)) return 'wrong-length';
   const spare = size % 8 === 0 ? 0 : 0xff >> (size % 8);
-  if (spare !== 0 && ((copy[copy.length - 1] ?? 0) & spare) !== 0) return err('spare-bits-set');
+  if (spare !== 0 && ((bytes[bytes.length - 1] ?? 0) & spare) !== 0) return 'spare-bits-set';
+  return null;
+}
+
+/** Untrusted input, checked by bitfieldBytesProblem. Copies the bytes. */
+export function bitfieldFromBytes(bytes: Uint8Array, size: number): Result<Bitfield, BitfieldError> {
+  const problem = bitfieldBytesProblem(bytes, size);
+  if (problem !== null) return err(problem);
+  const copy = bytes.slice();
   let setCount = 0;
   for (const byte of copy) setCount += popcount8(byte);
   return ok({ size, bytes: copy, setCount });
@@ -52,8 +59,6 @@ export function bitfieldFromBytes(bytes: Uint8Array, size: number): Result<Bitfi
 
 /** A copy of the bytes, ready for the wire. */
 export const bitfieldToBytes = (bf: Bitfield): Uint8Array => bf.bytes.slice();
-
-export const cloneBitfield = (bf: Bitfield): Bitfield => ({ size: bf.size, bytes: bf.bytes.slice(), setCount: bf.setCount });
 
 /** False for an index outside the bitfield. */
 export function getBit(bf: Bitfield, index: number): boolean {
@@ -79,13 +84,6 @@ export function clearBit(bf: Bitfield, index: number): boolean {
 
 export const countSet = (bf: Bitfield): number => bf.setCount;
 export const isComplete = (bf: Bitfield): boolean => bf.setCount === bf.size;
-
-/** Indices of the set bits, ascending. */
-export function setIndices(bf: Bitfield): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < bf.size; i++) if (getBit(bf, i)) out.push(i);
-  return out;
-}
 
 const inRange = (bf: Bitfield, index: number): boolean => Number.isInteger(index) && index >= 0 && index < bf.size;
 

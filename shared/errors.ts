@@ -1,5 +1,8 @@
 // Stable error codes for peer-side faults. Peer faults are warnings: count them, drop or close that
-// peer, keep serving. Programming faults throw instead. (Signaling codes live in signaling.ts.)
+// peer, keep serving. Programming faults throw instead. Outcomes that are answered or counted rather than
+// raised keep their own unions beside their code: RejectReason (wire-messages.ts), UnknownRouteReason
+// (routing-table.ts), BlockRefusal (piece-picker-blocks.ts), ManifestError (manifest.ts); signaling codes
+// live in signaling.ts.
 
 /** What decode can return: the frame itself is malformed. */
 export const CODEC_ERROR_CODES = [
@@ -13,19 +16,13 @@ export const CODEC_ERROR_CODES = [
 ] as const;
 export type CodecErrorCode = (typeof CODEC_ERROR_CODES)[number];
 
-/** What the layers above the codec report: routing, verification, links. */
+/** What links and the piece store fail with (thrown as CodedFailure on async paths). */
 export const PEER_ERROR_CODES = [
-  'ERR_UNKNOWN_ROUTE', // swarmId/fileId pair not in the routing table, or not shared with that peer
-  'ERR_UNKNOWN_SWARM', // swarmId unknown to us
-  'ERR_PIECE_HASH', // a received piece does not hash to the manifest's value
-  'ERR_UNREQUESTED', // a block nobody asked for
-  'ERR_BANNED', // the peer was banned for this route
-  'ERR_QUEUE_FULL', // the peer has too many requests queued with us
-  'ERR_NOT_HAD', // we do not have the requested piece
-  'ERR_PEER_CLOSED', // the link closed before the operation finished
-  'ERR_TIMEOUT', // a request or send waited too long
+  'ERR_PEER_CLOSED', // the link closed before the send finished
+  'ERR_TIMEOUT', // a send waited too long for the channel to drain
   'ERR_STORAGE_QUOTA', // a piece write did not commit: the browser's storage quota is full
-  'ERR_STORAGE_WRITE', // a piece write did not commit (IndexedDB failure), or a stored piece is missing
+  'ERR_STORAGE_WRITE', // a piece write did not commit (IndexedDB failure)
+  'ERR_PIECE_MISSING', // a piece the file needs is not in the store
 ] as const;
 export type PeerErrorCode = (typeof PEER_ERROR_CODES)[number];
 
@@ -40,9 +37,6 @@ export interface CodedError<C extends ErrorCode = ErrorCode> {
 export type CodecError = CodedError<CodecErrorCode>;
 
 export const codedError = <C extends ErrorCode>(code: C, message: string): CodedError<C> => ({ code, message });
-
-const ALL_CODES: ReadonlySet<string> = new Set<string>([...CODEC_ERROR_CODES, ...PEER_ERROR_CODES]);
-export const isErrorCode = (value: unknown): value is ErrorCode => typeof value === 'string' && ALL_CODES.has(value);
 
 /** An Error carrying a code, for async paths that reject (e.g. PeerLink.send → ERR_PEER_CLOSED). */
 export class CodedFailure extends Error {

@@ -22,20 +22,11 @@ export function bytesToHex(bytes: Uint8Array): string {
   return out;
 }
 
-/** Lowercase hex only; returns null on odd length or any other character. */
-export function hexToBytes(hex: string): Uint8Array | null {
-  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/.test(hex)) return null;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
 export const isHexId = (value: unknown, bytes: number): value is string =>
   typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-f]+$/.test(value);
 
 export const isSwarmId = (v: unknown): v is SwarmId => isHexId(v, SWARM_ID_BYTES);
 export const isPeerId = (v: unknown): v is PeerId => isHexId(v, PEER_ID_BYTES);
-export const isFileId = (v: unknown): v is FileId => isHexId(v, FILE_ID_BYTES);
 
 /** crypto.getRandomValues exists in every context, secure or not, browser or Node. */
 export function randomHex(bytes: number): string {

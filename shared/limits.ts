@@ -62,11 +62,11 @@ export const SHARE_CODE_LENGTH = 6;
 /** Unsent bytes a socket may pile up (a joined replay is ≤ ~8 MiB); beyond this it is not reading: cut off. */
 export const MAX_SIGNAL_BUFFERED_BYTES = 32 * MiB;
 
-// ---- Wire (peer ↔ peer binary frames, shared/codec*.ts) ----
+// ---- Wire (peer ↔ peer binary frames, shared/codec.ts and shared/codec/) ----
 
 /** Chromium's RTCSctpTransport.maxMessageSize: a bigger message cannot be sent between Chromium peers. */
 export const MAX_WIRE_FRAME_BYTES = 256 * KiB;
-/** Block frame header (version, type, swarmId, fileId, piece, offset, length); codec-layout.ts names each field. */
+/** Block frame header (version, type, swarmId, fileId, piece, offset, length); shared/codec/pieces.ts names each field. */
 export const WIRE_BLOCK_HEADER_BYTES = 62;
 /** A block and its header must fit one data-channel message; in practice senders use ≤ 128 KiB blocks. */
 export const MAX_BLOCK_LENGTH = MAX_WIRE_FRAME_BYTES - WIRE_BLOCK_HEADER_BYTES;
@@ -75,31 +75,34 @@ export const MAX_HELLO_SWARMS = MAX_SWARMS_PER_SOCKET;
 /** A bitfield has one bit per piece, so MAX_PIECES_PER_FILE bounds it (512 bytes). */
 export const MAX_BITFIELD_BYTES = Math.ceil(MAX_PIECES_PER_FILE / 8);
 
-// ---- Scheduling (piece picker and upload queue, shared/piece-picker*.ts, shared/upload-queue.ts) ----
+// ---- Scheduling (the engine's defaults; piece picker and upload queue) ----
+// Figures behind these choices: docs/performance.md. The page URL can override the first two for experiments
+// (?block=<bytes>&window=<requests>, peer/engine/params.ts).
 
-/** Unit of transfer: a quarter of Chromium's 256 KiB message cap, so a block frame always fits one message. */
-export const DEFAULT_BLOCK_LENGTH = 64 * KiB;
 /**
- * Bytes requested from one peer (per route) and not yet received. Throughput ≈ window / (RTT + the uploader's
- * store read + its queue wait): 2 MiB keeps ~20 MB/s flowing through 100 ms of such latency, yet bounds what a
- * peer that vanishes strands until its requests time out. The design notes saw a raw channel collapse with a
- * 2 MiB window of 16 KiB messages: MAX_REQUESTS_PER_PEER caps the message count too. Tune by benchmark.
+ * Unit of transfer. Every block costs a request frame, a send, a decode and picker bookkeeping on both sides, so
+ * fewer, larger blocks cost less CPU per MiB; half of Chromium's 256 KiB message cap, so a block frame always fits.
  */
-export const DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER = 2 * MiB;
-/** Outstanding requests per peer (per route): 32 × 16 KiB was the fast window measured on a raw channel. */
-export const DEFAULT_MAX_REQUESTS_PER_PEER = 32;
+export const DEFAULT_BLOCK_LENGTH = 128 * KiB;
+/**
+ * Requests in flight to one peer (across the routes it shares with us). 8 × 128 KiB = 1 MiB in flight reaches the
+ * throughput plateau; more only queues bytes in the channel, where a flooded buffer collapses throughput.
+ */
+export const DEFAULT_MAX_REQUESTS_PER_PEER = 8;
+/** Bytes requested from one peer and not yet received: the request window in bytes (1 MiB). */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER = DEFAULT_MAX_REQUESTS_PER_PEER * DEFAULT_BLOCK_LENGTH;
 /**
  * A request unanswered this long is reassigned. An honest uploader serving 30 peers round-robin at
- * ~10 MB/s needs 30 × 2 MiB / 10 MB/s ≈ 6 s to reach the back of its queue: 20 s leaves headroom.
+ * ~10 MB/s needs 30 × 1 MiB / 10 MB/s ≈ 3 s to reach the back of its queue: 20 s leaves headroom.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /** Corrupt pieces a peer may contribute to before it is banned for that route (one may be an accident). */
 export const MAX_HASH_STRIKES = 3;
 /**
- * Requests one peer may have queued with us, across routes: 4 routes × DEFAULT_MAX_REQUESTS_PER_PEER. A queued
- * request is ~100 bytes of metadata (the block is read only when served), so 30 peers cost ~400 KB at most.
+ * Requests one peer may have queued with us, across routes: 16 default windows, room for a peer that runs a
+ * larger ?window. A queued request is ~100 bytes (the block is read only when served): 30 peers cost ~400 KB.
  */
-export const MAX_QUEUED_REQUESTS_PER_PEER = 4 * DEFAULT_MAX_REQUESTS_PER_PEER;
+export const MAX_QUEUED_REQUESTS_PER_PEER = 128;
 /**
  * Bad frames (undecodable, unroutable, unrequested) a link may send before we close it. An honest peer drops a
  * few in races (a route still being verified, a swarm just left); a hundred unforgiven is a broken or hostile peer.
@@ -108,7 +111,7 @@ export const MAX_BAD_FRAMES_PER_LINK = 100;
 /** Bad-frame allowance regained per second, so an honest peer's rare race leftovers never add up to a close. */
 export const BAD_FRAMES_FORGIVEN_PER_SECOND = 1;
 
-// ---- Links (client/peer-link.ts, client/link-manager.ts) ----
+// ---- Links (peer/links/peer-link.ts, peer/links/link-manager.ts) ----
 
 /**
  * Frames a link holds until its handler is set (they arrive before simple-peer reports 'connect'): a peer's

@@ -1,13 +1,12 @@
-import { createBitfield, setBit, type Bitfield } from './bitfield.ts';
 import type { FileId, PeerId, SwarmId } from './ids.ts';
 import type { Manifest } from './manifest.ts';
 import { createPiecePicker, layoutOf, markHadLocally, onPeerGone, type PickerOptions, type PiecePicker } from './piece-picker.ts';
 import { err, ok, type Result } from './result.ts';
-import type { BlockSpan, Route } from './wire-messages.ts';
+import type { Route } from './wire-messages.ts';
 
 // Routing: every piece-related message names its swarm and file; the table maps that route to the file's
 // state, so pieces arriving from many peers over one connection each reach the file they belong to.
-// swarm → files → {manifest, picker (missing/requested/had, peers' availability), uploads per peer};
+// swarm → files → {manifest, picker (missing/requested/had, peers' availability)};
 // plus which swarms each connected peer shares with us. Unknown routes are returned and counted, never thrown.
 //
 // Usage (the engine):
@@ -19,8 +18,7 @@ import type { BlockSpan, Route } from './wire-messages.ts';
 //   const r = route(table, msg.swarmId, msg.fileId, peerId);   // on every have/bitfield/block/request
 //   if (!r.ok) return log(r.error.reason);                     // counted in table.unknownRoutes
 //   onBlock(r.value.picker, peerId, span);                     // piece-picker.ts does the rest
-//   recordUpload(r.value, peerId, span);                       // after sending a block
-//   forgetPeer(table, peerId); const view = snapshotRoutingTable(table);   // routing-snapshot.ts
+//   forgetPeer(table, peerId);                                  // its link closed
 
 /** The state of one route: one file in one swarm. */
 export interface FileEntry {
@@ -28,14 +26,6 @@ export interface FileEntry {
   readonly manifest: Manifest;
   /** Download side: which pieces are missing, requested (from whom, since when), had (from whom). */
   readonly picker: PiecePicker;
-  /** Upload side: what we served to each peer from this file. */
-  readonly uploads: Map<PeerId, UploadTally>;
-}
-
-export interface UploadTally {
-  /** Pieces of which we served the peer at least one block. */
-  pieces: Bitfield;
-  bytes: number;
 }
 
 export type UnknownRouteReason =
@@ -101,7 +91,7 @@ export function addAnnouncement(table: RoutingTable, a: Announcement, had: Itera
   const picker = createPiecePicker(layoutOf(a.manifest), table.pickerOptions);
   const indices = had === 'all' ? a.manifest.pieceHashes.keys() : had;
   for (const piece of indices) markHadLocally(picker, piece);
-  const entry: FileEntry = { route: { swarmId: a.swarmId, fileId: a.fileId }, manifest: a.manifest, picker, uploads: new Map() };
+  const entry: FileEntry = { route: { swarmId: a.swarmId, fileId: a.fileId }, manifest: a.manifest, picker };
   files.set(a.fileId, entry);
   return entry;
 }
@@ -159,17 +149,3 @@ export function forgetPeer(table: RoutingTable, peerId: PeerId): void {
   for (const files of table.swarms.values()) for (const entry of files.values()) onPeerGone(entry.picker, peerId);
   table.peerSwarms.delete(peerId);
 }
-
-/** After a block was sent to a peer. */
-export function recordUpload(entry: FileEntry, peerId: PeerId, span: BlockSpan): void {
-  let tally = entry.uploads.get(peerId);
-  if (!tally) {
-    tally = { pieces: createBitfield(entry.picker.layout.pieceCount), bytes: 0 };
-    entry.uploads.set(peerId, tally);
-  }
-  setBit(tally.pieces, span.piece);
-  tally.bytes += span.length;
-}
-
-export { snapshotRoutingTable } from './routing-snapshot.ts';
-export type { FileSnapshot, PieceSnapshot, RoutingSnapshot } from './routing-snapshot.ts';

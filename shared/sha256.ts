@@ -4,7 +4,7 @@ import { bytesToHex } from './ids.ts';
 // hash-wasm runs everywhere: http://<LAN IP> pages have no crypto.subtle, Node has no DOM.
 type Hasher = Awaited<ReturnType<typeof createSHA256>>;
 
-let pool: Hasher[] = [];
+const pool: Hasher[] = [];
 
 async function takeHasher(): Promise<Hasher> {
   return pool.pop() ?? (await createSHA256());
@@ -45,9 +45,4 @@ export async function createStreamingSha256(): Promise<StreamingSha256> {
     update: (bytes) => void hasher.update(bytes),
     digestHex: () => bytesToHex(hasher.digest('binary')),
   };
-}
-
-/** For tests: forget pooled hashers. */
-export function resetSha256Pool(): void {
-  pool = [];
 }

@@ -6,7 +6,7 @@ import {
 import { ManifestSchema, type Manifest } from './manifest.ts';
 import { err, ok, type Result } from './result.ts';
 
-// Tab ↔ server signaling: JSON text frames over one WebSocket at `/ws` (notes/signaling-spec.md).
+// Tab ↔ server signaling: JSON text frames over one WebSocket at `/ws` (docs/protocol.md).
 // One schema for both sides: the server parses client frames, the client parses server frames.
 // valibot objects drop unknown keys, so a parsed frame is already rebuilt from checked fields.
 

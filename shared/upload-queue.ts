@@ -1,7 +1,8 @@
 import { getBit } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
-import { MAX_BLOCK_LENGTH, MAX_QUEUED_REQUESTS_PER_PEER } from './limits.ts';
-import { isBanned, pieceBytes } from './piece-picker.ts';
+import { checkSpan } from './codec.ts';
+import { MAX_QUEUED_REQUESTS_PER_PEER } from './limits.ts';
+import { isBanned } from './piece-picker.ts';
 import { err, ok, type Result } from './result.ts';
 import { route, type RoutingTable } from './routing-table.ts';
 import type { BlockSpan, RejectReason, Route } from './wire-messages.ts';
@@ -18,31 +19,22 @@ import type { BlockSpan, RejectReason, Route } from './wire-messages.ts';
 //   for (let next = nextToServe(uploads); next; next = nextToServe(uploads)) {
 //     const bytes = await store.readBlock(next.request.fileId, next.request.piece, ...);
 //     await link(next.peerId).send(encode({ type: 'block', ... }));   // with backpressure
-//     recordUpload(entryOf(next.request), next.peerId, next.request);  // routing-table.ts
 //   }
 //   removePeer(uploads, peerId);                               // link closed or peer banned
 
 export type UploadRequest = Route & BlockSpan;
-
-export interface PeerUploadStats {
-  served: number;
-  servedBytes: number;
-  rejected: Record<RejectReason, number>;
-}
 
 export interface UploadQueue {
   /** Beyond this many queued requests, a peer's new ones are rejected 'queue-full'. */
   readonly maxQueuedPerPeer: number;
   /** Queued requests of each peer, oldest first. Only peers with some; Map order is the round-robin turn. */
   readonly queues: Map<PeerId, UploadRequest[]>;
-  /** Served and rejected counts per peer, kept after the peer leaves. */
-  readonly stats: Map<PeerId, PeerUploadStats>;
 }
 
 export function createUploadQueue(opts: { maxQueuedPerPeer?: number } = {}): UploadQueue {
   const maxQueuedPerPeer = opts.maxQueuedPerPeer ?? MAX_QUEUED_REQUESTS_PER_PEER;
   if (!Number.isInteger(maxQueuedPerPeer) || maxQueuedPerPeer < 1) throw new RangeError('maxQueuedPerPeer must be ≥ 1');
-  return { maxQueuedPerPeer, queues: new Map(), stats: new Map() };
+  return { maxQueuedPerPeer, queues: new Map() };
 }
 
 /**
@@ -51,10 +43,7 @@ export function createUploadQueue(opts: { maxQueuedPerPeer?: number } = {}): Upl
  */
 export function enqueueRequest(q: UploadQueue, table: RoutingTable, peerId: PeerId, req: UploadRequest): Result<void, RejectReason> {
   const refusal = refusalOf(q, table, peerId, req);
-  if (refusal !== null) {
-    statsOf(q, peerId).rejected[refusal]++;
-    return err(refusal);
-  }
+  if (refusal !== null) return err(refusal);
   const queued = q.queues.get(peerId) ?? [];
   if (!queued.some((r) => sameRequest(r, req))) {
     queued.push({ swarmId: req.swarmId, fileId: req.fileId, piece: req.piece, offset: req.offset, length: req.length });
@@ -68,16 +57,10 @@ function refusalOf(q: UploadQueue, table: RoutingTable, peerId: PeerId, req: Upl
   if (!found.ok) return 'unknown-route';
   const picker = found.value.picker;
   if (isBanned(picker, peerId)) return 'banned';
-  if (!isSpanInPiece(req, picker.layout.pieceCount, pieceBytes(picker, req.piece))) return 'bad-span';
+  if (!checkSpan(found.value.manifest, req).ok) return 'bad-span';
   if (!getBit(picker.had, req.piece)) return 'not-had';
   if ((q.queues.get(peerId)?.length ?? 0) >= q.maxQueuedPerPeer) return 'queue-full';
   return null;
-}
-
-function isSpanInPiece(s: BlockSpan, pieceCount: number, pieceLength: number): boolean {
-  const natural = (n: number): boolean => Number.isInteger(n) && n >= 0;
-  return natural(s.piece) && s.piece < pieceCount && natural(s.offset) && natural(s.length) &&
-    s.length > 0 && s.length <= MAX_BLOCK_LENGTH && s.offset + s.length <= pieceLength;
 }
 
 /** A 'cancel': drops the matching queued request. Returns whether one was queued. */
@@ -121,32 +104,10 @@ export function nextToServe(q: UploadQueue): { peerId: PeerId; request: UploadRe
   const request = queued.shift()!;
   q.queues.delete(peerId);
   if (queued.length > 0) q.queues.set(peerId, queued);
-  const stats = statsOf(q, peerId);
-  stats.served++;
-  stats.servedBytes += request.length;
   return { peerId, request };
 }
 
-export function queuedCount(q: UploadQueue, peerId?: PeerId): number {
-  if (peerId !== undefined) return q.queues.get(peerId)?.length ?? 0;
-  let total = 0;
-  for (const queued of q.queues.values()) total += queued.length;
-  return total;
-}
-
-export function uploadStats(q: UploadQueue, peerId: PeerId): PeerUploadStats {
-  const s = statsOf(q, peerId);
-  return { served: s.served, servedBytes: s.servedBytes, rejected: { ...s.rejected } };
-}
-
-function statsOf(q: UploadQueue, peerId: PeerId): PeerUploadStats {
-  let s = q.stats.get(peerId);
-  if (!s) {
-    s = { served: 0, servedBytes: 0, rejected: { 'unknown-route': 0, 'not-had': 0, 'queue-full': 0, 'bad-span': 0, banned: 0 } };
-    q.stats.set(peerId, s);
-  }
-  return s;
-}
+export const queuedCount = (q: UploadQueue, peerId: PeerId): number => q.queues.get(peerId)?.length ?? 0;
 
 const sameRequest = (a: UploadRequest, b: UploadRequest): boolean =>
   a.piece === b.piece && a.offset === b.offset && a.length === b.length && a.swarmId === b.swarmId && a.fileId === b.fileId;

@@ -1,6 +1,6 @@
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import { verifyManifest } from '../shared/manifest.ts';
-import { CLOSE_REPLACED, encodeFrame, type ClientFrame, type IceServer, type PeerInfo } from '../shared/signaling.ts';
+import { CLOSE_REPLACED, encodeFrame, SIGNAL_VERSION, type ClientFrame, type IceServer, type PeerInfo } from '../shared/signaling.ts';
 import { broadcast, send, sendError, sendText, type Client, type Hub, type Session } from './hub.ts';
 
 // One function per client frame type. Every outgoing frame is built here from checked fields.
@@ -82,7 +82,7 @@ function joinedText(hub: Hub, joiner: PeerId, swarmId: SwarmId): string {
     if (s && peerId !== joiner) members.push(peerInfo(s));
   }
   const announcements = Array.from(hub.rooms.announcements(swarmId), (a) => a.json).join(',');
-  const head = JSON.stringify({ v: 1, type: 'joined', swarmId, members });
+  const head = JSON.stringify({ v: SIGNAL_VERSION, type: 'joined', swarmId, members });
   return `${head.slice(0, -1)},"announcements":[${announcements}]}`;
 }
 

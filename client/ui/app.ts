@@ -1,8 +1,8 @@
 import type { SwarmId } from '../../shared/ids.ts';
 import { swarmInFragment, type TabswarmApi } from '../api.ts';
 import type { Capabilities } from '../capabilities.ts';
-import type { SignalingClient } from '../signaling-client.ts';
-import type { TabswarmSnapshot } from '../snapshot-types.ts';
+import type { SignalingClient } from '../../peer/signaling/signaling-client.ts';
+import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { createDiagnostics } from './diagnostics.ts';
 import { errorText, h } from './dom.ts';
 import { createEventLog } from './event-log.ts';

@@ -1,5 +1,5 @@
 import { blockingGaps, unavailableNotes, type Capabilities } from '../capabilities.ts';
-import type { TabswarmSnapshot } from '../snapshot-types.ts';
+import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { h, panel } from './dom.ts';
 import { peerName } from './peer-colors.ts';
 
@@ -10,7 +10,7 @@ import { peerName } from './peer-colors.ts';
 const LINK_PATIENCE_MS = 20_000;
 /** A short server blip (a restart) is not worth alarming anyone about. */
 const SERVER_PATIENCE_MS = 3_000;
-/** Each tab seeks this many links itself (client/link-manager.ts): past it, unlinked mates are normal. */
+/** Each tab seeks this many links itself (peer/links/link-manager.ts): past it, unlinked mates are normal. */
 const LINKS_SOUGHT = 8;
 
 type Level = 'ok' | 'wait' | 'bad';

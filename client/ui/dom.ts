@@ -1,4 +1,4 @@
-import { formatBytes } from '../engine/storage-use.ts';
+import { formatBytes } from '../../peer/engine/storage-use.ts';
 
 // Small DOM and formatting helpers for the classroom page.
 

@@ -1,4 +1,4 @@
-import type { FileSnapshot, FileState } from '../snapshot-types.ts';
+import type { FileSnapshot, FileState } from '../../peer/snapshot-types.ts';
 
 // What the page says a file is doing. The engine says 'verifying' once no piece is left to request, even
 // while hashing lags far behind; the page says so only when every piece has arrived (had or being checked).

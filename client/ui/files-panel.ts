@@ -1,5 +1,5 @@
 import type { TabswarmApi } from '../api.ts';
-import type { FileSnapshot, FileState, TabswarmSnapshot } from '../snapshot-types.ts';
+import type { FileSnapshot, FileState, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { shownState } from './file-state.ts';
 import { errorText, formatBytes, formatEta, formatRate, h, panel, setAttr, setText } from './dom.ts';
 import type { EventKind } from './event-log.ts';

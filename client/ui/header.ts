@@ -1,5 +1,5 @@
 import type { TabswarmApi } from '../api.ts';
-import type { ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
+import type { ServerState, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { h, setAttr, setText } from './dom.ts';
 
 // Title, server status, this tab's nickname (shown to the others) and peer ID.

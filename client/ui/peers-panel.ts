@@ -1,4 +1,4 @@
-import type { PeerSnapshot, TabswarmSnapshot } from '../snapshot-types.ts';
+import type { PeerSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { formatRate, h, panel } from './dom.ts';
 import { peerColor, peerName } from './peer-colors.ts';
 

@@ -1,4 +1,4 @@
-import type { FileSnapshot } from '../snapshot-types.ts';
+import type { FileSnapshot } from '../../peer/snapshot-types.ts';
 import { h, setAttr } from './dom.ts';
 import { CHECKING_COLOR, IN_FLIGHT_COLOR, MISSING_COLOR, SELF_COLOR, peerColor, peerName } from './peer-colors.ts';
 

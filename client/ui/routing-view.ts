@@ -1,4 +1,4 @@
-import type { FileSnapshot, SwarmSnapshot, TabswarmSnapshot } from '../snapshot-types.ts';
+import type { FileSnapshot, SwarmSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { h, panel } from './dom.ts';
 import { peerName } from './peer-colors.ts';
 

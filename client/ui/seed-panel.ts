@@ -1,6 +1,6 @@
 import type { TabswarmApi } from '../api.ts';
 import type { SwarmId } from '../../shared/ids.ts';
-import type { TabswarmSnapshot } from '../snapshot-types.ts';
+import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { errorText, formatBytes, h, panel, setText } from './dom.ts';
 import { showSwarm } from './start-panel.ts';
 

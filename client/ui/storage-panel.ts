@@ -1,5 +1,5 @@
 import type { StorageReport, TabswarmApi } from '../api.ts';
-import type { TabswarmSnapshot } from '../snapshot-types.ts';
+import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { errorText, formatBytes, h, panel, setText } from './dom.ts';
 import type { Say } from './files-panel.ts';
 

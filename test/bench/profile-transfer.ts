@@ -11,7 +11,7 @@ import { threadCpu, threadMsPerMiB } from './lib/thread-cpu.ts';
 
 // Where a 1 → 1 transfer's CPU goes: CPU ms per MiB by process (seeder tab, leecher tab, browser, network
 // service, GPU) and by thread within each tab, each tab's hottest JavaScript (CDP Profiler self time), and the
-// leecher's memory over time. Not part of `npm run bench`; the tool behind the README's CPU table:
+// leecher's memory over time. Not part of `npm run bench`; the tool behind the CPU table in docs/performance.md:
 //   bash scripts/netns-run.sh npx tsx test/bench/profile-transfer.ts [MiB] [query …]
 // e.g. `… profile-transfer.ts 128 '' '?ui=off'` compares two page variants, each in a fresh browser.
 // PROFILE_JS=0 skips the JS profiler (it costs a little CPU), PROFILE_TRACE=1 adds a 2 s Chromium trace summary of

@@ -55,7 +55,7 @@ function sweep(quick: boolean): Config[] {
   const windowed: Config[] = sizes.flatMap((messageKiB) =>
     (quick ? [16, 64] : [4, 16, 64]).map((window) => ({ mode: 'window' as const, messageKiB, window })));
   const simplePeer: Config = { mode: 'push', messageKiB: 16, highWaterKiB: 64, label: 'simple-peer-default' };
-  // client/engine: 128 KiB blocks, 8 requests in flight per peer, one new request per block received.
+  // peer/engine: 128 KiB blocks, 8 requests in flight per peer, one new request per block received.
   const tabswarm: Config = { mode: 'window', messageKiB: 128, window: 8, grantEvery: 1, label: 'tabswarm-default' };
   return [simplePeer, tabswarm, ...push, ...windowed];
 }

@@ -129,7 +129,7 @@ async function memory(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise
   }
 }
 
-/** Per milestone (client/milestones.ts), the median ms since navigation start over the runs, in time order. */
+/** Per milestone (peer/milestones.ts), the median ms since navigation start over the runs, in time order. */
 function medianMilestones(runs: Array<Record<string, number>>): Record<string, number> {
   const names = [...new Set(runs.flatMap((r) => Object.keys(r)))];
   const medians = names.map((n) => [n, median(runs.map((r) => r[n]).filter((v): v is number => v !== undefined))] as const);
@@ -195,7 +195,7 @@ async function closeFleet(fleet: Fleet): Promise<void> {
   await Promise.all([fleet.a, ...fleet.leechers].map((page) => page.close()));
 }
 
-// TABSWARM_BENCH_VARIANTS='?piece=65536,?window=32' adds transfer figures for other engine knobs (client/engine/params.ts),
+// TABSWARM_BENCH_VARIANTS='?piece=65536,?window=32' adds transfer figures for other engine knobs (peer/engine/params.ts),
 // measured in the same run; TABSWARM_BENCH_PARTS='transfer,first-piece' skips the rest.
 export const tabswarmBench: Bench = {
   name: 'tabswarm',

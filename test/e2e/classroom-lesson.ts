@@ -39,7 +39,7 @@ async function startTeacher(classroom: Classroom, env: Record<string, string>): 
   return Promise.race([ready, exited]);
 }
 
-/** ?linkTestHook only to read a link's candidate pair (client/link-test-hook.ts); the engine runs as usual. */
+/** ?linkTestHook only to read a link's candidate pair (test/e2e/link-test-hook.ts); the engine runs as usual. */
 async function openLaptopPage(lesson: Lesson, laptop: Laptop, fragment: string): Promise<Page> {
   const browser = await chromium.launch({ executablePath: await lesson.classroom.chromiumIn(laptop.ns), headless: true, args: CHROMIUM_ARGS });
   lesson.browsers.push(browser);

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LinkPath } from '../../client/contracts.ts';
-import type { PeerSnapshot } from '../../client/snapshot-types.ts';
-import type { LinkTestHook } from '../../client/link-test-hook.ts';
+import type { LinkPath } from '../../peer/contracts.ts';
+import type { PeerSnapshot } from '../../peer/snapshot-types.ts';
+import type { LinkTestHook } from './link-test-hook.ts';
 import { endLesson, PROBE_PORT, startLesson, type Lesson } from './classroom-lesson.ts';
 import { canUseNetns, type Laptop } from './classroom-netns.ts';
 import { removeBuiltPage } from './harness.ts';

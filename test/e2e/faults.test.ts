@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { TabswarmSnapshot } from '../../client/snapshot-types.ts';
+import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { encodeFrame, parseServerFrame, type ServerFrame } from '../../shared/signaling.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling-server/server.ts';
 import { buildPage, CHROMIUM_ARGS, removeBuiltPage } from './harness.ts';

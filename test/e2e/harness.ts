@@ -25,6 +25,7 @@ export function buildPage(): Promise<string> {
     const outDir = await mkdtemp(path.join(tmpdir(), 'tabswarm-e2e-'));
     await build({
       configFile: path.join(REPO, 'vite.config.ts'),
+      mode: 'e2e', // includes the link test hook (client/main.ts); `npm start` builds without it
       logLevel: 'warn',
       // TABSWARM_NO_MINIFY=1 keeps function names readable in CPU profiles (test/bench/profile-transfer.ts).
       build: { outDir, emptyOutDir: true, ...(process.env['TABSWARM_NO_MINIFY'] ? { minify: false } : {}) },

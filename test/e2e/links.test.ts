@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LinkPath } from '../../client/contracts.ts';
-import type { LinkTestHook, ReceiveReport, SendReport } from '../../client/link-test-hook.ts';
+import type { LinkPath } from '../../peer/contracts.ts';
+import type { LinkTestHook, ReceiveReport, SendReport } from './link-test-hook.ts';
 import { lanIp, removeBuiltPage, startHarness, type Harness } from './harness.ts';
 
 // Two tabs, one on 127.0.0.1 and one on the namespace's LAN address (as a second laptop), join one swarm

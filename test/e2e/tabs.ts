@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { FileSnapshot, TabswarmSnapshot } from '../../client/snapshot-types.ts';
+import type { FileSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 
 // Helpers for driving tabs through the page and reading window.tabswarm.
 

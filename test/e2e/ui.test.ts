@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FileSnapshot } from '../../client/snapshot-types.ts';
+import type { FileSnapshot } from '../../peer/snapshot-types.ts';
 import { removeBuiltPage, startHarness, type Harness } from './harness.ts';
 
 // The classroom page driven as people use it: by role and label. Three tabs: A (the teacher) creates and

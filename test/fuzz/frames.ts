@@ -1,7 +1,8 @@
 import { encode } from '../../shared/codec.ts';
-import {
-  BITFIELD_PIECE_COUNT_AT, HELLO_SWARM_COUNT_AT, PIECE_AT, SPAN_LENGTH_AT, SPAN_OFFSET_AT, TYPE_AT, VERSION_AT,
-} from '../../shared/codec-layout.ts';
+import { BITFIELD_PIECE_COUNT_AT } from '../../shared/codec/bitfield.ts';
+import { TYPE_AT, VERSION_AT } from '../../shared/codec/frame.ts';
+import { HELLO_SWARM_COUNT_AT } from '../../shared/codec/hello.ts';
+import { PIECE_AT, SPAN_LENGTH_AT, SPAN_OFFSET_AT } from '../../shared/codec/pieces.ts';
 import { CODEC_ERROR_CODES, type CodecError } from '../../shared/errors.ts';
 import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import { MAX_BLOCK_LENGTH, MAX_HELLO_SWARMS, MAX_PIECE_LENGTH, MAX_PIECES_PER_FILE } from '../../shared/limits.ts';

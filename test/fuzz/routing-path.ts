@@ -10,7 +10,7 @@ import { cancelRequest, createUploadQueue, enqueueRequest, nextToServe, type Upl
 import type { WireMsg } from '../../shared/wire-messages.ts';
 import type { IdPool, Rng } from './frames.ts';
 
-// The path a decoded peer message takes after decode, as the engine drives it (client/engine/peer-session.ts):
+// The path a decoded peer message takes after decode, as the engine drives it (peer/engine/peer-session.ts):
 // route → checkAgainstManifest → picker (download side) or upload queue (serving side). Pure shared code,
 // fed hostile messages from a few fake peers; the caller counts what throws.
 

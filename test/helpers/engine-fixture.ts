@@ -1,6 +1,9 @@
-import { createSwarmEngine, type LinkSource, type SwarmEngine } from '../../client/engine/swarm-engine.ts';
-import type { EngineParams, TabswarmSnapshot } from '../../client/snapshot-types.ts';
+import type { LinkHandlers } from '../../peer/contracts.ts';
+import { createSwarmEngine, type SwarmEngine } from '../../peer/engine/swarm-engine.ts';
+import { createSubscribers, type Subscribers } from '../../peer/subscribers.ts';
+import type { EngineParams, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import type { PeerId } from '../../shared/ids.ts';
+import { sha256Hex } from '../../shared/sha256.ts';
 import { createFakeHub, type FakeHub } from './fake-signaling.ts';
 import { createMemoryLinkPair, type MemoryLink } from './memory-link.ts';
 import { createMemoryStore, type MemoryStore } from './memory-store.ts';
@@ -11,7 +14,8 @@ export interface TestPeer {
   peerId: PeerId;
   engine: SwarmEngine;
   store: MemoryStore;
-  links: LinkSource;
+  /** What a link manager would tell the engine: emit onLink / onLinkClosed. */
+  links: Subscribers<LinkHandlers>;
   /** Links of this peer, by remote peerId. */
   linkTo: Map<PeerId, MemoryLink>;
 }
@@ -37,6 +41,9 @@ export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return data;
 }
 
+/** SHA-256 (hex) of a Blob's bytes: a downloaded file equals its original when the two match. */
+export const blobSha256 = async (blob: Blob): Promise<string> => sha256Hex(new Uint8Array(await blob.arrayBuffer()));
+
 /** A File of random bytes, as a person would seed it. */
 export const randomFile = (length: number, name: string): File =>
   new File([randomBytes(length)], name, { type: 'application/octet-stream' });
@@ -51,7 +58,7 @@ export function createEngineFixture(): EngineFixture {
     async peer(name, opts = {}) {
       const peerId = peerIdFor(name);
       const store = opts.store ?? createMemoryStore();
-      const links: LinkSource = { onLink: null, onLinkClosed: null };
+      const links = createSubscribers<LinkHandlers>();
       const engine = createSwarmEngine({
         signaling: hub.client(peerId), links, store, joinLink: (s) => `http://test/#swarm=${s}`, secureContext: true,
         ...(opts.params ? { params: opts.params } : {}),
@@ -66,10 +73,10 @@ export function createEngineFixture(): EngineFixture {
       const [ab, ba] = createMemoryLinkPair(a.peerId, b.peerId);
       a.linkTo.set(b.peerId, ab);
       b.linkTo.set(a.peerId, ba);
-      ab.onStateChange = (s) => s === 'closed' && a.links.onLinkClosed?.(b.peerId);
-      ba.onStateChange = (s) => s === 'closed' && b.links.onLinkClosed?.(a.peerId);
-      a.links.onLink?.(ab);
-      b.links.onLink?.(ba);
+      ab.onStateChange = (s) => s === 'closed' && a.links.emit('onLinkClosed', b.peerId);
+      ba.onStateChange = (s) => s === 'closed' && b.links.emit('onLinkClosed', a.peerId);
+      a.links.emit('onLink', ab);
+      b.links.emit('onLink', ba);
     },
     disconnect(a, b) {
       a.linkTo.get(b.peerId)?.close();

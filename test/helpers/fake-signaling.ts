@@ -1,4 +1,4 @@
-import type { SignalingClient, SignalingHandlers } from '../../client/signaling-client.ts';
+import type { SignalingClient, SignalingHandlers } from '../../peer/signaling/signaling-client.ts';
 import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import { ok } from '../../shared/result.ts';

@@ -71,8 +71,8 @@ export function attachHostilePeer(fx: EngineFixture, target: TestPeer, name: str
     if (decoded.value.type === 'request' && opts.serve) void answer(hostile, opts.serve, decoded.value);
   };
   target.linkTo.set(peerId, toHostile);
-  toHostile.onStateChange = (s) => s === 'closed' && target.links.onLinkClosed?.(peerId);
-  target.links.onLink?.(toHostile);
+  toHostile.onStateChange = (s) => s === 'closed' && target.links.emit('onLinkClosed', peerId);
+  target.links.emit('onLink', toHostile);
   return hostile;
 }
 

@@ -1,4 +1,4 @@
-import type { LinkPath, LinkState, PeerLink } from '../../client/contracts.ts';
+import type { LinkPath, LinkState, PeerLink } from '../../peer/contracts.ts';
 import { CodedFailure } from '../../shared/errors.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { MAX_WIRE_FRAME_BYTES } from '../../shared/limits.ts';

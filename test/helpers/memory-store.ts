@@ -1,5 +1,4 @@
-import type { FileRecord, ProfileStore } from '../../client/piece-store.ts';
-import { StorageFailure } from '../../client/piece-store.ts';
+import { StorageFailure, type FileRecord, type ProfileStore } from '../../peer/contracts.ts';
 import type { FileId, SwarmId } from '../../shared/ids.ts';
 import type { Route } from '../../shared/wire-messages.ts';
 
@@ -42,7 +41,11 @@ export function createMemoryStore(): MemoryStore {
     },
     async fileBlob(fileId, pieceCount, mimeType) {
       const parts: Uint8Array[] = [];
-      for (let i = 0; i < pieceCount; i++) parts.push(pieces.get(key(fileId, i)) ?? new Uint8Array());
+      for (let i = 0; i < pieceCount; i++) {
+        const piece = pieces.get(key(fileId, i));
+        if (piece === undefined) throw new StorageFailure('ERR_PIECE_MISSING', `piece ${i} of ${fileId} is not stored`);
+        parts.push(piece);
+      }
       return new Blob(parts as BlobPart[], { type: mimeType });
     },
     saveSwarm: async (swarmId) => void swarms.add(swarmId),

@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bitfieldFromBytes, bitfieldToBytes, clearBit, countSet, createBitfield, fullBitfield, getBit, isComplete, setBit,
-  setIndices,
+  type Bitfield,
 } from '../../shared/bitfield.ts';
+
+const setIndices = (bf: Bitfield): number[] => [...Array(bf.size).keys()].filter((i) => getBit(bf, i));
 
 describe('bitfield', () => {
   it('bitfield: piece 0 is the most significant bit of byte 0 (BitTorrent order)', () => {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decode, encode, FRAME_BOUNDS, TYPE_CODES } from '../../shared/codec.ts';
-import {
-  BITFIELD_BITS_AT, BITFIELD_PIECE_COUNT_AT, BLOCK_DATA_AT, HELLO_SWARM_COUNT_AT, HELLO_SWARMS_AT, PIECE_AT,
-  REJECT_REASON_AT, SPAN_LENGTH_AT, SPAN_OFFSET_AT, TYPE_AT, VERSION_AT,
-} from '../../shared/codec-layout.ts';
+import { BITFIELD_BITS_AT, BITFIELD_PIECE_COUNT_AT } from '../../shared/codec/bitfield.ts';
+import { TYPE_AT, VERSION_AT } from '../../shared/codec/frame.ts';
+import { HELLO_SWARM_COUNT_AT, HELLO_SWARMS_AT } from '../../shared/codec/hello.ts';
+import { BLOCK_DATA_AT, PIECE_AT, REJECT_REASON_AT, SPAN_LENGTH_AT, SPAN_OFFSET_AT } from '../../shared/codec/pieces.ts';
 import type { CodecErrorCode } from '../../shared/errors.ts';
 import {
   MAX_BLOCK_LENGTH, MAX_HELLO_SWARMS, MAX_PIECE_LENGTH, MAX_PIECES_PER_FILE, MAX_WIRE_FRAME_BYTES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFrameInbox } from '../../client/early-frames.ts';
+import { createFrameInbox } from '../../peer/links/early-frames.ts';
 
 // Frames that reach a link before anyone listens are kept, bounded, and handed over in order.
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { LinkState } from '../../client/contracts.ts';
-import { RETRY_AFTER_MS } from '../../client/link-backoff.ts';
-import { CONNECT_TIMEOUT_MS, createLinkManager, type LinkManager } from '../../client/link-manager.ts';
-import type { PeerLinkOptions, SignaledPeerLink } from '../../client/peer-link.ts';
-import type { SignalingClient, SignalingHandlers } from '../../client/signaling-client.ts';
+import type { LinkState } from '../../peer/contracts.ts';
+import { RETRY_AFTER_MS } from '../../peer/links/link-backoff.ts';
+import { CONNECT_TIMEOUT_MS, createLinkManager, type LinkManager } from '../../peer/links/link-manager.ts';
+import type { PeerLinkOptions, SignaledPeerLink } from '../../peer/links/peer-link.ts';
+import type { SignalingClient, SignalingHandlers } from '../../peer/signaling/signaling-client.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { ABUSE_BACKOFF_BASE_MS, MAX_ABUSE_CLOSES } from '../../shared/limits.ts';
 import { ok } from '../../shared/result.ts';

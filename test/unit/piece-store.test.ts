@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { randomHex } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
-import { openProfileStore, StorageFailure, type ProfileStore } from '../../client/piece-store.ts';
+import { openProfileStore } from '../../client/storage/piece-store.ts';
+import { StorageFailure, type ProfileStore } from '../../peer/contracts.ts';
 
 const FILE_A = 'a'.repeat(64);
 const FILE_B = 'b'.repeat(64);
@@ -43,6 +44,12 @@ describe('piece store', () => {
     expect(await store.readBlock(FILE_A, 0, 1, 2)).toBeNull();
     expect(await store.storedPieces(FILE_B)).toEqual([]);
     await expect(store.fileBlob(FILE_A, 2, '')).rejects.toBeInstanceOf(StorageFailure);
+  });
+
+  it('piece store: saving a file with a piece missing rejects ERR_PIECE_MISSING, not a write failure', async () => {
+    const store = await freshStore();
+    await store.putPiece(FILE_A, 0, bytesOf(1, 2));
+    await expect(store.fileBlob(FILE_A, 2, '')).rejects.toMatchObject({ code: 'ERR_PIECE_MISSING', message: /piece 1 .* not stored/ });
   });
 
   it('piece store: reopening the same profile lists its pieces, swarms and files (a reload resumes)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPieceWriteBatcher, type PieceWriteTransaction } from '../../client/piece-write-batcher.ts';
+import { createPieceWriteBatcher, type PieceWriteTransaction } from '../../client/storage/piece-write-batcher.ts';
 
 // A fake IndexedDB transaction: commits (or aborts) when the test says so.
 function fakeDb() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   chooseProfile, HEARTBEAT_FRESH_MS, ORPHAN_GRACE_MS, parseRecord, planPrune, type Census, type ProfileRecord,
-} from '../../client/profile-census.ts';
+} from '../../client/storage/profile-census.ts';
 
 const NOW = 1_000_000_000;
 const A = 'a'.repeat(16);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProfileKeeper, type ProfileKeeper } from '../../client/profile.ts';
-import { ORPHAN_GRACE_MS } from '../../client/profile-census.ts';
+import { createProfileKeeper, type ProfileKeeper } from '../../client/storage/profile.ts';
+import { ORPHAN_GRACE_MS } from '../../client/storage/profile-census.ts';
 import { randomHex } from '../../shared/ids.ts';
 
 // Tabs of one browser: one localStorage and one set of databases, a sessionStorage each, and real

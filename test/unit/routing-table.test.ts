@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/manifest.ts';
 import { nextRequests, onBlock, onPeerBitfield, onPieceVerified } from '../../shared/piece-picker.ts';
 import {
-  addAnnouncement, createRoutingTable, filesSharedWith, forgetPeer, joinSwarm, leaveSwarm, recordUpload, route,
-  setPeerSwarms, sharesSwarm, snapshotRoutingTable, type RoutingTable,
+  addAnnouncement, createRoutingTable, filesSharedWith, forgetPeer, joinSwarm, leaveSwarm, route,
+  setPeerSwarms, sharesSwarm, type RoutingTable,
 } from '../../shared/routing-table.ts';
+import { snapshotRoutingTable } from '../helpers/routing-snapshot.ts';
 import { BLOCK, bitsOf, range, seededRng } from './picker-fixtures.ts';
 
 const S1 = '11'.repeat(16);
@@ -126,19 +127,6 @@ describe('routing table', () => {
     onPieceVerified(entry.picker, verifying);
     const file = snapshotRoutingTable(table).swarms[S1]!.files[F1]!;
     expect([file.had, file.requested, file.verifying, file.missing, file.sources]).toEqual([2, 2, 0, 0, { local: 1, [X]: 1 }]);
-  });
-
-  it('routing table: uploads are tallied per peer in pieces and bytes; the snapshot is a detached copy', () => {
-    const table = tableWith({ swarmId: S1, fileId: F1, pieces: 3 });
-    const entry = addAnnouncement(table, { swarmId: S1, fileId: F1, manifest: manifest('f1', 3) });
-    recordUpload(entry, X, { piece: 0, offset: 0, length: 10 });
-    recordUpload(entry, X, { piece: 0, offset: 10, length: 6 });
-    recordUpload(entry, X, { piece: 2, offset: 0, length: 16 });
-    recordUpload(entry, Y, { piece: 1, offset: 0, length: 16 });
-    const view = snapshotRoutingTable(table);
-    expect(view.swarms[S1]!.files[F1]!.uploadedTo).toEqual({ [X]: { pieces: 2, bytes: 32 }, [Y]: { pieces: 1, bytes: 16 } });
-    (view.swarms[S1]!.files[F1]!.uploadedTo as Record<string, { bytes: number }>)[X]!.bytes = 0;
-    expect(snapshotRoutingTable(table).swarms[S1]!.files[F1]!.uploadedTo[X]?.bytes).toBe(32);
   });
 
   it('routing table: a seeded file is had entirely, credited to local; leaving the swarm forgets it', () => {

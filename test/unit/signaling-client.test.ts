@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StoredIdentity } from '../../client/profile.ts';
-import { createSignalingClient, type SignalingClient } from '../../client/signaling-client.ts';
+import type { StoredIdentity } from '../../peer/signaling/signaling-client.ts';
+import { createSignalingClient, type SignalingClient } from '../../peer/signaling/signaling-client.ts';
 import { CLOSE_REPLACED } from '../../shared/signaling.ts';
 
 // The signaling client against fake sockets and fake timers: reconnect with backoff, identity resume,

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StorageFailure } from '../../client/piece-store.ts';
-import { sha256Hex } from '../../shared/sha256.ts';
+import { StorageFailure } from '../../peer/contracts.ts';
 import {
-  createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer,
+  blobSha256, createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer,
 } from '../helpers/engine-fixture.ts';
 import { createMemoryStore, type MemoryStore } from '../helpers/memory-store.ts';
 
@@ -17,7 +16,6 @@ let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
 
 
-const hashOf = async (blob: Blob) => sha256Hex(new Uint8Array(await blob.arrayBuffer()));
 const fileState = (p: TestPeer, fileId: string) => fileOf(p.engine.snapshot(), fileId);
 
 /** Writes commit until `commits` pieces are stored; after that each one fails the way `failure` says. */
@@ -71,7 +69,7 @@ describe('storage faults', () => {
       fx.connect(a, b2);
       await until(() => fileState(b2, fileId)?.state === 'complete', 5000, 'b2 complete');
       expect(b2.engine.snapshot().counters.piecesVerified).toBe(fileState(b2, fileId)!.pieceCount - committed.length);
-      expect(await hashOf(await b2.engine.fileBlob(fileId))).toBe(await hashOf(file));
+      expect(await blobSha256(await b2.engine.fileBlob(fileId))).toBe(await blobSha256(file));
     });
   }
 

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decode, encode } from '../../shared/codec.ts';
-import { sha256Hex } from '../../shared/sha256.ts';
 import { WIRE_VERSION } from '../../shared/wire-messages.ts';
 import {
-  createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer,
+  blobSha256, createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer,
 } from '../helpers/engine-fixture.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 
@@ -12,7 +11,6 @@ import { createMemoryStore } from '../helpers/memory-store.ts';
 const KiB = 1024;
 const params = SMALL_PIECES;
 
-const hashOf = async (blob: Blob): Promise<string> => sha256Hex(new Uint8Array(await blob.arrayBuffer()));
 
 const complete = (p: TestPeer, fileId: string) => () => fileOf(p.engine.snapshot(), fileId)?.state === 'complete';
 
@@ -31,7 +29,7 @@ describe('swarm engine', () => {
     await until(() => b.engine.snapshot().swarms[0]?.members.includes(a.peerId) === true);
     fx.connect(a, b);
     await until(complete(b, fileId!), 5000, 'b complete');
-    expect(await hashOf(await b.engine.fileBlob(fileId!))).toBe(await hashOf(file));
+    expect(await blobSha256(await b.engine.fileBlob(fileId!))).toBe(await blobSha256(file));
     const got = fileOf(b.engine.snapshot(), fileId!)!;
     expect(got.sources).toEqual({ [a.peerId]: got.pieceCount });
     expect(got.pieceSources.every((s) => s === a.peerId)).toBe(true);
@@ -54,7 +52,7 @@ describe('swarm engine', () => {
     await until(complete(c, fileId!), 5000, 'c complete');
     const got = fileOf(c.engine.snapshot(), fileId!)!;
     expect(Object.keys(got.sources).sort()).toEqual([a.peerId, b.peerId].sort());
-    expect(await hashOf(await c.engine.fileBlob(fileId!))).toBe(await hashOf(file));
+    expect(await blobSha256(await c.engine.fileBlob(fileId!))).toBe(await blobSha256(file));
   });
 
   it('swarm engine: leechers tell each other which pieces they started, never the seeder, and both finish intact', async () => {
@@ -73,7 +71,7 @@ describe('swarm engine', () => {
       from.linkTo.get(to.peerId)!.sentFrames.map((f) => decode(f)).filter((m) => m.ok && m.value.type === 'fetching').length;
     expect(fetchingSent(b, c) + fetchingSent(c, b)).toBeGreaterThan(0);
     expect(fetchingSent(b, a) + fetchingSent(c, a)).toBe(0); // the seeder has every piece: nothing to tell it
-    for (const p of [b, c]) expect(await hashOf(await p.engine.fileBlob(fileId!))).toBe(await hashOf(file));
+    for (const p of [b, c]) expect(await blobSha256(await p.engine.fileBlob(fileId!))).toBe(await blobSha256(file));
   });
 
   it('swarm engine: two swarms over one link route each file to its own swarm', async () => {
@@ -92,8 +90,8 @@ describe('swarm engine', () => {
     const snap = c.engine.snapshot();
     expect(snap.swarms.find((s) => s.swarmId === s1)!.files.map((f) => f.fileId)).toEqual([id1]);
     expect(snap.swarms.find((s) => s.swarmId === s2)!.files.map((f) => f.fileId)).toEqual([id2]);
-    expect(await hashOf(await c.engine.fileBlob(id1!))).toBe(await hashOf(f1));
-    expect(await hashOf(await c.engine.fileBlob(id2!))).toBe(await hashOf(f2));
+    expect(await blobSha256(await c.engine.fileBlob(id1!))).toBe(await blobSha256(f1));
+    expect(await blobSha256(await c.engine.fileBlob(id2!))).toBe(await blobSha256(f2));
   });
 
   it('swarm engine: a bitfield that arrived before its route was known is sent again', async () => {
@@ -153,7 +151,7 @@ describe('swarm engine', () => {
     await until(complete(b2, fileId!), 5000, 'b2 complete');
     const snap = b2.engine.snapshot();
     expect(snap.counters.piecesVerified).toBe(fileOf(snap, fileId!)!.pieceCount - had);
-    expect(await hashOf(await b2.engine.fileBlob(fileId!))).toBe(await hashOf(file));
+    expect(await blobSha256(await b2.engine.fileBlob(fileId!))).toBe(await blobSha256(file));
   });
 
   it('swarm engine: a full store puts the file in error and counts nothing as had', async () => {

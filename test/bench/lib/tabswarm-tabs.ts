@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import type { FileSnapshot } from '../../../client/snapshot-types.ts';
+import type { FileSnapshot } from '../../../peer/snapshot-types.ts';
 import { buildPage, removeBuiltPage } from '../../e2e/harness.ts';
 import { createSignalingServer, type SignalingServer } from '../../../signaling-server/server.ts';
 import type { WaitReady } from './browser.ts';
@@ -101,7 +101,7 @@ export const sha256In = (page: Page, fileId: string): Promise<string> =>
 export const joinSwarm = (page: Page, link: string): Promise<unknown> =>
   page.evaluate((l) => window.tabswarm!.joinSwarm(l), link);
 
-/** The tab's `tabswarm:*` User Timing marks (client/milestones.ts): milestone → ms since navigation start. */
+/** The tab's `tabswarm:*` User Timing marks (peer/milestones.ts): milestone → ms since navigation start. */
 export const milestonesOf = (page: Page): Promise<Record<string, number>> => page.evaluate(() => Object.fromEntries(
   performance.getEntriesByType('mark').filter((m) => m.name.startsWith('tabswarm:'))
     .map((m) => [m.name.slice('tabswarm:'.length), Math.round(m.startTime)])));

@@ -1,0 +1,242 @@
+import { getBit, isComplete } from '../../shared/bitfield.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { pieceSize } from '../../shared/manifest.ts';
+import {
+  expire, inFlightOf, markHadLocally, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerHave, onPieceFailed,
+  onPieceUnstored, onPieceVerified, onRequestRejected, type PeerSpan,
+} from '../../shared/piece-picker.ts';
+import { sha256Hex } from '../../shared/sha256.ts';
+import type { WireMsg } from '../../shared/wire-messages.ts';
+import type { PieceStore } from '../contracts.ts';
+import { milestone } from '../milestones.ts';
+import { isQuotaFailure, quotaAdvice } from './storage-use.ts';
+import {
+  peersOnRoute, routesOf, routesWithPeer, type EngineState, type FileInfo, type PeerEntry, type RouteEntry,
+} from './engine-state.ts';
+
+// The downloading half of a peer: what to ask whom (the route's picker), blocks gathered into pieces,
+// SHA-256 against the manifest, the store write, then `have` to every peer of the file's routes.
+// A piece counts as had only once putPiece resolved (the IndexedDB transaction committed).
+
+export interface DownloadContext {
+  state: EngineState;
+  store: PieceStore;
+  now: () => number;
+  /** Encodes and queues one message on the peer's link; never throws. */
+  send: (peer: PeerEntry, msg: WireMsg) => void;
+  changed: () => void;
+}
+
+type Msg<T extends WireMsg['type']> = Extract<WireMsg, { type: T }>;
+
+const wantsPieces = (file: FileInfo | undefined): boolean => file?.state === 'downloading' || file?.state === 'announced';
+
+/** Requests blocks from one peer on every route it shares with us, within its window (all routes together). */
+export function fillRequests(ctx: DownloadContext, peer: PeerEntry): void {
+  if (peer.link.state !== 'connected') return;
+  for (const entry of routesWithPeer(ctx.state, peer.peerId)) {
+    const file = ctx.state.files.get(entry.route.fileId);
+    if (!file || !wantsPieces(file) || isComplete(entry.picker.had)) continue;
+    if (inFlightToPeer(ctx.state, peer.peerId) >= ctx.state.params.windowPerPeer) return;
+    for (const span of nextRequests(entry.picker, peer.peerId, ctx.now())) {
+      ctx.send(peer, { type: 'request', ...entry.route, ...span });
+      ctx.state.counters.requestsSent++;
+      milestone('first-request');
+    }
+    announceStarted(ctx, entry);
+    if (entry.picker.active.size > 0 && file.state === 'announced') file.state = 'downloading';
+  }
+}
+
+/**
+ * Tells the route's peers that lack them which pieces we just started ('fetching'): two of us then rarely fetch
+ * the same rare piece from one seeder at once (its upload is what a whole class waits on).
+ */
+function announceStarted(ctx: DownloadContext, entry: RouteEntry): void {
+  if (entry.picker.started.length === 0) return;
+  const started = entry.picker.started.splice(0);
+  for (const other of peersOnRoute(ctx.state, entry)) {
+    const have = entry.picker.peers.get(other.peerId)?.have;
+    for (const piece of started) if (!have || !getBit(have, piece)) ctx.send(other, { type: 'fetching', ...entry.route, piece });
+  }
+}
+
+function inFlightToPeer(state: EngineState, peerId: PeerId): number {
+  let requests = 0;
+  for (const entry of routesWithPeer(state, peerId)) requests += inFlightOf(entry.picker, peerId).requests;
+  return requests;
+}
+
+export function fillAll(ctx: DownloadContext): void {
+  for (const peer of ctx.state.peers.values()) fillRequests(ctx, peer);
+}
+
+export function onBitfieldMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'bitfield'>): boolean {
+  if (!onPeerBitfield(entry.picker, peer.peerId, msg.bits).ok) return false;
+  fillRequests(ctx, peer);
+  return true;
+}
+
+export function onHaveMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'have'>): boolean {
+  if (!onPeerHave(entry.picker, peer.peerId, msg.piece).ok) return false;
+  if (!getBit(entry.picker.had, msg.piece)) fillRequests(ctx, peer);
+  return true;
+}
+
+export function onFetchingMsg(entry: RouteEntry, peer: PeerEntry, msg: Msg<'fetching'>): boolean {
+  return onPeerFetching(entry.picker, peer.peerId, msg.piece).ok;
+}
+
+export function onRejectMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'reject'>): void {
+  ctx.state.counters.rejectsReceived++;
+  onRequestRejected(entry.picker, peer.peerId, { piece: msg.piece, offset: msg.offset, length: msg.length }, msg.reason);
+  fillAll(ctx);
+}
+
+/** Returns false when the block was neither asked for nor a late duplicate (counted, dropped). */
+export function onBlockMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'block'>): boolean {
+  const file = ctx.state.files.get(entry.route.fileId);
+  const outcome = onBlock(entry.picker, peer.peerId, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
+  peer.down.add(msg.data.length);
+  if (!file || !outcome.accepted) {
+    ctx.state.counters.unrequestedBlocks++;
+    return outcome.accepted || outcome.reason === 'duplicate';
+  }
+  ctx.state.counters.blockBytesReceived += msg.data.length;
+  milestone('first-block');
+  const pieces = file.buffers.get(entry) ?? new Map<number, Uint8Array>();
+  file.buffers.set(entry, pieces);
+  let buffer = pieces.get(msg.piece);
+  if (!buffer) {
+    buffer = new Uint8Array(pieceSize(file.manifest, msg.piece));
+    pieces.set(msg.piece, buffer);
+  }
+  buffer.set(msg.data, msg.offset);
+  sendCancels(ctx, entry, outcome.cancels);
+  if (outcome.pieceComplete) {
+    pieces.delete(msg.piece);
+    if (pieces.size === 0) file.buffers.delete(entry);
+    void verifyAndStore(ctx, file, entry, msg.piece, buffer);
+  }
+  fillRequests(ctx, peer);
+  return true;
+}
+
+function sendCancels(ctx: DownloadContext, entry: RouteEntry, cancels: PeerSpan[]): void {
+  for (const { peerId, span } of cancels) {
+    const peer = ctx.state.peers.get(peerId);
+    if (peer) ctx.send(peer, { type: 'cancel', ...entry.route, ...span });
+  }
+}
+
+async function verifyAndStore(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
+  file.verifying++;
+  ctx.changed();
+  try {
+    if ((await sha256Hex(bytes)) !== file.manifest.pieceHashes[piece]) return onCorruptPiece(ctx, entry, piece);
+    if (ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
+    try {
+      await ctx.store.putPiece(file.fileId, piece, bytes);
+    } catch (e) {
+      onPieceUnstored(entry.picker, piece);
+      return onStoreFailure(ctx, file, e);
+    }
+    markVerified(ctx, file, entry, piece, bytes.length);
+  } finally {
+    file.verifying--;
+    ctx.changed();
+  }
+}
+
+function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, piece: number, length: number): void {
+  const source = onPieceVerified(entry.picker, piece);
+  if (source === null) return;
+  ctx.state.counters.piecesVerified++;
+  if (ctx.state.counters.firstPieceAtMs === 0) ctx.state.counters.firstPieceAtMs = performance.now();
+  milestone('first-piece');
+  file.fetched++;
+  file.meter.add(length);
+  if (source !== 'local') {
+    file.sources.set(source, (file.sources.get(source) ?? 0) + 1);
+    const from = ctx.state.peers.get(source);
+    if (from) from.piecesReceivedFrom++;
+  }
+  for (const other of routesOf(ctx.state, file.fileId)) {
+    if (other !== entry) sendCancels(ctx, other, markHadLocally(other.picker, piece));
+  }
+  if (isComplete(entry.picker.had)) file.state = 'complete';
+  broadcastHave(ctx, file, piece);
+  fillAll(ctx);
+}
+
+/**
+ * This tab now holds every piece of the file in its store (it seeded the same bytes while downloading them):
+ * every route has them all, requests still out are cancelled, peers hear `have`, the file is complete.
+ */
+export function adoptStoredFile(ctx: DownloadContext, file: FileInfo): void {
+  file.seeded = true;
+  file.buffers.clear();
+  for (const entry of routesOf(ctx.state, file.fileId)) {
+    for (let piece = 0; piece < entry.picker.layout.pieceCount; piece++) {
+      if (getBit(entry.picker.had, piece)) continue;
+      sendCancels(ctx, entry, markHadLocally(entry.picker, piece));
+      for (const peer of peersOnRoute(ctx.state, entry)) ctx.send(peer, { type: 'have', ...entry.route, piece });
+    }
+  }
+  file.state = 'complete';
+  delete file.error;
+  ctx.changed();
+}
+
+/** Tells every connected peer on each of the file's routes that we now have the piece. */
+export function broadcastHave(ctx: DownloadContext, file: FileInfo, piece: number): void {
+  for (const entry of routesOf(ctx.state, file.fileId)) {
+    for (const peer of peersOnRoute(ctx.state, entry)) ctx.send(peer, { type: 'have', ...entry.route, piece });
+  }
+}
+
+function onCorruptPiece(ctx: DownloadContext, entry: RouteEntry, piece: number): void {
+  ctx.state.counters.piecesCorrupt++;
+  const failure = onPieceFailed(entry.picker, piece);
+  sendCancels(ctx, entry, failure.cancels);
+  fillAll(ctx);
+}
+
+/**
+ * Quota or IndexedDB failure: nothing is counted as had; the file stops downloading and says why. A full
+ * storage names the files to remove, and the download goes on once something was (removal.ts).
+ */
+function onStoreFailure(ctx: DownloadContext, file: FileInfo, e: unknown): void {
+  ctx.state.counters.storeErrors++;
+  file.state = 'error';
+  file.blockedByQuota = isQuotaFailure(e);
+  // piece-store.ts throws StorageFailure with a plain-language message (quota or write failure).
+  file.error = file.blockedByQuota ? quotaAdvice(ctx.state, `a piece of ${file.manifest.name}`)
+    : e instanceof Error ? e.message : `Storing a piece failed: ${String(e)}`;
+}
+
+/** Timed-out requests go to other peers; run every second or so. */
+export function expireRequests(ctx: DownloadContext): void {
+  for (const files of ctx.state.table.swarms.values()) {
+    for (const entry of files.values()) {
+      const { cancels, reassigned } = expire(entry.picker, ctx.now());
+      sendCancels(ctx, entry, cancels);
+      for (const { peerId, span } of reassigned) {
+        const peer = ctx.state.peers.get(peerId);
+        if (peer) ctx.send(peer, { type: 'request', ...entry.route, ...span });
+      }
+    }
+  }
+  fillAll(ctx);
+}
+
+/** Drops partial pieces nobody fetches any more (their senders left) so they are fetched afresh. */
+export function dropOrphanBuffers(state: EngineState): void {
+  for (const file of state.files.values()) {
+    for (const [entry, pieces] of file.buffers) {
+      const routed = state.table.swarms.get(entry.route.swarmId)?.get(file.fileId) === entry;
+      for (const piece of pieces.keys()) if (!routed || !entry.picker.active.has(piece)) pieces.delete(piece);
+      if (pieces.size === 0) file.buffers.delete(entry);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { isComplete } from '../../shared/bitfield.ts';
+import type { FileId, SwarmId } from '../../shared/ids.ts';
+import { verifyManifest, type Manifest } from '../../shared/manifest.ts';
+import { addAnnouncement } from '../../shared/routing-table.ts';
+import type { ProfileStore } from '../contracts.ts';
+import { adoptStoredFile, fillAll, type DownloadContext } from './download-side.ts';
+import { isRemoved, type FileInfo, type RouteEntry } from './engine-state.ts';
+import { sendBitfields, type SessionContext } from './peer-session.ts';
+import { milestone } from '../milestones.ts';
+import { createRateMeter } from './rates.ts';
+
+// Routes enter the table from three places: our own seeding, announcements (from the server's replay
+// or broadcast), and the profile's records on reload. Each starts from the pieces already stored.
+
+export interface RouteSource {
+  swarmId: SwarmId;
+  fileId: FileId;
+  manifest: Manifest;
+  seeded: boolean;
+}
+
+export interface RoutesContext extends SessionContext {
+  store: ProfileStore;
+}
+
+/** An announcement from outside: accepted only if its manifest hashes to its fileId. */
+export async function addAnnouncedRoute(ctx: RoutesContext, swarmId: SwarmId, fileId: FileId, manifest: unknown): Promise<RouteEntry | null> {
+  const known = ctx.state.table.swarms.get(swarmId)?.get(fileId);
+  if (known) return known;
+  const verified = await verifyManifest(fileId, manifest);
+  if (!verified.ok) {
+    ctx.state.counters.badMessages++;
+    return null;
+  }
+  return addRoute(ctx, { swarmId, fileId, manifest: verified.value, seeded: false });
+}
+
+/** Adds a route (idempotent), marks the stored pieces as had, tells the peers on it, starts fetching. */
+export async function addRoute(ctx: RoutesContext, src: RouteSource): Promise<RouteEntry | null> {
+  if (!ctx.state.table.swarms.has(src.swarmId)) return null; // left the swarm meanwhile
+  // A removed file stays removed, whoever announces it; sharing it again from this tab brings it back.
+  if (src.seeded) ctx.state.removed.get(src.swarmId)?.delete(src.fileId);
+  else if (isRemoved(ctx.state, src.swarmId, src.fileId)) return null;
+  const stored = src.seeded ? 'all' : await ctx.store.storedPieces(src.fileId);
+  if (!ctx.state.table.swarms.has(src.swarmId) || (!src.seeded && isRemoved(ctx.state, src.swarmId, src.fileId))) return null;
+  const known = ctx.state.table.swarms.get(src.swarmId)?.get(src.fileId);
+  const downloading = ctx.state.files.get(src.fileId);
+  const adopt = src.seeded && downloading !== undefined && !downloading.seeded; // seeds the bytes it was fetching
+  if (known) {
+    if (adopt) adoptStoredFile(ctx, downloading);
+    return known;
+  }
+  const entry = addAnnouncement(ctx.state.table, src, stored);
+  milestone('route');
+  const file = fileInfoFor(ctx, src, stored === 'all' ? 0 : stored.length);
+  if (adopt) adoptStoredFile(ctx, file);
+  if (isComplete(entry.picker.had) && file.state !== 'error') file.state = 'complete';
+  await ctx.store.saveFile({ swarmId: src.swarmId, fileId: src.fileId, manifest: src.manifest, origin: file.seeded ? 'seeded' : 'downloaded' })
+    .catch(() => undefined); // resume records are best effort: the pieces themselves are what counts
+  for (const peer of ctx.state.peers.values()) sendBitfields(ctx, peer);
+  fillAll(ctx);
+  ctx.changed();
+  return entry;
+}
+
+function fileInfoFor(ctx: DownloadContext, src: RouteSource, resumed: number): FileInfo {
+  const existing = ctx.state.files.get(src.fileId);
+  if (existing) {
+    existing.seeded ||= src.seeded;
+    return existing;
+  }
+  ctx.state.counters.piecesResumed += resumed;
+  const file: FileInfo = {
+    fileId: src.fileId, manifest: src.manifest, buffers: new Map(), state: 'announced', seeded: src.seeded,
+    verifying: 0, resumed, fetched: 0, meter: createRateMeter(ctx.now), sources: new Map(), servedTo: new Map(),
+  };
+  ctx.state.files.set(src.fileId, file);
+  return file;
+}

@@ -1,0 +1,220 @@
+import type { PeerId, SwarmId } from '../../shared/ids.ts';
+import type { SignalPayload } from '../../shared/signaling.ts';
+import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
+import { createPeerBackoff } from './link-backoff.ts';
+import { createMateBook } from './link-mates.ts';
+import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
+import type { SignalingClient } from '../signaling/signaling-client.ts';
+import { createSubscribers } from '../subscribers.ts';
+
+// One link per remote peer, shared by every swarm the two have in common, and never a full mesh.
+//
+// Who offers: the smaller peerId always sends the SDP offer, so two tabs never both do. The larger one, when
+// it wants a link, asks for an offer with simple-peer's own {type:'renegotiate'} signal; the smaller one
+// answers that request from a peer it has no link with by offering.
+//
+// Cap: each tab itself seeks links to at most `wantedLinks` (DEFAULT_WANTED_LINKS) swarm mates, and accepts links others
+// ask for up to `maxLinks` (DEFAULT_MAX_LINKS) in all; past that it ignores offers and requests, and the asker gives
+// up after CONNECT_TIMEOUT_MS and tries someone else. In a 30-laptop class each tab then holds 8–12 links
+// (~30·10/2 = 150 connections in the room instead of 435), and random choice keeps the graph connected.
+// Which peers: those sharing the most swarms with us first, then at random (a fresh order for each pass).
+// Retry and abuse: link-backoff.ts (a peer whose link was closed for abuse is kept out, then for good).
+
+export const DEFAULT_WANTED_LINKS = 8;
+export const DEFAULT_MAX_LINKS = 12;
+/** An offer or request unanswered this long means the other side is full or gone; try someone else. */
+export const CONNECT_TIMEOUT_MS = 20_000;
+/** Periodic pass that retries failed links and fills free slots. */
+const TICK_MS = 2_000;
+
+export interface LinkManagerOptions {
+  signaling: SignalingClient;
+  wantedLinks?: number;
+  maxLinks?: number;
+  createLink?: (opts: PeerLinkOptions) => SignaledPeerLink;
+  random?: () => number;
+  now?: () => number;
+  /** Runs `tick` every `ms` until the returned stop is called (default setInterval). */
+  every?: (tick: () => void, ms: number) => () => void;
+}
+
+export interface LinkManager extends LinkSource {
+  /** Connected or reconnecting links. */
+  links(): PeerLink[];
+  get(peerId: PeerId): PeerLink | undefined;
+  /** Peers that share at least one swarm with this tab, linked or not. */
+  swarmMates(): Map<PeerId, Set<SwarmId>>;
+  /** Closes the peer's link and keeps it out: exponential backoff, then for the rest of the session. */
+  closeForAbuse(peerId: PeerId, reason?: string): void;
+  /** Idempotent: closes every link and stops listening. */
+  close(): void;
+}
+
+interface LinkEntry {
+  link: SignaledPeerLink;
+  since: number;
+  /** Passed to onLink (it connected once). */
+  announced: boolean;
+}
+
+const everyInterval = (tick: () => void, ms: number): (() => void) => {
+  const timer = setInterval(tick, ms);
+  return () => clearInterval(timer);
+};
+
+export function createLinkManager(opts: LinkManagerOptions): LinkManager {
+  const { signaling } = opts;
+  const wanted = opts.wantedLinks ?? DEFAULT_WANTED_LINKS;
+  const max = Math.max(wanted, opts.maxLinks ?? DEFAULT_MAX_LINKS);
+  const createLink = opts.createLink ?? createPeerLink;
+  const random = opts.random ?? Math.random;
+  const now = opts.now ?? Date.now;
+  const mates = createMateBook(random);
+  const backoff = createPeerBackoff(random);
+  const links = new Map<PeerId, LinkEntry>();
+  const asked = new Map<PeerId, number>(); // offers we requested (we are the larger id) → when
+  let selfId: PeerId | null = null;
+  let closed = false;
+
+  const subscribers = createSubscribers<LinkHandlers>();
+  const manager: LinkManager = {
+    subscribe: (handlers) => subscribers.subscribe(handlers),
+    links: () => [...links.values()].filter((e) => e.announced && e.link.state !== 'closed').map((e) => e.link),
+    get: (peerId) => links.get(peerId)?.link,
+    swarmMates: () => mates.copy(),
+    closeForAbuse(peerId, reason = 'closed for abuse') {
+      backoff.afterAbuse(peerId, now());
+      asked.delete(peerId);
+      links.get(peerId)?.link.close(reason);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      stopTicker();
+      unsubscribe();
+      for (const { link } of [...links.values()]) link.close('link manager closed');
+      subscribers.clear();
+    },
+  };
+
+  function startLink(peerId: PeerId, initiator: boolean): SignaledPeerLink {
+    const link = createLink({
+      remotePeerId: peerId, initiator, iceServers: signaling.iceServers,
+      sendSignal: (payload: SignalPayload) => signaling.signal(peerId, payload),
+      onAbuse: (reason) => {
+        manager.closeForAbuse(peerId, reason);
+        link.close(reason); // when it is no longer the peer's current link
+      },
+    });
+    const entry: LinkEntry = { link, since: now(), announced: false };
+    links.set(peerId, entry);
+    asked.delete(peerId);
+    link.onStateChange = (state) => {
+      if (state === 'connected' && !entry.announced) {
+        entry.announced = true;
+        subscribers.emit('onLink', link);
+      } else if (state === 'closed') {
+        onClosed(peerId, entry);
+      }
+    };
+    return link;
+  }
+
+  function onClosed(peerId: PeerId, entry: LinkEntry): void {
+    if (links.get(peerId)?.link === entry.link) links.delete(peerId);
+    backoff.afterFailure(peerId, now());
+    if (entry.announced) subscribers.emit('onLinkClosed', peerId);
+  }
+
+  /** Drops attempts that got no answer in time: the other side is full or gone. */
+  function dropStaleAttempts(t: number): void {
+    for (const { link, since, announced } of links.values()) {
+      if (!announced && t - since > CONNECT_TIMEOUT_MS) link.close('connect timeout');
+    }
+    for (const [peerId, since] of asked) {
+      if (t - since <= CONNECT_TIMEOUT_MS) continue;
+      asked.delete(peerId);
+      backoff.afterFailure(peerId, t);
+    }
+  }
+
+  /** Opens or asks for links until this tab has `wanted`. */
+  function fill(): void {
+    if (closed || selfId === null || signaling.status !== 'open') return;
+    const t = now();
+    dropStaleAttempts(t);
+    for (const peerId of mates.candidates()) {
+      if (links.size + asked.size >= wanted) break;
+      if (links.has(peerId) || asked.has(peerId) || !backoff.mayTry(peerId, t)) continue;
+      if (selfId < peerId) startLink(peerId, true);
+      else if (signaling.signal(peerId, { type: 'renegotiate', renegotiate: true })) asked.set(peerId, t);
+    }
+  }
+
+  function onSignal(from: PeerId, payload: SignalPayload): void {
+    if (closed || selfId === null || !mates.has(from)) return;
+    const entry = links.get(from);
+    if (entry === undefined && !backoff.mayAccept(from, now())) return; // kept out for abuse
+    if (payload.type === 'offer') return onOffer(from, payload, entry?.link);
+    if (entry !== undefined) {
+      // Its request for an offer crossed the offer we just sent: the negotiation under way answers it (passed
+      // on, it would start a second offer/answer round on the link as soon as the first one completed).
+      if (payload.type === 'renegotiate' && entry.link.state === 'connecting') return;
+      return entry.link.signal(payload);
+    }
+    // A request for an offer from a larger peer we have no link with.
+    if (payload.type === 'renegotiate' && selfId < from && links.size < max) startLink(from, true);
+  }
+
+  function onOffer(from: PeerId, offer: { type: 'offer' | 'answer'; sdp: string }, current: SignaledPeerLink | undefined): void {
+    if (from > selfId!) return; // only the smaller peerId offers
+    // A renegotiation (ICE restart) of the current connection keeps its DTLS fingerprint; a fresh one does not.
+    if (current !== undefined && current.remoteFingerprint() === sdpFingerprint(offer.sdp)) return current.signal(offer);
+    if (current === undefined && !asked.has(from) && links.size >= max) return; // full: the offerer times out
+    current?.close('replaced by a new connection');
+    startLink(from, false).signal(offer);
+  }
+
+  /**
+   * A `joined` list (`keepLinked`) replayed right after a server restart may lack mates that are still
+   * reconnecting: one whose link is open keeps the swarm until its peer-left, so the open channel is not cut.
+   */
+  function setMates(swarmId: SwarmId, peerIds: PeerId[], keepLinked = false): void {
+    const keep = (p: PeerId) => keepLinked && links.get(p)?.link.state === 'connected';
+    mates.setMembers(swarmId, peerIds.filter((p) => p !== selfId), keep);
+    pruneMates();
+  }
+
+  /** A peer that shares no swarm with us any more loses its link (signals could not reach it anyway). */
+  function pruneMates(): void {
+    for (const peerId of mates.takeStrangers()) {
+      asked.delete(peerId);
+      links.get(peerId)?.link.close('no shared swarm');
+    }
+    fill();
+  }
+
+  const unsubscribe = signaling.subscribe({
+    onWelcome: ({ peerId }) => {
+      if (selfId !== null && selfId !== peerId) {
+        // The server forgot us (restart): every remote now knows us by the new id, so rebuild everything.
+        for (const { link } of [...links.values()]) link.close('own peerId changed');
+        mates.clear();
+      }
+      selfId = peerId;
+    },
+    onJoined: (swarmId, members) => setMates(swarmId, members.map((m) => m.peerId), true),
+    onLeft: (swarmId) => setMates(swarmId, []),
+    onPeerJoined: (swarmId, peer) => {
+      if (peer.peerId !== selfId) mates.add(swarmId, peer.peerId);
+      fill();
+    },
+    onPeerLeft: (swarmId, peerId) => {
+      mates.remove(swarmId, peerId);
+      pruneMates();
+    },
+    onSignal,
+  });
+  const stopTicker = (opts.every ?? everyInterval)(fill, TICK_MS);
+  return manager;
+}

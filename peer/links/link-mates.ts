@@ -1,0 +1,43 @@
+import type { PeerId, SwarmId } from '../../shared/ids.ts';
+
+// Swarm mates: remote peers that share at least one swarm with this tab, and which swarms.
+
+export interface MateBook {
+  has(peerId: PeerId): boolean;
+  add(swarmId: SwarmId, peerId: PeerId): void;
+  /** The swarm's member list is now `peerIds`; mates for whom `keep` says true stay in it anyway. */
+  setMembers(swarmId: SwarmId, peerIds: PeerId[], keep: (peerId: PeerId) => boolean): void;
+  remove(swarmId: SwarmId, peerId: PeerId): void;
+  /** Forgets and returns the peers that share no swarm with us any more. */
+  takeStrangers(): PeerId[];
+  /** Those sharing the most swarms with us first, then in random order (fresh for each call). */
+  candidates(): PeerId[];
+  copy(): Map<PeerId, Set<SwarmId>>;
+  clear(): void;
+}
+
+export function createMateBook(random: () => number): MateBook {
+  const mates = new Map<PeerId, Set<SwarmId>>(); // remote peer → swarms we share with it
+  const add = (swarmId: SwarmId, peerId: PeerId) => void (mates.get(peerId) ?? mates.set(peerId, new Set()).get(peerId)!).add(swarmId);
+  return {
+    has: (peerId) => mates.has(peerId),
+    add,
+    setMembers(swarmId, peerIds, keep) {
+      for (const [peerId, swarms] of mates) if (!keep(peerId)) swarms.delete(swarmId);
+      for (const p of peerIds) add(swarmId, p);
+    },
+    remove: (swarmId, peerId) => void mates.get(peerId)?.delete(swarmId),
+    takeStrangers() {
+      const gone = [...mates].filter(([, swarms]) => swarms.size === 0).map(([p]) => p);
+      for (const p of gone) mates.delete(p);
+      return gone;
+    },
+    candidates() {
+      const order = [...mates].map(([p, swarms]) => ({ p, shared: swarms.size, r: random() }));
+      order.sort((a, b) => b.shared - a.shared || a.r - b.r);
+      return order.map((o) => o.p);
+    },
+    copy: () => new Map([...mates].map(([p, s]) => [p, new Set(s)])),
+    clear: () => mates.clear(),
+  };
+}

@@ -1,0 +1,29 @@
+import { createByteLru } from './byte-lru.ts';
+import { SIZES } from '../../shared/limits.ts';
+import type { PieceStore, ProfileStore } from '../contracts.ts';
+
+// Pieces just written (seeded, or downloaded and verified) are the ones peers ask for next: keep them
+// in memory after the write committed, so serving them skips an IndexedDB read and a Blob read.
+
+/**
+ * Peers ask for a piece within a second or so of its `have`, so the last 16 pieces (at 1 MiB) serve nearly every
+ * request from memory; a larger cache was no faster (docs/performance.md), and every MiB here is resident.
+ */
+export const WARM_CACHE_BYTES = 16 * SIZES.MiB;
+
+export function withWarmCache<S extends PieceStore | ProfileStore>(store: S, maxBytes = WARM_CACHE_BYTES): S {
+  const warm = createByteLru<string>(maxBytes);
+  return {
+    ...store,
+    async putPiece(fileId, index, bytes) {
+      await store.putPiece(fileId, index, bytes);
+      warm.set(`${fileId}:${index}`, bytes);
+    },
+    async readBlock(fileId, index, offset, length) {
+      const piece = warm.get(`${fileId}:${index}`);
+      if (piece === undefined) return store.readBlock(fileId, index, offset, length);
+      if (offset < 0 || length < 0 || offset + length > piece.byteLength) return null;
+      return piece.subarray(offset, offset + length);
+    },
+  };
+}
