@@ -87,8 +87,15 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
     else if (m?.type === 'held' && Array.isArray(m.profileIds)) {
       for (const id of [...m.profileIds, ...(Array.isArray(m.claiming) ? m.claiming : [])]) answers?.add(String(id));
       if (m.to === undefined || m.to === tabId) for (const id of m.profileIds) claiming.get(String(id))?.();
+      if (m.to === tabId) for (const id of m.profileIds) if (held.has(String(id))) yieldProfile(String(id));
     } else if (m?.type === 'claim' && typeof m.from === 'string' && typeof m.profileId === 'string') onClaim(m.from, m.profileId);
   });
+
+  /** Its holder answered our claim too late (its page was busy): the profile is its, not ours. */
+  function yieldProfile(profileId: string): void {
+    held.delete(profileId);
+    deps.onLost(profileId);
+  }
 
   function onClaim(from: string, profileId: string): void {
     heardClaims.set(profileId, now());
@@ -121,12 +128,15 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
     return { now: now(), sessionProfileId: stored !== null && isProfileId(stored) ? stored : null, profiles, answered };
   }
 
-  /** Announces a claim and holds the profile unless a tab with priority claims or holds it meanwhile. */
-  async function claimOne(profileId: string): Promise<boolean> {
+  /**
+   * Announces a claim and holds the profile unless a tab with priority claims or holds it meanwhile. A fresh
+   * random id has no rival: it is held at once.
+   */
+  async function claimOne(profileId: string, contested = true): Promise<boolean> {
     let lost = false;
     claiming.set(profileId, () => void (lost = true));
     post({ type: 'claim', from: tabId, profileId });
-    if (deps.channel !== null) await sleep(CLAIM_WAIT_MS);
+    if (deps.channel !== null && contested) await sleep(CLAIM_WAIT_MS);
     claiming.delete(profileId);
     if (lost) return false;
     held.set(profileId, readRecord(profileId)?.bytes ?? 0);
@@ -154,7 +164,7 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
       for (;;) {
         const choice = chooseProfile(await takeCensus(), lost);
         const profileId = choice.how === 'fresh' ? randomHex(PROFILE_ID_BYTES) : choice.profileId;
-        if (!(await claimOne(profileId))) {
+        if (!(await claimOne(profileId, choice.how !== 'fresh'))) {
           lost.add(profileId);
           continue;
         }

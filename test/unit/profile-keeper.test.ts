@@ -26,8 +26,9 @@ interface Browser {
 const newBrowser = (): Browser => ({ local: new MemoryStorage(), databases: new Set(), channelName: `census-${randomHex(8)}`, now: 1e12 });
 const keepers: ProfileKeeper[] = [];
 
-function openTab(browser: Browser, session = new MemoryStorage(), lost: string[] = []): { keeper: ProfileKeeper; session: MemoryStorage } {
+function openTab(browser: Browser, session = new MemoryStorage(), lost: string[] = [], tabId?: string): { keeper: ProfileKeeper; session: MemoryStorage } {
   const keeper = createProfileKeeper({
+    ...(tabId === undefined ? {} : { tabId }),
     local: browser.local, session, channel: new BroadcastChannel(browser.channelName),
     listDatabases: async () => [...browser.databases],
     deleteDatabase: async (id) => void browser.databases.delete(id),
@@ -99,6 +100,17 @@ describe('profile keeper', () => {
     browser.now += ORPHAN_GRACE_MS;
     expect(await pruner.keeper.prune()).toEqual([stray]);
     expect([...browser.databases].sort()).toEqual([gone.profileId, live.profileId].sort());
+  });
+
+  it('profile keeper: a holder that answers a claim late (its page was busy) keeps its profile; the claimer yields', async () => {
+    const browser = newBrowser();
+    const lost: string[] = [];
+    const late = await claimAndCreate(browser, openTab(browser, new MemoryStorage(), lost, 'tab-b'));
+    const holder = new BroadcastChannel(browser.channelName);
+    holder.postMessage({ type: 'held', profileIds: [late.profileId], claiming: [], to: 'tab-b' });
+    await new Promise((r) => setTimeout(r, 50));
+    holder.close();
+    expect(lost).toEqual([late.profileId]);
   });
 
   it('profile keeper: a tab whose profile was taken while it was frozen is told', async () => {
