@@ -30,7 +30,7 @@ export async function handleFrame(hub: Hub, client: Client, frame: ClientFrame):
   }
 }
 
-function onHello(hub: Hub, client: Client, frame: Frame<'hello'>): void {
+async function onHello(hub: Hub, client: Client, frame: Frame<'hello'>): Promise<void> {
   if (client.session) return sendError(hub, client, { code: 'ERR_BAD_FRAME', message: 'hello was already sent', ref: 'hello' });
   const claimed = frame.peerId !== undefined && frame.resumeSecret !== undefined
     && hub.isResumeSecret(frame.peerId, frame.resumeSecret) ? frame.peerId : null;
@@ -43,14 +43,14 @@ function onHello(hub: Hub, client: Client, frame: Frame<'hello'>): void {
   send(hub, client, {
     type: 'welcome', peerId, resumeSecret: hub.resumeSecretFor(peerId), resumed: claimed !== null, iceServers: iceServersFor(hub, session),
   });
-  if (stale && frame.nickname !== undefined && frame.nickname !== stale.nickname) onNickname(hub, stale, frame.nickname);
+  if (stale && frame.nickname !== undefined && frame.nickname !== stale.nickname) await onNickname(hub, stale, frame.nickname);
 }
 
 /** TURN credentials go to swarm members only (a resumed session may already be one). */
 function iceServersFor(hub: Hub, session: Session): IceServer[] {
   if (!hub.ice) return [...hub.iceServers];
   const { host } = session.client;
-  const isMember = hub.rooms.swarmsOf(session.peerId).size > 0;
+  const isMember = hub.directory.localSwarmsOf(session.peerId).size > 0;
   return isMember ? hub.ice.memberIceServers(host, session.peerId) : hub.ice.publicIceServers(host);
 }
 
@@ -63,31 +63,28 @@ function replaceSocket(hub: Hub, session: Session, client: Client): void {
   old.socket.close(CLOSE_REPLACED, 'replaced');
 }
 
-function onJoin(hub: Hub, session: Session, swarmId: SwarmId): void {
-  const outcome = hub.rooms.join(session.peerId, swarmId);
+async function onJoin(hub: Hub, session: Session, swarmId: SwarmId): Promise<void> {
+  const outcome = await hub.directory.join(session.peerId, swarmId);
   if (outcome === 'too-many-swarms' || outcome === 'swarm-full') {
     const message = outcome === 'swarm-full' ? 'swarm is full' : 'joined too many swarms';
     return sendError(hub, session.client, { code: 'ERR_LIMIT', message, ref: 'join' });
   }
   if (hub.ice) send(hub, session.client, { type: 'ice-servers', iceServers: iceServersFor(hub, session) });
-  sendText(hub, session.client, joinedText(hub, session.peerId, swarmId));
+  sendText(hub, session.client, await joinedText(hub, session.peerId, swarmId));
   if (outcome === 'joined') broadcast(hub, swarmId, { type: 'peer-joined', swarmId, peer: peerInfo(session) }, session.peerId);
 }
 
 /** The joined frame, with each stored announcement spliced in as serialized when it was stored. */
-function joinedText(hub: Hub, joiner: PeerId, swarmId: SwarmId): string {
-  const members: PeerInfo[] = [];
-  for (const peerId of hub.rooms.members(swarmId)) {
-    const s = hub.sessions.get(peerId);
-    if (s && peerId !== joiner) members.push(peerInfo(s));
-  }
-  const announcements = Array.from(hub.rooms.announcements(swarmId), (a) => a.json).join(',');
+async function joinedText(hub: Hub, joiner: PeerId, swarmId: SwarmId): Promise<string> {
+  const [all, stored] = await Promise.all([hub.directory.members(swarmId), hub.directory.announcements(swarmId)]);
+  const members = all.filter((m) => m.peerId !== joiner);
+  const announcements = stored.join(',');
   const head = JSON.stringify({ v: SIGNAL_VERSION, type: 'joined', swarmId, members });
   return `${head.slice(0, -1)},"announcements":[${announcements}]}`;
 }
 
-function onLeave(hub: Hub, session: Session, swarmId: SwarmId): void {
-  if (!hub.rooms.leave(session.peerId, swarmId)) {
+async function onLeave(hub: Hub, session: Session, swarmId: SwarmId): Promise<void> {
+  if (!(await hub.directory.leave(session.peerId, swarmId))) {
     return sendError(hub, session.client, { code: 'ERR_NOT_MEMBER', message: 'not a member of that swarm', ref: 'leave' });
   }
   send(hub, session.client, { type: 'left', swarmId });
@@ -95,16 +92,16 @@ function onLeave(hub: Hub, session: Session, swarmId: SwarmId): void {
 }
 
 /** Everything a departed session leaves behind: memberships (peer-left to each swarm) and its id. */
-export function endSession(hub: Hub, session: Session): void {
+export async function endSession(hub: Hub, session: Session): Promise<void> {
   hub.sessions.delete(session.peerId);
-  for (const swarmId of hub.rooms.leaveAll(session.peerId)) {
+  for (const swarmId of await hub.directory.leaveAll(session.peerId)) {
     broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
   }
 }
 
 async function onAnnounce(hub: Hub, session: Session, frame: Frame<'announce'>): Promise<void> {
   const notMember = { code: 'ERR_NOT_MEMBER', message: 'announce only in a swarm you joined', ref: 'announce' } as const;
-  if (!hub.rooms.isMember(session.peerId, frame.swarmId)) return sendError(hub, session.client, notMember);
+  if (!hub.directory.localSwarmsOf(session.peerId).has(frame.swarmId)) return sendError(hub, session.client, notMember);
   const verified = await verifyManifest(frame.fileId, frame.manifest);
   if (!verified.ok) {
     return sendError(hub, session.client, { code: 'ERR_MANIFEST', message: verified.error.message, ref: 'announce' });
@@ -112,7 +109,7 @@ async function onAnnounce(hub: Hub, session: Session, frame: Frame<'announce'>):
   if (hub.sessions.get(session.peerId) !== session) return; // the peer went away while we hashed
   const { swarmId, fileId } = frame;
   const manifest = verified.value;
-  const outcome = hub.rooms.announce(swarmId, session.peerId, fileId, manifest);
+  const outcome = await hub.directory.announce(swarmId, session.peerId, fileId, manifest);
   if (outcome === 'not-member') return sendError(hub, session.client, notMember);
   if (outcome === 'too-many' || outcome === 'too-large') {
     const message = outcome === 'too-many' ? 'too many files in this swarm' : 'manifests of this swarm exceed their byte budget';
@@ -123,39 +120,31 @@ async function onAnnounce(hub: Hub, session: Session, frame: Frame<'announce'>):
   }
 }
 
-function onSignal(hub: Hub, session: Session, frame: Frame<'signal'>): void {
-  const target = hub.sessions.get(frame.to);
-  if (!target || !hub.rooms.sharesSwarm(session.peerId, frame.to)) {
+async function onSignal(hub: Hub, session: Session, frame: Frame<'signal'>): Promise<void> {
+  const text = encodeFrame({ type: 'signal', from: session.peerId, payload: frame.payload });
+  if (!(await hub.directory.relay(session.peerId, frame.to, text))) {
     return sendError(hub, session.client, { code: 'ERR_NO_SUCH_PEER', message: 'no such peer in your swarms', ref: 'signal' });
   }
-  send(hub, target.client, { type: 'signal', from: session.peerId, payload: frame.payload });
 }
 
 /** peer-updated reaches every peer sharing a swarm with this one, once each. */
-function onNickname(hub: Hub, session: Session, nickname: string): void {
+async function onNickname(hub: Hub, session: Session, nickname: string): Promise<void> {
   session.nickname = nickname;
+  await hub.directory.updatePeer(peerInfo(session));
   const text = encodeFrame({ type: 'peer-updated', peer: peerInfo(session) });
-  const notified = new Set<PeerId>([session.peerId]);
-  for (const swarmId of hub.rooms.swarmsOf(session.peerId)) {
-    for (const peerId of hub.rooms.members(swarmId)) {
-      const s = hub.sessions.get(peerId);
-      if (notified.has(peerId) || !s) continue;
-      notified.add(peerId);
-      sendText(hub, s.client, text);
-    }
-  }
+  hub.directory.broadcastOnce(hub.directory.localSwarmsOf(session.peerId), text, session.peerId);
 }
 
-function onShareCode(hub: Hub, session: Session, swarmId: SwarmId): void {
-  const code = hub.rooms.isMember(session.peerId, swarmId) ? hub.rooms.shareCode(swarmId) : null;
+async function onShareCode(hub: Hub, session: Session, swarmId: SwarmId): Promise<void> {
+  const code = hub.directory.localSwarmsOf(session.peerId).has(swarmId) ? await hub.directory.shareCode(swarmId) : null;
   if (code === null) {
     return sendError(hub, session.client, { code: 'ERR_NOT_MEMBER', message: 'share only a swarm you joined', ref: 'share-code' });
   }
   send(hub, session.client, { type: 'share-code', swarmId, code });
 }
 
-function onResolveCode(hub: Hub, session: Session, code: string): void {
-  const swarmId = hub.rooms.resolveCode(code);
+async function onResolveCode(hub: Hub, session: Session, code: string): Promise<void> {
+  const swarmId = await hub.directory.resolveCode(code);
   if (swarmId === null) {
     return sendError(hub, session.client, { code: 'ERR_UNKNOWN_CODE', message: 'no swarm has that code', ref: 'resolve-code' });
   }

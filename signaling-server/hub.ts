@@ -4,7 +4,8 @@ import * as L from '../shared/limits.ts';
 import { encodeFrame, type IceServer, type ServerFrameBody, type SignalError } from '../shared/signaling.ts';
 import type { IceProvider } from './ice-config.ts';
 import type { SocketRateLimiter, RateLimits } from './rate-limit.ts';
-import type { RoomLimits, Rooms } from './rooms.ts';
+import type { Directory } from './directory.ts';
+import type { RoomLimits } from './rooms.ts';
 
 // The state one server instance shares between its sockets, and the ways to send to them.
 
@@ -59,7 +60,7 @@ export interface Session {
 }
 
 export interface Hub {
-  rooms: Rooms;
+  directory: Directory; // swarms, announcements, codes: in memory, or shared by a school's processes through Redis
   sessions: Map<PeerId, Session>;
   iceServers: readonly IceServer[];
   ice: IceProvider | null; // the teacher's STUN/TURN: replaces iceServers, TURN credentials for members only
@@ -90,12 +91,7 @@ export const send = (hub: Hub, client: Client, body: ServerFrameBody): void => s
 export const sendError = (hub: Hub, client: Client, error: SignalError): void =>
   send(hub, client, { type: 'error', ...error });
 
-/** Sends one encoding of `body` to every member of the swarm except `except`. */
+/** Sends one encoding of `body` to every member of the swarm, wherever connected, except `except`. */
 export function broadcast(hub: Hub, swarmId: SwarmId, body: ServerFrameBody, except: PeerId | null): void {
-  const text = encodeFrame(body);
-  for (const peerId of hub.rooms.members(swarmId)) {
-    if (peerId === except) continue;
-    const session = hub.sessions.get(peerId);
-    if (session) sendText(hub, session.client, text);
-  }
+  hub.directory.broadcast(swarmId, encodeFrame(body), except);
 }

@@ -7,10 +7,13 @@ import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
 import type { Logger } from './hub.ts';
 import { parseIceConfig, startIceServices } from './ice-config.ts';
+import { sharedResumeKey } from './redis-bus.ts';
 import { createSignalingServer } from './server.ts';
 
 // CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]`;
-// env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts).
+// env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts),
+// REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
+// STATIC_DIR (the built page; default dist/).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -47,6 +50,16 @@ function loadResumeKey(file = path.join(tmpdir(), 'tabswarm-resume-key')): Uint8
   return key;
 }
 
+/** A Redis URL without its password, for the banner. */
+const redactedUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+
+function parseHeartbeat(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 50 || ms > 600_000) throw new Error(`HEARTBEAT_MS must be whole milliseconds from 50 to 600000: ${value}`);
+  return ms;
+}
+
 /** Every address another laptop on the LAN could use, then loopback. */
 function pageUrls(host: string, port: number): string[] {
   const lan = Object.values(networkInterfaces()).flat()
@@ -70,11 +83,22 @@ async function main(): Promise<void> {
   if (!iceConfig.ok) throw new Error(iceConfig.error);
   let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
   const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
-  const server = await createSignalingServer({ port, host, iceServers, ice, logger: consoleLogger, resumeKey: loadResumeKey() });
+  const redisUrl = process.env['REDIS_URL'] || undefined;
+  const heartbeatMs = parseHeartbeat(process.env['HEARTBEAT_MS']);
+  let resumeKey = loadResumeKey();
+  if (redisUrl) {
+    const shared = await sharedResumeKey(redisUrl, resumeKey);
+    if (shared) resumeKey = shared;
+    else console.warn('redis is not reachable yet: this process starts alone and joins the school once it is');
+  }
+  const server = await createSignalingServer({
+    port, host, iceServers, ice, logger: consoleLogger, resumeKey, ...(process.env['STATIC_DIR'] ? { staticDir: process.env['STATIC_DIR'] } : {}), ...(redisUrl ? { redisUrl } : {}), ...(heartbeatMs ? { heartbeatMs } : {}),
+  });
   isMember = server.isMember;
   console.log(`tabswarm is serving. Open one of these in a browser (other laptops: a LAN address):`);
   for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);
   for (const line of ice.describe()) console.log(line);
+  if (redisUrl) console.log(`Sharing swarms with the other processes on ${redactedUrl(redisUrl)}`);
   const shutdown = (signal: string) => {
     console.log(`\n${signal}: closing`);
     void Promise.all([server.close(), ice.close()]).then(() => process.exit(0));

@@ -10,9 +10,13 @@ import {
 } from '../shared/signaling.ts';
 import { endSession, handleFrame } from './handlers.ts';
 import type { IceProvider } from './ice-config.ts';
-import { DEFAULT_LIMITS, sendError, silentLogger, type Client, type Hub, type Logger, type ServerLimits } from './hub.ts';
+import type { Directory, DirectoryHealth, LocalPeers } from './directory.ts';
+import {
+  DEFAULT_LIMITS, sendError, sendText, silentLogger, type Client, type Hub, type Logger, type ServerLimits, type Session,
+} from './hub.ts';
 import { createSocketRateLimiter } from './rate-limit.ts';
-import { createRooms } from './rooms.ts';
+import { createMemoryDirectory } from './memory-directory.ts';
+import { createRedisDirectory } from './redis-directory.ts';
 import { createStaticHandler } from './static.ts';
 
 export interface SignalingServerOptions {
@@ -26,12 +30,14 @@ export interface SignalingServerOptions {
   limits?: Partial<ServerLimits>;
   /** HMAC key of resume secrets (32 bytes). Keep it across restarts so tabs keep their peerIds and open links. */
   resumeKey?: Uint8Array;
+  /** Share swarms with the other processes of a school through this Redis; absent: everything in memory. */
+  redisUrl?: string;
 }
 
 export interface SignalingServer {
   port: number;
   host: string;
-  stats(): { connections: number; peers: number; swarms: number; codes: number };
+  stats(): { connections: number; peers: number; swarms: number; codes: number; directory: DirectoryHealth };
   /** A connected peer in at least one swarm: the only kind the TURN relay serves. */
   isMember(peerId: PeerId): boolean;
   /** Closes every socket (4002), stops listening. Idempotent. */
@@ -42,17 +48,36 @@ const DEFAULT_STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 /** How long close() waits for sockets to finish their close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
 
+function createDirectory(opts: SignalingServerOptions, limits: ServerLimits, local: LocalPeers, logger: Logger): Directory {
+  if (opts.redisUrl === undefined) return createMemoryDirectory(limits, randomInt, local);
+  const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
+  return createRedisDirectory({ url: opts.redisUrl, limits, local, logger, heartbeatMs, randomInt });
+}
+
 function createHub(opts: SignalingServerOptions): Hub {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const key = opts.resumeKey ?? randomBytes(32);
   const resumeSecretFor = (peerId: string) => createHmac('sha256', key).update(peerId).digest('hex');
-  return {
-    rooms: createRooms(limits, randomInt),
-    sessions: new Map(),
+  const logger = opts.logger ?? silentLogger;
+  const sessions = new Map<PeerId, Session>();
+  const local: LocalPeers = {
+    deliver: (peerId, text) => {
+      const session = sessions.get(peerId);
+      if (session) sendText(hub, session.client, text);
+      return session !== undefined;
+    },
+    info: (peerId) => {
+      const session = sessions.get(peerId);
+      return session && { peerId, nickname: session.nickname };
+    },
+  };
+  const hub: Hub = {
+    directory: createDirectory(opts, limits, local, logger),
+    sessions,
     iceServers: opts.iceServers ?? [],
     ice: opts.ice ?? null,
     limits,
-    logger: opts.logger ?? silentLogger,
+    logger,
     resumeSecretFor,
     isResumeSecret: (peerId, secret) => {
       const expected = Buffer.from(resumeSecretFor(peerId));
@@ -62,6 +87,7 @@ function createHub(opts: SignalingServerOptions): Hub {
     newPeerId,
     randomInt,
   };
+  return hub;
 }
 
 const rawLength = (data: RawData): number =>
@@ -131,7 +157,8 @@ function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket, host: s
     clients.delete(client);
     const session = client.session;
     client.session = null;
-    if (session?.client === client) endSession(hub, session);
+    // After the frames still being handled (a join awaiting Redis), so nothing joins after the session ended.
+    if (session?.client === client) enqueue(hub, client, () => endSession(hub, session));
   });
 }
 
@@ -172,8 +199,8 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
   const hub = createHub(opts);
   const clients = new Set<Client>();
   const stats = () => {
-    const { swarms, codes } = hub.rooms.stats();
-    return { connections: clients.size, peers: hub.sessions.size, swarms, codes };
+    const { swarms, codes } = hub.directory.stats();
+    return { connections: clients.size, peers: hub.sessions.size, swarms, codes, directory: hub.directory.health() };
   };
   const http = createServer(createStaticHandler(opts.staticDir ?? DEFAULT_STATIC_DIR, stats));
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_WS_PAYLOAD_BYTES, hub.limits.maxFrameBytes) });
@@ -193,10 +220,10 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
     port,
     host,
     stats,
-    isMember: (peerId) => hub.rooms.swarmsOf(peerId).size > 0,
+    isMember: (peerId) => hub.directory.localSwarmsOf(peerId).size > 0,
     close: () => {
       clearInterval(timer);
-      closing ??= closeAll(clients, wss, http);
+      closing ??= closeAll(clients, wss, http).then(() => hub.directory.close());
       return closing;
     },
   };

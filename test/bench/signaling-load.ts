@@ -3,118 +3,160 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createManifest } from '../../shared/manifest.ts';
 import { newSwarmId } from '../../shared/ids.ts';
+import { hasRedis, startRedis } from '../helpers/redis-server.ts';
 import type { Bench, BenchContext } from './lib/context.ts';
 import type { UsageReply } from './signaling-load-server.ts';
-import { closeAll, connectMember, inBatches, type LoadClient } from './lib/signal-clients.ts';
+import type { ClientCommand, ClientReply } from './signaling-load-clients.ts';
+import { closeAll, connectMember, type LoadClient } from './lib/signal-clients.ts';
 import { percentile, round2 } from './lib/stats.ts';
 import { compared } from './lib/report.ts';
 
-// Signaling server at load: 5,000 ws clients (no browsers) in swarms of 1×1,000 + 133×30 + 1×10 against the real
-// createSignalingServer in a child process (its RSS and CPU alone); announcement fan-out latency to every member.
-// Latency is measured in this (client) process from send to arrival, so it includes the clients' own dispatch.
+// Signaling server at load: ws clients (no browsers) in swarms of 1×1,000 + 133×30 + 1×10 per 5,000 sockets
+// against the real createSignalingServer in child processes (their RSS and CPU alone), the clients in one child
+// process per server (a process here may hold 20,000 descriptors at most). Announcement fan-out latency to every
+// member of a 1,000-member and a 30-member swarm, from this process's send to each member's arrival.
+// Same run: the in-memory default (5,000 sockets, one process), then Redis with one process (5,000) and with four
+// (20,000 sockets; every swarm's members spread over the four, round-robin).
 
 const GOAL_P99_MS = 100;
 const GOAL_RSS_MB = 300;
-const CONNECT_CONCURRENCY = 200;
 const FANOUT_TIMEOUT_MS = 15_000;
+const wallClock = (): number => performance.timeOrigin + performance.now();
 
-interface ServerChild { wsUrl: string; usage(): Promise<UsageReply>; stop(): Promise<void> }
+interface Child<Reply> { send(message: unknown): Promise<Reply>; stop(): Promise<void> }
+interface Setup { label: string; processes: number; redisUrl: string | null }
 
-async function startServerChild(ctx: BenchContext): Promise<ServerChild> {
+/** A child speaking one reply per command over IPC, in order; resolves once it said it is ready. */
+async function forkChild<Reply>(ctx: BenchContext, file: string, env: Record<string, string> = {}): Promise<Child<Reply>> {
+  const child: ChildProcess = fork(join(ctx.repoRoot, 'test', 'bench', file), [], {
+    execArgv: process.execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending: ((reply: Reply) => void)[] = [];
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code})`)));
+  });
+  child.on('message', (m) => pending.shift()?.(m as Reply));
+  return {
+    send: (message) => new Promise<Reply>((resolve) => { pending.push(resolve); child.send(message as object); }),
+    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send('stop'); }),
+  };
+}
+
+async function startServer(ctx: BenchContext, redisUrl: string | null): Promise<Child<UsageReply> & { wsUrl: string }> {
   const entry = join(ctx.repoRoot, 'test', 'bench', 'signaling-load-server.ts');
-  const child: ChildProcess = fork(entry, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [], {
+    execArgv: process.execArgv, env: { ...process.env, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`signaling server exited (${code})`)));
   });
-  const pending: ((u: UsageReply) => void)[] = []; // replies come in request order
+  const pending: ((u: UsageReply) => void)[] = [];
   child.on('message', (m) => { if ((m as UsageReply).type === 'usage') pending.shift()?.(m as UsageReply); });
-  const usage = () => new Promise<UsageReply>((resolve) => { pending.push(resolve); child.send('usage'); });
-  const stop = () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send('stop'); });
-  return { wsUrl: `ws://127.0.0.1:${port}/ws`, usage, stop };
+  return {
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    send: () => new Promise<UsageReply>((resolve) => { pending.push(resolve); child.send('usage'); }),
+    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send('stop'); }),
+  };
 }
 
-const swarmSizes = (): number[] => [1000, ...Array<number>(133).fill(30), 10];
+const swarmSizes = (copies: number): number[] =>
+  [...Array<number>(copies).fill(1000), ...Array<number>(133 * copies).fill(30), ...Array<number>(copies).fill(10)];
 
-/** One announce to a swarm; resolves with each other member's latency (ms) once all got it. */
-async function announceOnce(members: LoadClient[], swarmId: string, round: number): Promise<number[]> {
-  const [announcer, ...others] = members;
-  if (announcer === undefined) return [];
+/** One announce from `announcer`; each other member's latency (ms), measured where it arrived. */
+async function announceOnce(workers: Child<ClientReply>[], announcer: LoadClient, swarmId: string, round: number): Promise<number[]> {
   const blob = new Blob([randomBytes(1024), String(round)], { type: 'application/octet-stream' });
   const { fileId, manifest } = await createManifest(blob, { name: `bench-${round}.bin` });
-  const latencies: number[] = [];
-  const sentAt = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, FANOUT_TIMEOUT_MS);
-    for (const m of others) {
-      m.onAnnouncement = (text, atMs) => {
-        if (!text.includes(fileId)) return;
-        latencies.push(atMs - sentAt);
-        if (latencies.length === others.length) { clearTimeout(timer); resolve(); }
-      };
-    }
-    announcer.send({ type: 'announce', swarmId, fileId, manifest });
-  });
-  for (const m of others) m.onAnnouncement = null;
-  return latencies;
+  await Promise.all(workers.map((w) => w.send({ type: 'expect', fileId, swarmId } satisfies ClientCommand)));
+  const sentAt = wallClock();
+  announcer.send({ type: 'announce', swarmId, fileId, manifest });
+  const replies = await Promise.all(workers.map((w) => w.send({ type: 'collect', fileId, timeoutMs: FANOUT_TIMEOUT_MS } satisfies ClientCommand)));
+  return replies.flatMap((r) => (r.type === 'arrivals' ? r.times.map((t) => t - sentAt) : []));
 }
 
-async function fanout(ctx: BenchContext, members: LoadClient[], swarmId: string, server: ServerChild): Promise<void> {
+async function fanout(ctx: BenchContext, setup: Setup, workers: Child<ClientReply>[], servers: Child<UsageReply>[], swarm: [string, number], announcer: LoadClient): Promise<void> {
   const rounds = ctx.quick ? 5 : 20;
-  const before = await server.usage();
+  const before = await Promise.all(servers.map((s) => s.send(null)));
   const started = performance.now();
   const latencies: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const got = await announceOnce(members, swarmId, round);
-    if (got.length < members.length - 1) ctx.log(`fan-out round ${round}: ${got.length}/${members.length - 1} arrived`);
+    const got = await announceOnce(workers, announcer, swarm[0], round);
+    if (got.length < swarm[1] - 1) ctx.log(`fan-out round ${round}: ${got.length}/${swarm[1] - 1} arrived`);
     latencies.push(...got);
   }
-  const after = await server.usage();
-  const p99 = round2(percentile(latencies, 99));
-  const cpuPct = round2(((after.cpuMicros - before.cpuMicros) / 1000 / (performance.now() - started)) * 100);
-  ctx.baselines.set('goal:fanout-p99-ms', GOAL_P99_MS);
+  const after = await Promise.all(servers.map((s) => s.send(null)));
+  const cpuMs = after.reduce((sum, u, i) => sum + (u.cpuMicros - before[i]!.cpuMicros) / 1000, 0);
   ctx.emit(compared(ctx.baselines, 'goal:fanout-p99-ms', {
-    bench: 'signaling-fanout', config: { members: members.length, rounds, sequential: true },
-    value: { p99Ms: p99, p50Ms: round2(percentile(latencies, 50)), maxMs: round2(Math.max(...latencies)), delivered: latencies.length, serverCpuPct: cpuPct },
+    bench: 'signaling-fanout', config: { setup: setup.label, processes: setup.processes, members: swarm[1], rounds, sequential: true },
+    value: {
+      p99Ms: round2(percentile(latencies, 99)), p50Ms: round2(percentile(latencies, 50)), maxMs: round2(Math.max(...latencies)),
+      delivered: latencies.length, serverCpuPct: round2((cpuMs / (performance.now() - started)) * 100),
+    },
   }));
 }
 
-async function connectSwarms(ctx: BenchContext, server: ServerChild): Promise<{ swarms: Map<string, LoadClient[]>; ms: number }> {
-  const swarms = new Map<string, LoadClient[]>(swarmSizes().map((size) => [newSwarmId(), new Array<LoadClient>(size)]));
-  const tasks = [...swarms].flatMap(([swarmId, slots]) =>
-    [...slots.keys()].map((i) => async () => { slots[i] = await connectMember(server.wsUrl, swarmId); }));
-  const started = performance.now();
-  await inBatches(tasks, CONNECT_CONCURRENCY);
-  return { swarms, ms: performance.now() - started };
+/** Member j of every swarm connects to server j mod N (through that server's client worker); the announcer of
+ * the two fan-out swarms is member 0, a socket of this process on server 0. */
+function assignments(sizes: [string, number][], n: number, announced: Set<string>): [string, number][][] {
+  const perWorker = Array.from({ length: n }, () => [] as [string, number][]);
+  for (const [swarmId, size] of sizes) {
+    const first = announced.has(swarmId) ? 1 : 0;
+    for (let w = 0; w < n; w++) {
+      const count = Math.floor((size - first - w + n - 1) / n);
+      if (count > 0) perWorker[(w + first) % n]!.push([swarmId, count]);
+    }
+  }
+  return perWorker;
+}
+
+async function measure(ctx: BenchContext, setup: Setup): Promise<void> {
+  const servers = await Promise.all(Array.from({ length: setup.processes }, () => startServer(ctx, setup.redisUrl)));
+  const workers = await Promise.all(servers.map(() => forkChild<ClientReply>(ctx, 'signaling-load-clients.ts')));
+  const announcers: LoadClient[] = [];
+  try {
+    const idle = await Promise.all(servers.map((s) => s.send(null)));
+    const sizes = swarmSizes(setup.processes).map((size) => [newSwarmId(), size] as [string, number]);
+    const fanoutSwarms = [sizes[0]!, sizes.find(([, size]) => size === 30)!];
+    const started = performance.now();
+    const perWorker = assignments(sizes, setup.processes, new Set(fanoutSwarms.map(([id]) => id)));
+    for (const [swarmId] of fanoutSwarms) announcers.push(await connectMember(servers[0]!.wsUrl, swarmId));
+    await Promise.all(workers.map((w, i) => w.send({ type: 'connect', wsUrl: servers[i]!.wsUrl, swarms: perWorker[i]! } satisfies ClientCommand)));
+    const ms = performance.now() - started;
+    const connected = await Promise.all(servers.map((s) => s.send(null)));
+    const total = sizes.reduce((sum, [, size]) => sum + size, 0);
+    ctx.log(`signaling-load (${setup.label} × ${setup.processes}): ${total} clients joined in ${Math.round(ms)} ms`);
+    for (const [i, swarm] of fanoutSwarms.entries()) await fanout(ctx, setup, workers, servers, swarm, announcers[i]!);
+    const rss = connected.map((u) => u.rssBytes / 1e6);
+    const perProcessMB = round2(Math.max(...rss));
+    if (setup.redisUrl === null) ctx.baselines.set('signaling:memory-rss-mb', perProcessMB);
+    ctx.emit(compared(ctx.baselines, setup.redisUrl === null ? 'goal:server-rss-mb' : 'signaling:memory-rss-mb', {
+      bench: 'signaling-load',
+      config: { setup: setup.label, processes: setup.processes, connections: total, perProcess: total / setup.processes },
+      value: {
+        serverRssMB: perProcessMB, totalRssMB: round2(rss.reduce((a, b) => a + b, 0)),
+        idleRssMB: round2(Math.max(...idle.map((u) => u.rssBytes / 1e6))), connectSeconds: round2(ms / 1000),
+      },
+    }));
+  } finally {
+    await closeAll(announcers);
+    await Promise.all([...workers, ...servers].map((c) => c.stop()));
+  }
 }
 
 export const signalingLoadBench: Bench = {
   name: 'signaling-load',
   async run(ctx) {
-    const server = await startServerChild(ctx);
-    const all: LoadClient[] = [];
-    let peakRss = 0;
-    const sampler = setInterval(() => void server.usage().then((u) => { peakRss = Math.max(peakRss, u.rssBytes); }), 250);
+    ctx.baselines.set('goal:fanout-p99-ms', GOAL_P99_MS);
+    ctx.baselines.set('goal:server-rss-mb', GOAL_RSS_MB);
+    await measure(ctx, { label: 'memory', processes: 1, redisUrl: null });
+    if (!hasRedis) return ctx.log('signaling-load: no /usr/bin/redis-server, Redis setups skipped');
+    const redis = await startRedis();
     try {
-      const idle = await server.usage();
-      const { swarms, ms } = await connectSwarms(ctx, server);
-      for (const members of swarms.values()) all.push(...members);
-      const connected = await server.usage();
-      const connectCpuPct = round2(((connected.cpuMicros - idle.cpuMicros) / 1000 / ms) * 100);
-      ctx.log(`signaling-load: ${all.length} clients joined in ${Math.round(ms)} ms`);
-      const bySize = [...swarms].sort((a, b) => b[1].length - a[1].length);
-      for (const [swarmId, members] of [bySize[0]!, bySize[1]!]) await fanout(ctx, members, swarmId, server);
-      const rssMB = round2(connected.rssBytes / 1e6);
-      ctx.baselines.set('goal:server-rss-mb', GOAL_RSS_MB);
-      ctx.emit(compared(ctx.baselines, 'goal:server-rss-mb', {
-        bench: 'signaling-load', config: { connections: all.length, swarms: '1×1000 + 133×30 + 1×10' },
-        value: { serverRssMB: rssMB, serverPeakRssMB: round2(Math.max(peakRss, connected.rssBytes) / 1e6),
-          idleRssMB: round2(idle.rssBytes / 1e6), connectSeconds: round2(ms / 1000), connectCpuPct },
-      }));
+      await measure(ctx, { label: 'redis', processes: 1, redisUrl: redis.url });
+      await measure(ctx, { label: 'redis', processes: 4, redisUrl: redis.url });
     } finally {
-      clearInterval(sampler);
-      await closeAll(all);
-      await server.stop();
+      await redis.stop();
     }
   },
 };

@@ -80,6 +80,16 @@ function openClient(url: string, options: ClientOptions | undefined, invalid: st
   });
 }
 
+/** A client of a server this fixture did not start (another process); frames the schema rejects throw at once. */
+export async function connectTo(wsUrl: string): Promise<TestClient> {
+  const invalid: string[] = [];
+  const client = await openClient(wsUrl, undefined, invalid);
+  client.socket.on('message', () => {
+    if (invalid.length > 0) throw new Error(`server sent frames its schema rejects:\n${invalid.join('\n')}`);
+  });
+  return client;
+}
+
 export async function startHarness(options: SignalingServerOptions = {}): Promise<Harness> {
   const server = await createSignalingServer({ port: 0, host: '127.0.0.1', ...options });
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;

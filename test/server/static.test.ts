@@ -54,7 +54,7 @@ describe('static hosting', () => {
     await h.peer();
     const res = await fetch(`${h.httpUrl}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, connections: 1, peers: 1, swarms: 0, codes: 0 });
+    expect(await res.json()).toEqual({ ok: true, connections: 1, peers: 1, swarms: 0, codes: 0, directory: { mode: 'memory', processId: 'local' } });
   });
 
   it('static: paths that leave the page directory are refused', async () => {

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// A signaling server in a process of its own, started as `npm start` starts it (signaling-server/main.ts), on a
+// free port of 127.0.0.1, without STUN/TURN. For tests of several processes sharing state through Redis.
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ServerProcess {
+  port: number;
+  wsUrl: string;
+  httpUrl: string;
+  output(): string;
+  /** SIGKILL: no clean shutdown, as a crash or a pulled plug. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const exited = (child: ChildProcess, signal: NodeJS.Signals): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+
+export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  // node itself with tsx's loader (not the tsx CLI, which runs node as a child a SIGKILL would not reach)
+  const child = spawn(process.execPath, ['--import', 'tsx', 'signaling-server/main.ts'], {
+    cwd: REPO,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STUN: 'off', TURN: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => void (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => void (out += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server process did not start:\n${out}`)), 20_000);
+    const check = () => {
+      const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      const port = Number(match[1]);
+      resolve({
+        port,
+        wsUrl: `ws://127.0.0.1:${port}/ws`,
+        httpUrl: `http://127.0.0.1:${port}`,
+        output: () => out,
+        kill: () => exited(child, 'SIGKILL'),
+        stop: () => exited(child, 'SIGTERM'),
+      });
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server process exited (${code}):\n${out}`));
+    });
+  });
+}
