@@ -109,14 +109,15 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
   const readRecord = (id: string) => parseRecord(deps.local.getItem(recordKey(id)));
   const writeRecord = (id: string, r: ProfileRecord) => deps.local.setItem(recordKey(id), JSON.stringify(r));
 
-  async function takeCensus(): Promise<Census> {
+  /** With `ask` false, heartbeats alone say who is alive (no wait); then the choice can only err towards fresh. */
+  async function takeCensus(ask = true): Promise<Census> {
     const ids = new Set(await deps.listDatabases().catch(() => []));
     for (let i = 0; i < deps.local.length; i++) {
       const key = deps.local.key(i);
       if (key?.startsWith(RECORD_PREFIX)) ids.add(key.slice(RECORD_PREFIX.length));
     }
     let answered: Set<string> | null = null;
-    if (deps.channel !== null) {
+    if (deps.channel !== null && ask) {
       answers = answered = new Set([...held.keys(), ...claiming.keys()]);
       post({ type: 'census' });
       await sleep(CENSUS_WAIT_MS);
@@ -161,8 +162,11 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
   const keeper: ProfileKeeper = {
     async claim() {
       const lost = new Set<string>();
+      // Every profile beating (live tabs, the usual case): fresh at once, without asking and waiting.
+      let ask = chooseProfile(await takeCensus(false)).how !== 'fresh';
       for (;;) {
-        const choice = chooseProfile(await takeCensus(), lost);
+        const choice = chooseProfile(await takeCensus(ask), lost);
+        ask = true;
         const profileId = choice.how === 'fresh' ? randomHex(PROFILE_ID_BYTES) : choice.profileId;
         if (!(await claimOne(profileId, choice.how !== 'fresh'))) {
           lost.add(profileId);
@@ -225,6 +229,7 @@ export function browserProfileKeeper(onLost: (profileId: string) => void): Profi
     deleteDatabase: (profileId) => new Promise((resolve, reject) => {
       const request = indexedDB.deleteDatabase(databaseName(profileId));
       request.onsuccess = () => resolve();
+      request.onblocked = () => resolve(); // a connection still open: deleted as soon as it closes
       request.onerror = () => reject(request.error ?? new Error(`could not delete ${databaseName(profileId)}`));
     }),
     onLost,

@@ -102,6 +102,8 @@ describe('piece store', () => {
     expect((await store.listFiles()).map((f) => f.fileId)).toEqual([FILE_B]);
     expect(await store.listRemoved()).toEqual([{ swarmId: SWARM, fileId: FILE_A }, { swarmId: SWARM_2, fileId: FILE_A }]);
     expect(await store.usage()).toEqual(new Map([[FILE_B, 1]]));
+    await store.saveFile({ swarmId: SWARM, fileId: FILE_A, manifest, origin: 'seeded' }); // shared again
+    expect(await store.listRemoved()).toEqual([{ swarmId: SWARM_2, fileId: FILE_A }]);
   });
 
   it('piece store: leaving a swarm deletes the pieces only it lists and forgets its removed routes', async () => {
