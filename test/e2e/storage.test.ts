@@ -129,16 +129,16 @@ describe('storage lifecycle', () => {
   });
 
   it('storage: a full storage says which files to remove, loses no verified piece, and goes on once one is removed', async () => {
-    const a = await tab();
-    const small = await seedNew(a, 'small.bin', 2 * MiB);
-    const { link, fileId } = await seedNew(a, 'huge.bin', 24 * MiB);
-    const usedBySeeder = await a.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    const seeder = await harness.openTab(harness.localUrl, { isolated: true }); // another laptop: its own storage
+    await ready(seeder.page);
+    const small = await seedNew(seeder.page, 'small.bin', 2 * MiB);
+    const { link, fileId } = await seedNew(seeder.page, 'huge.bin', 24 * MiB);
     const b = await browser.newPage();
     const cdp = await browser.newCDPSession(b);
     const origin = new URL(harness.localUrl).origin;
     try {
-      // Set before B opens its database: IndexedDB reads the quota when it opens and caches it for a while.
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usedBySeeder + 10 * MiB });
+      // Before the origin's first database opens: IndexedDB reads the quota then and caches what is left.
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 10 * MiB });
       await b.goto(harness.localUrl);
       await ready(b);
       await join(b, small.link);
@@ -153,10 +153,11 @@ describe('storage lifecycle', () => {
       await cdp.send('Storage.overrideQuotaForOrigin', { origin }); // the person freed disk space too
       await b.evaluate((id) => window.tabswarm!.remove(id), small.fileId);
       await waitForFile(b, fileId, 'complete');
-      expect(await sha256Of(b, fileId)).toBe(await sha256Of(a, fileId));
+      expect(await sha256Of(b, fileId)).toBe(await sha256Of(seeder.page, fileId));
     } finally {
       await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => undefined);
       await cdp.detach().catch(() => undefined);
+      await seeder.context.close();
     }
   });
 
