@@ -1,8 +1,7 @@
-import { isSwarmId, type FileId, type SwarmId } from '../shared/ids.ts';
-import { SHARE_CODE_ALPHABET } from '../shared/signaling.ts';
-import { SHARE_CODE_LENGTH } from '../shared/limits.ts';
+import type { FileId, SwarmId } from '../shared/ids.ts';
 import { createStreamingSha256 } from '../shared/sha256.ts';
 import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
+import { parseJoinTarget, swarmInFragment, swarmLink } from '../peer/signaling/join-target.ts';
 import type { SignalingClient } from '../peer/signaling/signaling-client.ts';
 import type { TabswarmSnapshot } from '../peer/snapshot-types.ts';
 import type { StorageUsage } from '../peer/engine/storage-use.ts';
@@ -42,32 +41,9 @@ export interface StorageReport extends StorageUsage {
 /** The part of the profile keeper (profile.ts) the API uses. */
 export type Housekeeping = Pick<ProfileKeeper, 'orphans' | 'prune' | 'setBytes'>;
 
-const SWARM_FRAGMENT = /^#swarm=([0-9a-f]{32})$/;
-
-/** The swarm a join link's fragment (#swarm=<id>) names, or null. */
-export function swarmInFragment(hash: string): SwarmId | null {
-  const id = SWARM_FRAGMENT.exec(hash)?.[1];
-  return id !== undefined && isSwarmId(id) ? id : null;
-}
-
 /** The swarm link of a swarm, on this page's own address. */
 export const joinLinkFor = (swarmId: SwarmId, loc: { origin: string; pathname: string } = location): string =>
-  `${loc.origin}${loc.pathname}#swarm=${swarmId}`;
-
-const SWARM_IN_TEXT = /(?:^|[#=/])([0-9a-f]{32})(?:$|[&/?])/;
-const CODE = new RegExp(`^[${SHARE_CODE_ALPHABET}]{${SHARE_CODE_LENGTH}}$`);
-
-/** Resolves what a person pasted or typed to a swarm id; null when it is none of the accepted forms. */
-export async function parseJoinTarget(text: string, signaling: Pick<SignalingClient, 'resolveCode'>): Promise<SwarmId | null> {
-  const trimmed = text.trim();
-  const id = SWARM_IN_TEXT.exec(trimmed.toLowerCase())?.[1];
-  if (id !== undefined && isSwarmId(id)) return id;
-  if (CODE.test(trimmed.toUpperCase())) {
-    const resolved = await signaling.resolveCode(trimmed);
-    return resolved.ok ? resolved.value : null;
-  }
-  return null;
-}
+  swarmLink(loc, swarmId);
 
 async function streamedSha256(blob: Blob): Promise<string> {
   const hasher = await createStreamingSha256();

@@ -1,5 +1,5 @@
 import { detectCapabilities } from './capabilities.ts';
-import { swarmInFragment } from './api.ts';
+import { swarmInFragment } from '../peer/signaling/join-target.ts';
 import { bootEngine } from './boot.ts';
 import { createLinkManager } from '../peer/links/link-manager.ts';
 import { createPeerLink } from '../peer/links/peer-link.ts';

@@ -48,6 +48,8 @@ export interface FileSnapshot {
   seeded: boolean;
   /** Peer ids that announced this file or told us (bitfield/have) they hold pieces of it. */
   holders: PeerId[];
+  /** Linked peers whose bitfield says they have every piece (the Node sharer's live line counts them). */
+  completeAt: PeerId[];
 }
 
 export interface SwarmSnapshot {

@@ -57,10 +57,34 @@ export const MAX_NICKNAME_LENGTH = 32;
 export const MAX_SDP_LENGTH = 32 * KiB;
 /** One ICE candidate line is ~100–200 chars. */
 export const MAX_CANDIDATE_LENGTH = 1 * KiB;
-/** Short codes a person types: 6 chars of a 31-letter alphabet (~887 million codes). */
+/** Short codes a person types: 6 chars of a 31-letter alphabet (~887 million codes; README: time to guess one). */
 export const SHARE_CODE_LENGTH = 6;
 /** Unsent bytes a socket may pile up (a joined replay is ≤ ~8 MiB); beyond this it is not reading: cut off. */
 export const MAX_SIGNAL_BUFFERED_BYTES = 32 * MiB;
+/** hello is ≤ ~300 B (peer id, resume secret, a 32-character nickname): nothing bigger is parsed before it. */
+export const MAX_HELLO_FRAME_BYTES = 1 * KiB;
+/** A page sends hello as soon as its socket opens; a socket silent this long is not a page (close 4010). */
+export const HELLO_TIMEOUT_MS = 10_000;
+/** Sockets one address may hold: a laptop with dozens of the page's tabs, ×2 (more: close 4011). */
+export const MAX_CONNECTIONS_PER_ADDRESS = 64;
+/** Sockets in all: the 5,000-socket load bench ×2; each costs ~10–50 KB of server memory (more: close 4012). */
+export const MAX_CONNECTIONS = 10_000;
+/** A message begun but unfinished this long (a trickled frame, fragments never ended) closes the socket 4014. */
+export const UNFINISHED_MESSAGE_MS = 20_000;
+/** Manifest JSON one peer may have stored in all its swarms: two full swarms' worth of a teacher's files. */
+export const MAX_ANNOUNCED_BYTES_PER_PEER = 16 * MiB;
+/** Manifest JSON stored from one address (all its tabs and reconnects): one laptop cannot fill the server. */
+export const MAX_ANNOUNCED_BYTES_PER_ADDRESS = 24 * MiB;
+/** Manifest JSON the server stores in all (~2–3× this in heap): ~900 typical 1,024-piece manifests. */
+export const MAX_ANNOUNCED_BYTES_TOTAL = 64 * MiB;
+/** Share-code guesses per address, burst: a person retyping a mistyped code a few times. */
+export const CODE_GUESS_BURST_PER_ADDRESS = 5;
+/** Share-code guesses per address per second, however many sockets it opens. */
+export const CODE_GUESSES_PER_SECOND_PER_ADDRESS = 1;
+/** Wrong share codes the whole server answers per second, burst 60: caps guessing from any number of addresses. */
+export const WRONG_CODES_PER_SECOND = 10;
+/** Burst of wrong codes server-wide: a class of 30 mistyping at once still gets answers. */
+export const WRONG_CODE_BURST = 60;
 
 // ---- Wire (peer ↔ peer binary frames, shared/codec.ts and shared/codec/) ----
 

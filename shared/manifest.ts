@@ -47,14 +47,12 @@ export function pieceSize(m: Pick<Manifest, 'size' | 'pieceLength'>, index: numb
 
 /**
  * Pieces the rule picks are at least this long, though manifests of 64 KiB pieces stay valid. Each piece costs a
- * Blob, an IndexedDB record, a hash call and a `have`: with 64 KiB pieces creating the Blobs alone took a quarter
- * of a leecher's main thread (test/bench/tabswarm.ts, CPU profile).
+ * Blob, an IndexedDB record, a hash call and a `have`, so fewer pieces cost less CPU (docs/performance.md).
  */
 export const SMALLEST_CHOSEN_PIECE_LENGTH = 1024 * 1024;
 /**
  * ...except that a small file still gets this many pieces (down to 64 KiB): it can then come from several peers
- * at once, and its first piece lands sooner (a fresh link moved a first 1 MiB piece in ~90 ms, 256 KiB in ~25).
- * The per-piece costs above do not matter at this size.
+ * at once, and its first piece lands sooner. The per-piece costs above do not matter at this size.
  */
 export const PIECES_OF_A_SMALL_FILE = 16;
 

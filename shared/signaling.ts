@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import { FILE_ID_BYTES, PEER_ID_BYTES, SWARM_ID_BYTES } from './ids.ts';
 import {
-  MAX_CANDIDATE_LENGTH, MAX_NICKNAME_LENGTH, MAX_SDP_LENGTH, MAX_SIGNAL_FRAME_BYTES, SHARE_CODE_LENGTH,
+  MAX_CANDIDATE_LENGTH, MAX_SDP_LENGTH, MAX_SIGNAL_FRAME_BYTES, SHARE_CODE_LENGTH,
 } from './limits.ts';
 import { ManifestSchema, type Manifest } from './manifest.ts';
+import { isShownNickname, MAX_RAW_NICKNAME_LENGTH } from './nickname.ts';
 import { err, ok, type Result } from './result.ts';
 
 // Tab ↔ server signaling: JSON text frames over one WebSocket at `/ws` (docs/protocol.md).
@@ -20,10 +21,18 @@ export const CLOSE_REPLACED = 4001;
 export const CLOSE_SHUTDOWN = 4002;
 export const CLOSE_RATE_LIMIT = 4008;
 export const CLOSE_TOO_LARGE = 4009;
+/** No hello within HELLO_TIMEOUT_MS, or another frame before it. */
+export const CLOSE_NO_HELLO = 4010;
+/** This address already holds MAX_CONNECTIONS_PER_ADDRESS sockets. */
+export const CLOSE_TOO_MANY_FROM_ADDRESS = 4011;
+/** The server already holds MAX_CONNECTIONS sockets. */
+export const CLOSE_SERVER_FULL = 4012;
+/** A message begun and left unfinished for UNFINISHED_MESSAGE_MS. */
+export const CLOSE_UNFINISHED = 4014;
 
 export const SIGNAL_ERROR_CODES = [
   'ERR_BAD_JSON', 'ERR_BAD_FRAME', 'ERR_UNKNOWN_TYPE', 'ERR_FRAME_TOO_LARGE', 'ERR_NOT_HELLO', 'ERR_NOT_MEMBER',
-  'ERR_NO_SUCH_PEER', 'ERR_MANIFEST', 'ERR_LIMIT', 'ERR_UNKNOWN_CODE', 'ERR_RATE_LIMIT',
+  'ERR_NO_SUCH_PEER', 'ERR_MANIFEST', 'ERR_LIMIT', 'ERR_UNKNOWN_CODE', 'ERR_RATE_LIMIT', 'ERR_BUDGET', 'ERR_NICKNAME',
 ] as const;
 export type SignalErrorCode = (typeof SIGNAL_ERROR_CODES)[number];
 
@@ -44,11 +53,10 @@ export const PeerIdSchema = hexId(PEER_ID_BYTES);
 export const SwarmIdSchema = hexId(SWARM_ID_BYTES);
 export const FileIdSchema = hexId(FILE_ID_BYTES);
 const ResumeSecretSchema = hexId(RESUME_SECRET_BYTES);
-// eslint-disable-next-line no-control-regex
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
-export const NicknameSchema = v.pipe(
-  v.string(), v.trim(), v.minLength(1), v.maxLength(MAX_NICKNAME_LENGTH), v.regex(NO_CONTROL_CHARS),
-);
+/** A nickname as the server shows it (shared/nickname.ts): what peer lists carry. */
+export const NicknameSchema = v.pipe(v.string(), v.check(isShownNickname, 'not a valid nickname'));
+/** A nickname as typed: bounded here, normalised or refused (ERR_NICKNAME) by the server. */
+const TypedNicknameSchema = v.pipe(v.string(), v.maxLength(MAX_RAW_NICKNAME_LENGTH));
 /** Lenient on input (people type codes): trimmed and upper-cased; an unknown code is ERR_UNKNOWN_CODE. */
 const TypedCodeSchema = v.pipe(v.string(), v.maxLength(32), v.trim(), v.toUpperCase());
 export const ShareCodeSchema = v.pipe(
@@ -86,13 +94,13 @@ const frame = <T extends string, E extends v.ObjectEntries>(type: T, entries: E)
 
 const ClientSchemas = {
   hello: frame('hello', {
-    peerId: v.optional(PeerIdSchema), resumeSecret: v.optional(ResumeSecretSchema), nickname: v.optional(NicknameSchema),
+    peerId: v.optional(PeerIdSchema), resumeSecret: v.optional(ResumeSecretSchema), nickname: v.optional(TypedNicknameSchema),
   }),
   join: frame('join', { swarmId: SwarmIdSchema }),
   leave: frame('leave', { swarmId: SwarmIdSchema }),
   announce: frame('announce', { swarmId: SwarmIdSchema, fileId: FileIdSchema, manifest: ManifestFieldSchema }),
   signal: frame('signal', { to: PeerIdSchema, payload: SignalPayloadSchema }),
-  nickname: frame('nickname', { nickname: NicknameSchema }),
+  nickname: frame('nickname', { nickname: TypedNicknameSchema }),
   'share-code': frame('share-code', { swarmId: SwarmIdSchema }),
   'resolve-code': frame('resolve-code', { code: TypedCodeSchema }),
 } satisfies Record<ClientFrameType, v.GenericSchema>;

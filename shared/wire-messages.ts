@@ -2,7 +2,7 @@ import type { FileId, PeerId, SwarmId } from './ids.ts';
 
 // Peer ↔ peer messages over one data channel. Every piece-related message carries its route
 // (swarmId + fileId): the IDs in the message, not the connection, say where a piece goes.
-// Byte layouts live above each encoder in codec.ts.
+// Byte layouts live above each encoder in shared/codec/ (one module per message family).
 
 export const WIRE_VERSION = 1;
 

@@ -33,7 +33,8 @@ export interface Directory {
   members(swarmId: SwarmId): Promise<PeerInfo[]>;
   /** A local peer's nickname changed: members on other processes list the new one. */
   updatePeer(peer: PeerInfo): Promise<void>;
-  announce(swarmId: SwarmId, from: PeerId, fileId: FileId, manifest: Manifest): Promise<AnnounceOutcome>;
+  /** `address` is the announcer's (addresses.ts): manifest bytes are budgeted per peer, per address and in total. */
+  announce(swarmId: SwarmId, from: PeerId, address: string, fileId: FileId, manifest: Manifest): Promise<AnnounceOutcome>;
   /** Each stored announcement as `{"fileId":…,"manifest":…,"from":…}`, serialized once when stored. */
   announcements(swarmId: SwarmId): Promise<string[]>;
   /** Same code for the same swarm while it lives; null when the swarm does not exist. */

@@ -1,7 +1,11 @@
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import { verifyManifest } from '../shared/manifest.ts';
-import { CLOSE_REPLACED, encodeFrame, SIGNAL_VERSION, type ClientFrame, type IceServer, type PeerInfo } from '../shared/signaling.ts';
+import { checkNickname } from '../shared/nickname.ts';
+import {
+  CLOSE_REPLACED, encodeFrame, SIGNAL_VERSION, type ClientFrame, type IceServer, type PeerInfo, type SignalError,
+} from '../shared/signaling.ts';
 import { broadcast, send, sendError, sendText, type Client, type Hub, type Session } from './hub.ts';
+import type { AnnounceOutcome } from './rooms.ts';
 
 // One function per client frame type. Every outgoing frame is built here from checked fields.
 
@@ -20,7 +24,7 @@ export async function handleFrame(hub: Hub, client: Client, frame: ClientFrame):
     case 'leave': return onLeave(hub, session, frame.swarmId);
     case 'announce': return onAnnounce(hub, session, frame);
     case 'signal': return onSignal(hub, session, frame);
-    case 'nickname': return onNickname(hub, session, frame.nickname);
+    case 'nickname': return onNicknameFrame(hub, session, frame.nickname);
     case 'share-code': return onShareCode(hub, session, frame.swarmId);
     case 'resolve-code': return onResolveCode(hub, session, frame.code);
     default: {
@@ -35,15 +39,18 @@ async function onHello(hub: Hub, client: Client, frame: Frame<'hello'>): Promise
   const claimed = frame.peerId !== undefined && frame.resumeSecret !== undefined
     && hub.isResumeSecret(frame.peerId, frame.resumeSecret) ? frame.peerId : null;
   const peerId = claimed ?? hub.newPeerId();
+  const nickname = frame.nickname === undefined ? null : checkNickname(frame.nickname);
   const stale = hub.sessions.get(peerId);
-  const session: Session = stale ?? { peerId, nickname: frame.nickname ?? defaultNickname(peerId), client };
+  const session: Session = stale ?? { peerId, nickname: nickname?.ok ? nickname.value : defaultNickname(peerId), client };
   if (stale) replaceSocket(hub, stale, client);
   client.session = session;
   hub.sessions.set(peerId, session);
   send(hub, client, {
     type: 'welcome', peerId, resumeSecret: hub.resumeSecretFor(peerId), resumed: claimed !== null, iceServers: iceServersFor(hub, session),
   });
-  if (stale && frame.nickname !== undefined && frame.nickname !== stale.nickname) await onNickname(hub, stale, frame.nickname);
+  // A refused nickname does not refuse the hello: the tab joins under its default name and is told why.
+  if (nickname && !nickname.ok) sendError(hub, client, { code: 'ERR_NICKNAME', message: nickname.error, ref: 'hello' });
+  if (stale && nickname?.ok && nickname.value !== stale.nickname) await onNickname(hub, stale, nickname.value);
 }
 
 /** TURN credentials go to swarm members only (a resumed session may already be one). */
@@ -109,12 +116,10 @@ async function onAnnounce(hub: Hub, session: Session, frame: Frame<'announce'>):
   if (hub.sessions.get(session.peerId) !== session) return; // the peer went away while we hashed
   const { swarmId, fileId } = frame;
   const manifest = verified.value;
-  const outcome = await hub.directory.announce(swarmId, session.peerId, fileId, manifest);
+  const outcome = await hub.directory.announce(swarmId, session.peerId, session.client.address, fileId, manifest);
   if (outcome === 'not-member') return sendError(hub, session.client, notMember);
-  if (outcome === 'too-many' || outcome === 'too-large') {
-    const message = outcome === 'too-many' ? 'too many files in this swarm' : 'manifests of this swarm exceed their byte budget';
-    return sendError(hub, session.client, { code: 'ERR_LIMIT', message, ref: 'announce' });
-  }
+  const refusal = ANNOUNCE_REFUSALS[outcome];
+  if (refusal) return sendError(hub, session.client, { ...refusal, ref: 'announce' });
   if (outcome === 'stored') {
     broadcast(hub, swarmId, { type: 'announcement', swarmId, fileId, manifest, from: session.peerId }, session.peerId);
   }
@@ -125,6 +130,20 @@ async function onSignal(hub: Hub, session: Session, frame: Frame<'signal'>): Pro
   if (!(await hub.directory.relay(session.peerId, frame.to, text))) {
     return sendError(hub, session.client, { code: 'ERR_NO_SUCH_PEER', message: 'no such peer in your swarms', ref: 'signal' });
   }
+}
+
+const ANNOUNCE_REFUSALS: Partial<Record<AnnounceOutcome, SignalError>> = {
+  'too-many': { code: 'ERR_LIMIT', message: 'too many files in this swarm' },
+  'too-large': { code: 'ERR_LIMIT', message: 'manifests of this swarm exceed their byte budget' },
+  'over-peer-budget': { code: 'ERR_BUDGET', message: 'your announced manifests exceed the budget of one peer' },
+  'over-address-budget': { code: 'ERR_BUDGET', message: 'manifests announced from your address exceed its budget' },
+  'over-total-budget': { code: 'ERR_BUDGET', message: 'the server stores all the manifests it can: try later' },
+};
+
+async function onNicknameFrame(hub: Hub, session: Session, typed: string): Promise<void> {
+  const nickname = checkNickname(typed);
+  if (!nickname.ok) return sendError(hub, session.client, { code: 'ERR_NICKNAME', message: nickname.error, ref: 'nickname' });
+  await onNickname(hub, session, nickname.value);
 }
 
 /** peer-updated reaches every peer sharing a swarm with this one, once each. */
@@ -143,9 +162,17 @@ async function onShareCode(hub: Hub, session: Session, swarmId: SwarmId): Promis
   send(hub, session.client, { type: 'share-code', swarmId, code });
 }
 
+/** Guesses are counted per address (reconnecting buys none) and wrong codes server-wide (addresses.ts). */
 async function onResolveCode(hub: Hub, session: Session, code: string): Promise<void> {
+  const verdict = hub.addresses.guess(session.client.address);
+  if (verdict !== 'ok') {
+    const message = verdict === 'address-rate' ? 'too many codes tried from your address: wait a few seconds'
+      : 'too many wrong codes tried on this server: wait a few seconds, or use the join link';
+    return sendError(hub, session.client, { code: 'ERR_RATE_LIMIT', message, ref: 'resolve-code' });
+  }
   const swarmId = await hub.directory.resolveCode(code);
   if (swarmId === null) {
+    hub.addresses.reportWrongCode();
     return sendError(hub, session.client, { code: 'ERR_UNKNOWN_CODE', message: 'no swarm has that code', ref: 'resolve-code' });
   }
   send(hub, session.client, { type: 'code-resolved', code, swarmId });

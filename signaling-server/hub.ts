@@ -3,6 +3,7 @@ import type { PeerId, SwarmId } from '../shared/ids.ts';
 import * as L from '../shared/limits.ts';
 import { encodeFrame, type IceServer, type ServerFrameBody, type SignalError } from '../shared/signaling.ts';
 import type { IceProvider } from './ice-config.ts';
+import type { AddressLimits, Addresses } from './addresses.ts';
 import type { SocketRateLimiter, RateLimits } from './rate-limit.ts';
 import type { Directory } from './directory.ts';
 import type { RoomLimits } from './rooms.ts';
@@ -16,8 +17,11 @@ export interface Logger {
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {} };
 
-export interface ServerLimits extends RoomLimits, RateLimits {
+export interface ServerLimits extends RoomLimits, RateLimits, AddressLimits {
   maxFrameBytes: number;
+  maxHelloFrameBytes: number;
+  helloTimeoutMs: number;
+  unfinishedMessageMs: number;
   maxOversizedFrames: number;
   resolveCodeCost: number;
   maxMissedPongs: number;
@@ -26,6 +30,15 @@ export interface ServerLimits extends RoomLimits, RateLimits {
 
 export const DEFAULT_LIMITS: ServerLimits = {
   maxFrameBytes: L.MAX_SIGNAL_FRAME_BYTES,
+  maxHelloFrameBytes: L.MAX_HELLO_FRAME_BYTES,
+  helloTimeoutMs: L.HELLO_TIMEOUT_MS,
+  unfinishedMessageMs: L.UNFINISHED_MESSAGE_MS,
+  maxConnectionsPerAddress: L.MAX_CONNECTIONS_PER_ADDRESS,
+  maxConnections: L.MAX_CONNECTIONS,
+  codeGuessBurstPerAddress: L.CODE_GUESS_BURST_PER_ADDRESS,
+  codeGuessesPerSecondPerAddress: L.CODE_GUESSES_PER_SECOND_PER_ADDRESS,
+  wrongCodeBurst: L.WRONG_CODE_BURST,
+  wrongCodesPerSecond: L.WRONG_CODES_PER_SECOND,
   maxOversizedFrames: L.MAX_OVERSIZED_FRAMES,
   rateBurst: L.SIGNAL_RATE_BURST,
   ratePerSecond: L.SIGNAL_RATE_PER_SECOND,
@@ -38,6 +51,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxMembersPerSwarm: L.MAX_MEMBERS_PER_SWARM,
   maxAnnouncementsPerSwarm: L.MAX_ANNOUNCEMENTS_PER_SWARM,
   maxAnnouncedBytesPerSwarm: L.MAX_ANNOUNCED_BYTES_PER_SWARM,
+  maxAnnouncedBytesPerPeer: L.MAX_ANNOUNCED_BYTES_PER_PEER,
+  maxAnnouncedBytesPerAddress: L.MAX_ANNOUNCED_BYTES_PER_ADDRESS,
+  maxAnnouncedBytesTotal: L.MAX_ANNOUNCED_BYTES_TOTAL,
 };
 
 /** One connected socket. */
@@ -46,10 +62,14 @@ export interface Client {
   session: Session | null; // set by hello; null again once replaced by a resumed socket
   limiter: SocketRateLimiter;
   oversizedFrames: number; // frames over maxFrameBytes so far
-  missedPongs: number; // pings sent since the last pong or frame
+  helloSeen: boolean; // a valid hello arrived: full-size frames from now on
+  missedPongs: number; // pings sent since the last pong that echoed one
+  unansweredPings: Buffer[]; // their random payloads: only a pong echoing one proves the socket reads
+  unfinishedSince: number | null; // ms when a half-received message was first seen; null between messages
   handled: Promise<void>; // the last frame's handling: frames are handled one after another, in order
   closing: boolean; // closed for abuse: nothing more it sends is handled
   host: string | undefined; // the HTTP Host of the upgrade: where the browser reached this server
+  address: string; // the remote IP (addresses.ts): what connection, guess and manifest budgets are counted by
 }
 
 /** One peer: outlives its socket when resumed. */
@@ -65,6 +85,7 @@ export interface Hub {
   iceServers: readonly IceServer[];
   ice: IceProvider | null; // the teacher's STUN/TURN: replaces iceServers, TURN credentials for members only
   limits: ServerLimits;
+  addresses: Addresses;
   logger: Logger;
   /** HMAC of the peerId under this server's key: proves a hello's claim to a previous id. */
   resumeSecretFor(peerId: PeerId): string;

@@ -1,19 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
-import path from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
 import type { Logger } from './hub.ts';
 import { parseIceConfig, startIceServices } from './ice-config.ts';
 import { sharedResumeKey } from './redis-bus.ts';
+import { loadResumeKey } from './resume-key.ts';
 import { createSignalingServer } from './server.ts';
 
-// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]`;
+// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT] [--share PATH]…`;
 // env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts),
 // REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
-// STATIC_DIR (the built page; default dist/).
+// STATIC_DIR (the built page; default dist/), STATE_DIR (where the resume key is kept: resume-key.ts),
+// SHARE (a path: this process also joins as a peer sharing it from disk, node-peer/).
 
 const consoleLogger: Logger = {
   info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
@@ -31,23 +30,6 @@ function parseIceServers(json: string | undefined): IceServer[] {
   const parsed = v.safeParse(v.array(IceServerSchema), value);
   if (!parsed.success) throw new Error('ICE_SERVERS must be a JSON array of {urls, username?, credential?}');
   return parsed.output;
-}
-
-/** Kept in a file across restarts, so tabs resume their peerIds and keep their open links; a reboot forgets it. */
-function loadResumeKey(file = path.join(tmpdir(), 'tabswarm-resume-key')): Uint8Array {
-  try {
-    const key = readFileSync(file);
-    if (key.length === 32) return key;
-  } catch {
-    // first start since boot
-  }
-  const key = randomBytes(32);
-  try {
-    writeFileSync(file, key, { mode: 0o600, flag: 'wx' }); // never overwrite or follow someone else's file
-  } catch {
-    // not writable: restarts will hand out new peerIds
-  }
-  return key;
 }
 
 /** A Redis URL without its password, for the banner. */
@@ -71,7 +53,10 @@ function pageUrls(host: string, port: number): string[] {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' } },
+    options: {
+      port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' },
+      share: { type: 'string', multiple: true },
+    },
   });
   const port = Number(values.port ?? process.env['PORT'] ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port: ${values.port ?? process.env['PORT']}`);
@@ -85,7 +70,9 @@ async function main(): Promise<void> {
   const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
   const redisUrl = process.env['REDIS_URL'] || undefined;
   const heartbeatMs = parseHeartbeat(process.env['HEARTBEAT_MS']);
-  let resumeKey = loadResumeKey();
+  const resume = loadResumeKey(process.env['STATE_DIR'] || undefined);
+  if (resume.problem) console.warn(`resume key kept in memory only (tabs get new peer ids after a restart): ${resume.problem}`);
+  let resumeKey = resume.key;
   if (redisUrl) {
     const shared = await sharedResumeKey(redisUrl, resumeKey);
     if (shared) resumeKey = shared;
@@ -99,8 +86,19 @@ async function main(): Promise<void> {
   for (const url of pageUrls(host, server.port)) console.log(`  ${url}`);
   for (const line of ice.describe()) console.log(line);
   if (redisUrl) console.log(`Sharing swarms with the other processes on ${redactedUrl(redisUrl)}`);
+  const sharePaths = values.share ?? (process.env['SHARE'] ? [process.env['SHARE']] : []);
+  // Imported only when sharing: the Node peer loads the native WebRTC module.
+  const sharing = sharePaths.length === 0 ? null : await (await import('../node-peer/share-console.ts')).shareWithConsole({
+    paths: sharePaths, log: (line) => console.log(line), nickname: 'teacher (shared folder)',
+    // The teacher's own peer reaches the server on loopback; the class gets links on the first LAN address.
+    server: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${server.port}/`, pageUrl: pageUrls(host, server.port)[0]!,
+  }).catch(async (e: unknown) => {
+    await Promise.all([server.close(), ice.close()]);
+    throw e;
+  });
   const shutdown = (signal: string) => {
     console.log(`\n${signal}: closing`);
+    sharing?.stop();
     void Promise.all([server.close(), ice.close()]).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));

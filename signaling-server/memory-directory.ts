@@ -23,7 +23,7 @@ export function createMemoryDirectory(limits: RoomLimits, randomInt: (n: number)
     localSwarmsOf: (peerId) => rooms.swarmsOf(peerId),
     members: async (swarmId) => infos(rooms.members(swarmId)),
     updatePeer: async () => {},
-    announce: async (swarmId, from, fileId, manifest) => rooms.announce(swarmId, from, fileId, manifest),
+    announce: async (swarmId, from, address, fileId, manifest) => rooms.announce(swarmId, from, address, fileId, manifest),
     announcements: async (swarmId) => Array.from(rooms.announcements(swarmId), (a) => a.json),
     shareCode: async (swarmId) => rooms.shareCode(swarmId),
     resolveCode: async (code) => rooms.resolveCode(code),

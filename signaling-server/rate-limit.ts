@@ -3,17 +3,23 @@
 export interface TokenBucket {
   /** Takes `cost` tokens if there are enough; false (and nothing taken) otherwise. */
   take(cost: number): boolean;
+  /** Tokens available now (refilled), without taking any. */
+  available(): number;
 }
 
 export function createTokenBucket(capacity: number, perSecond: number, now: () => number): TokenBucket {
   let tokens = capacity; // available now
   let updatedAt = now(); // ms when `tokens` was last refilled
+  const refill = () => {
+    const t = now();
+    tokens = Math.min(capacity, tokens + ((t - updatedAt) / 1000) * perSecond);
+    updatedAt = t;
+    return tokens;
+  };
   return {
+    available: refill,
     take(cost) {
-      const t = now();
-      tokens = Math.min(capacity, tokens + ((t - updatedAt) / 1000) * perSecond);
-      updatedAt = t;
-      if (tokens < cost) return false;
+      if (refill() < cost) return false;
       tokens -= cost;
       return true;
     },

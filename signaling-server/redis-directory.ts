@@ -139,8 +139,11 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
     return [...local, ...remote.map(({ peerId, nickname }) => ({ peerId, nickname }))];
   }
 
-  /** Limits are checked by Redis for the whole school; against the mirror while Redis is down. */
-  async function announce(swarmId: SwarmId, from: PeerId, fileId: FileId, manifest: Manifest): Promise<AnnounceOutcome> {
+  /**
+   * Limits are checked by Redis for the whole school; against the mirror while Redis is down. The per-peer,
+   * per-address and total manifest budgets of the in-memory directory are not kept in Redis yet: only per swarm.
+   */
+  async function announce(swarmId: SwarmId, from: PeerId, _address: string, fileId: FileId, manifest: Manifest): Promise<AnnounceOutcome> {
     if (!rooms.isMember(from, swarmId)) return 'not-member';
     const json = JSON.stringify({ fileId, manifest, from });
     const order = mirror.nextOrder();

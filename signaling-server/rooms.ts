@@ -1,4 +1,5 @@
 import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
+import { createByteBudget, type ByteBudgetLimits } from './byte-budget.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import { SHARE_CODE_ALPHABET } from '../shared/signaling.ts';
 import { SHARE_CODE_LENGTH } from '../shared/limits.ts';
@@ -9,9 +10,9 @@ import { SHARE_CODE_LENGTH } from '../shared/limits.ts';
 
 export interface StoredAnnouncement {
   fileId: FileId;
-  manifest: Manifest;
   from: PeerId;
-  /** `{"fileId":…,"manifest":…,"from":…}` serialized once, replayed to every joiner as it is. */
+  address: string; // the announcer's, charged for `json` until the swarm is forgotten
+  /** `{"fileId":…,"manifest":…,"from":…}` serialized once, replayed to every joiner as it is (the only copy kept). */
   json: string;
 }
 
@@ -22,7 +23,7 @@ interface Swarm {
   code: string | null; // short code, once someone asked for one
 }
 
-export interface RoomLimits {
+export interface RoomLimits extends ByteBudgetLimits {
   maxSwarmsPerSocket: number;
   maxMembersPerSwarm: number;
   maxAnnouncementsPerSwarm: number;
@@ -30,7 +31,8 @@ export interface RoomLimits {
 }
 
 export type JoinOutcome = 'joined' | 'already-member' | 'too-many-swarms' | 'swarm-full';
-export type AnnounceOutcome = 'stored' | 'duplicate' | 'not-member' | 'too-many' | 'too-large';
+export type AnnounceOutcome =
+  | 'stored' | 'duplicate' | 'not-member' | 'too-many' | 'too-large' | 'over-peer-budget' | 'over-address-budget' | 'over-total-budget';
 
 export interface Rooms {
   join(peerId: PeerId, swarmId: SwarmId): JoinOutcome;
@@ -42,12 +44,12 @@ export interface Rooms {
   members(swarmId: SwarmId): ReadonlySet<PeerId>;
   swarmsOf(peerId: PeerId): ReadonlySet<SwarmId>;
   sharesSwarm(a: PeerId, b: PeerId): boolean;
-  announce(swarmId: SwarmId, from: PeerId, fileId: FileId, manifest: Manifest): AnnounceOutcome;
+  announce(swarmId: SwarmId, from: PeerId, address: string, fileId: FileId, manifest: Manifest): AnnounceOutcome;
   announcements(swarmId: SwarmId): Iterable<StoredAnnouncement>;
   /** Same code for the same swarm while it lives; null when the swarm does not exist. */
   shareCode(swarmId: SwarmId): string | null;
   resolveCode(code: string): SwarmId | null;
-  stats(): { swarms: number; peers: number; codes: number };
+  stats(): { swarms: number; peers: number; codes: number; announcedBytes: number };
 }
 
 const EMPTY: ReadonlySet<never> = new Set();
@@ -63,9 +65,11 @@ export function createRooms(limits: RoomLimits, randomInt: (n: number) => number
   const swarms = new Map<SwarmId, Swarm>();
   const swarmsByPeer = new Map<PeerId, Set<SwarmId>>();
   const swarmByCode = new Map<string, SwarmId>();
+  const budget = createByteBudget(limits);
 
   function forget(swarmId: SwarmId, swarm: Swarm): void {
     if (swarm.code !== null) swarmByCode.delete(swarm.code);
+    for (const a of swarm.announcements.values()) budget.release(a.from, a.address, a.json.length);
     swarms.delete(swarmId);
   }
 
@@ -92,14 +96,16 @@ export function createRooms(limits: RoomLimits, randomInt: (n: number) => number
     return 'joined';
   }
 
-  function announce(swarmId: SwarmId, from: PeerId, fileId: FileId, manifest: Manifest): AnnounceOutcome {
+  function announce(swarmId: SwarmId, from: PeerId, address: string, fileId: FileId, manifest: Manifest): AnnounceOutcome {
     const swarm = swarms.get(swarmId);
     if (!swarm?.members.has(from)) return 'not-member';
     if (swarm.announcements.has(fileId)) return 'duplicate';
     if (swarm.announcements.size >= limits.maxAnnouncementsPerSwarm) return 'too-many';
     const json = JSON.stringify({ fileId, manifest, from });
     if (swarm.announcedBytes + json.length > limits.maxAnnouncedBytesPerSwarm) return 'too-large';
-    swarm.announcements.set(fileId, { fileId, manifest, from, json });
+    const verdict = budget.charge(from, address, json.length);
+    if (verdict !== 'ok') return `over-${verdict}-budget`;
+    swarm.announcements.set(fileId, { fileId, from, address, json });
     swarm.announcedBytes += json.length;
     return 'stored';
   }
@@ -136,6 +142,6 @@ export function createRooms(limits: RoomLimits, randomInt: (n: number) => number
     announcements: (swarmId) => swarms.get(swarmId)?.announcements.values() ?? [],
     shareCode,
     resolveCode: (code) => swarmByCode.get(code) ?? null,
-    stats: () => ({ swarms: swarms.size, peers: swarmsByPeer.size, codes: swarmByCode.size }),
+    stats: () => ({ swarms: swarms.size, peers: swarmsByPeer.size, codes: swarmByCode.size, announcedBytes: budget.total() }),
   };
 }

@@ -4,20 +4,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { newPeerId, type PeerId } from '../shared/ids.ts';
+import { err, type Result } from '../shared/result.ts';
 import { HEARTBEAT_MS, MAX_WS_PAYLOAD_BYTES } from '../shared/limits.ts';
 import {
-  CLOSE_RATE_LIMIT, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, SIGNAL_PATH, parseClientFrame, type IceServer, type SignalError,
+  CLOSE_NO_HELLO, CLOSE_RATE_LIMIT, CLOSE_SERVER_FULL, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, CLOSE_TOO_MANY_FROM_ADDRESS,
+  CLOSE_UNFINISHED, SIGNAL_PATH, parseClientFrame, type ClientFrame, type IceServer, type SignalError,
 } from '../shared/signaling.ts';
+import { addressKey, createAddresses } from './addresses.ts';
 import { endSession, handleFrame } from './handlers.ts';
 import type { IceProvider } from './ice-config.ts';
 import type { Directory, DirectoryHealth, LocalPeers } from './directory.ts';
 import {
   DEFAULT_LIMITS, sendError, sendText, silentLogger, type Client, type Hub, type Logger, type ServerLimits, type Session,
 } from './hub.ts';
+import { checkLiveness, onPong } from './liveness.ts';
 import { createSocketRateLimiter } from './rate-limit.ts';
 import { createMemoryDirectory } from './memory-directory.ts';
 import { createRedisDirectory } from './redis-directory.ts';
 import { createStaticHandler } from './static.ts';
+import { isAllowedOrigin } from './web-security.ts';
+import { setMaxMessageBytes } from './ws-receiver.ts';
 
 export interface SignalingServerOptions {
   port?: number; // 0 = any free port
@@ -77,6 +83,7 @@ function createHub(opts: SignalingServerOptions): Hub {
     iceServers: opts.iceServers ?? [],
     ice: opts.ice ?? null,
     limits,
+    addresses: createAddresses(limits),
     logger,
     resumeSecretFor,
     isResumeSecret: (peerId, secret) => {
@@ -101,7 +108,13 @@ const rawText = (data: RawData): string => {
 function closeFor(hub: Hub, client: Client, code: number, reason: string): void {
   hub.logger.warn('closing an abusive socket', { code, reason });
   client.closing = true;
-  enqueue(hub, client, () => client.socket.close(code, reason));
+  enqueue(hub, client, () => closeSoon(client.socket, code, reason));
+}
+
+/** Sends the close frame, and cuts the socket if it has not finished the handshake within CLOSE_GRACE_MS. */
+function closeSoon(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
 }
 
 /** Frames are handled one after another (announce awaits hashing), so every answer keeps its frame's order. */
@@ -121,29 +134,59 @@ function admit(hub: Hub, client: Client, cost: number): boolean {
   return verdict === 'ok';
 }
 
+/** Before hello the socket may send a hello and nothing else, each frame at most maxHelloFrameBytes (ws enforces). */
+function onFirstFrame(hub: Hub, client: Client, parsed: Result<ClientFrame, SignalError>): void {
+  if (!parsed.ok || parsed.value.type !== 'hello') {
+    answer(hub, client, parsed.ok ? { code: 'ERR_NOT_HELLO', message: 'send hello first', ref: parsed.value.type } : parsed.error);
+    return closeFor(hub, client, CLOSE_NO_HELLO, 'hello first');
+  }
+  const frame = parsed.value;
+  client.helloSeen = true;
+  setMaxMessageBytes(client.socket, Math.max(MAX_WS_PAYLOAD_BYTES, hub.limits.maxFrameBytes));
+  enqueue(hub, client, () => handleFrame(hub, client, frame));
+}
+
 function onMessage(hub: Hub, client: Client, data: RawData, isBinary: boolean): void {
   if (client.closing || client.socket.readyState !== client.socket.OPEN) return;
-  client.missedPongs = 0;
+  client.unfinishedSince = null;
   if (rawLength(data) > hub.limits.maxFrameBytes) {
     client.oversizedFrames += 1;
     if (client.oversizedFrames > hub.limits.maxOversizedFrames) return closeFor(hub, client, CLOSE_TOO_LARGE, 'frames too large');
     return answer(hub, client, { code: 'ERR_FRAME_TOO_LARGE', message: `frames are limited to ${hub.limits.maxFrameBytes} bytes` });
   }
   if (!admit(hub, client, 1)) return;
-  if (isBinary) return answer(hub, client, { code: 'ERR_BAD_FRAME', message: 'frames are JSON text, not binary' });
-  const parsed = parseClientFrame(rawText(data));
+  const parsed: Result<ClientFrame, SignalError> = isBinary
+    ? err({ code: 'ERR_BAD_FRAME', message: 'frames are JSON text, not binary' })
+    : parseClientFrame(rawText(data));
+  if (!client.helloSeen) return onFirstFrame(hub, client, parsed);
   if (!parsed.ok) return answer(hub, client, parsed.error);
   const frame = parsed.value;
   if (frame.type === 'resolve-code' && !admit(hub, client, hub.limits.resolveCodeCost - 1)) return;
   enqueue(hub, client, () => handleFrame(hub, client, frame));
 }
 
-function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket, host: string | undefined): void {
+const CONNECT_REFUSALS: Record<'address-full' | 'server-full', [code: number, reason: string]> = {
+  'address-full': [CLOSE_TOO_MANY_FROM_ADDRESS, 'too many connections from your address'],
+  'server-full': [CLOSE_SERVER_FULL, 'server full'],
+};
+
+function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket, req: IncomingMessage): void {
+  const address = addressKey(req.socket.remoteAddress);
+  const verdict = hub.addresses.connect(address);
+  if (verdict !== 'ok') {
+    hub.logger.warn('refusing a connection', { address, verdict });
+    return closeSoon(socket, ...CONNECT_REFUSALS[verdict]);
+  }
+  setMaxMessageBytes(socket, hub.limits.maxHelloFrameBytes);
   const client: Client = {
-    socket, session: null, limiter: createSocketRateLimiter(hub.limits), oversizedFrames: 0, missedPongs: 0,
-    handled: Promise.resolve(), closing: false, host,
+    socket, session: null, limiter: createSocketRateLimiter(hub.limits), oversizedFrames: 0, helloSeen: false,
+    missedPongs: 0, unansweredPings: [], unfinishedSince: null, handled: Promise.resolve(), closing: false,
+    host: req.headers.host, address,
   };
   clients.add(client);
+  const helloTimer = setTimeout(() => {
+    if (!client.helloSeen && !client.closing) closeFor(hub, client, CLOSE_NO_HELLO, 'no hello');
+  }, hub.limits.helloTimeoutMs);
   socket.on('message', (data, isBinary) => {
     try {
       onMessage(hub, client, data, isBinary);
@@ -151,10 +194,12 @@ function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket, host: s
       hub.logger.warn('frame failed', { error: String(error) });
     }
   });
-  socket.on('pong', () => void (client.missedPongs = 0));
+  socket.on('pong', (data) => onPong(client, data));
   socket.on('error', (error) => hub.logger.warn('socket error', { error: error.message }));
   socket.on('close', () => {
+    clearTimeout(helloTimer);
     clients.delete(client);
+    hub.addresses.disconnect(address);
     const session = client.session;
     client.session = null;
     // After the frames still being handled (a join awaiting Redis), so nothing joins after the session ended.
@@ -162,17 +207,18 @@ function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket, host: s
   });
 }
 
-/** Pings every socket; one that missed maxMissedPongs pings in a row is terminated (its close ends the session). */
+/** One heartbeat: pings every socket, and ends those that stopped reading or left a message unfinished. */
 function heartbeat(hub: Hub, clients: Set<Client>): void {
+  const now = Date.now();
   for (const client of clients) {
-    if (client.missedPongs >= hub.limits.maxMissedPongs) {
-      hub.logger.info('terminating a silent socket');
-      client.socket.terminate();
-      continue;
-    }
-    client.missedPongs += 1;
-    client.socket.ping();
+    const verdict = checkLiveness(hub, client, now);
+    if (verdict === 'alive') continue;
+    hub.logger.info('dropping a socket', { verdict, address: client.address });
+    client.closing = true;
+    if (verdict === 'unfinished') closeSoon(client.socket, CLOSE_UNFINISHED, 'message left unfinished');
+    else client.socket.terminate();
   }
+  hub.addresses.sweep();
 }
 
 function listen(http: Server, port: number, host: string): Promise<number> {
@@ -204,11 +250,15 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
   };
   const http = createServer(createStaticHandler(opts.staticDir ?? DEFAULT_STATIC_DIR, stats));
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_WS_PAYLOAD_BYTES, hub.limits.maxFrameBytes) });
-  wss.on('connection', (socket, req: IncomingMessage) => onConnection(hub, clients, socket, req.headers.host));
+  wss.on('connection', (socket, req: IncomingMessage) => onConnection(hub, clients, socket, req));
   wss.on('error', (error) => hub.logger.warn('ws server error', { error: error.message }));
   http.on('clientError', (_error, socket) => socket.destroy());
   http.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== SIGNAL_PATH) return void socket.destroy();
+    if (!isAllowedOrigin(req)) {
+      hub.logger.warn('refusing a /ws upgrade from another origin', { origin: req.headers.origin });
+      return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const host = opts.host ?? '0.0.0.0';

@@ -1,6 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { setSecurityHeaders } from './web-security.ts';
 
 // Serves the built page (dist/) and /healthz. Only GET/HEAD, only files inside the root.
 
@@ -24,7 +25,7 @@ const MIME_TYPES: Record<string, string> = {
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 function reply(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(text);
 }
 
@@ -50,7 +51,7 @@ async function serveFile(res: ServerResponse, file: string, headOnly: boolean): 
   const type = MIME_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
   const cache = file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
   res.writeHead(200, {
-    'content-type': type, 'content-length': stat.size, 'cache-control': cache, 'x-content-type-options': 'nosniff',
+    'content-type': type, 'content-length': stat.size, 'cache-control': cache,
   });
   if (headOnly) return void res.end();
   createReadStream(file).on('error', () => res.destroy()).pipe(res);
@@ -59,6 +60,7 @@ async function serveFile(res: ServerResponse, file: string, headOnly: boolean): 
 export function createStaticHandler(staticDir: string, health: () => Record<string, unknown>): StaticHandler {
   const root = path.resolve(staticDir);
   return (req, res) => {
+    setSecurityHeaders(res);
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') return reply(res, 405, 'method not allowed');
     const urlPath = (req.url ?? '/').split('?')[0] ?? '/';

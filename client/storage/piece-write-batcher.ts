@@ -1,8 +1,7 @@
 import type { FileId } from '../../shared/ids.ts';
 
-// Piece writes that arrive while a write transaction commits share the next one. IndexedDB pays per
-// commit: 384 × 64 KiB pieces took ~620 ms one per transaction and ~220 ms eight per transaction
-// (headless Chromium, 2 cores). At a trickle every piece still gets its own, immediate transaction.
+// Piece writes that arrive while a write transaction commits share the next one: IndexedDB pays per
+// commit (docs/performance.md). At a trickle every piece still gets its own, immediate transaction.
 // A transaction commits all of its pieces or none (quota): each put resolves only once its own committed.
 
 /** Bounds the bytes one transaction holds in memory (16 × a 64 KiB–1 MiB piece). */

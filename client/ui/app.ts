@@ -1,5 +1,6 @@
 import type { SwarmId } from '../../shared/ids.ts';
-import { swarmInFragment, type TabswarmApi } from '../api.ts';
+import { swarmInFragment } from '../../peer/signaling/join-target.ts';
+import type { TabswarmApi } from '../api.ts';
 import type { Capabilities } from '../capabilities.ts';
 import type { SignalingClient } from '../../peer/signaling/signaling-client.ts';
 import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';

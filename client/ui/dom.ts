@@ -10,7 +10,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K, attrs: Record<string, string> = {}, ...children: Child[]
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  // The page's CSP refuses style attributes (no 'unsafe-inline'); styles set through the CSSOM are allowed.
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === 'style') node.style.cssText = value;
+    else node.setAttribute(name, value);
+  }
   node.append(...children);
   return node;
 }

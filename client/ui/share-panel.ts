@@ -62,8 +62,8 @@ export function createSharePanel(signaling: Pick<SignalingClient, 'shareCode'>):
   picker.addEventListener('change', () => showSwarm(picker.value));
 
   /**
-   * Drawing a QR code is ~50 ms of cold JavaScript: a tab opened from a join link would spend it while its first
-   * pieces arrive (measured: first piece 50–70 ms later). It is drawn half a second on, when the tab is idle.
+   * Drawing a QR code is ~50 ms of cold JavaScript that would delay a joining tab's first pieces
+   * (docs/performance.md): it is drawn half a second on, when the tab is idle.
    */
   function whenIdle(run: () => void): void {
     setTimeout(() => {

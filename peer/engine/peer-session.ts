@@ -133,7 +133,7 @@ function onDrop(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry): boolea
   peer.dropped.add(entry);
   peer.bitfieldsReceived.delete(entry);
   onPeerGone(entry.picker, peer.peerId); // its requests in flight go to other peers
-  ctx.uploads.dropRoute(entry.route, peer.peerId);
+  ctx.uploads.dropRoute(entry, peer.peerId);
   dropOrphanBuffers(ctx.state);
   fillAll(ctx);
   return true;

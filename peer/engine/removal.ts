@@ -26,7 +26,7 @@ function dropRoute(ctx: RemovalContext, entry: RouteEntry): void {
   const { swarmId, fileId } = entry.route;
   for (const peer of peersOnRoute(ctx.state, entry)) ctx.send(peer, { type: 'drop', swarmId, fileId });
   removeAnnouncement(ctx.state.table, swarmId, fileId);
-  ctx.uploads.dropRoute(entry.route);
+  ctx.uploads.dropRoute(entry);
   for (const peer of ctx.state.peers.values()) {
     for (const routes of [peer.bitfieldsSent, peer.bitfieldsReceived, peer.dropped]) routes.delete(entry);
   }
@@ -66,7 +66,7 @@ export async function leaveSwarmHere(ctx: RemovalContext, swarmId: SwarmId): Pro
   const orphaned: FileInfo[] = [];
   let freed = 0;
   for (const entry of leaveTable(state.table, swarmId)) {
-    ctx.uploads.dropRoute(entry.route);
+    ctx.uploads.dropRoute(entry);
     const file = state.files.get(entry.route.fileId);
     if (!file || routesOf(state, file.fileId).length > 0) continue;
     freed += entryBytes(entry);

@@ -1,4 +1,4 @@
-import { countSet, getBit } from '../../shared/bitfield.ts';
+import { countSet, getBit, isComplete } from '../../shared/bitfield.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { sharedSwarms } from '../../shared/routing-table.ts';
 import type {
@@ -85,6 +85,7 @@ function fileSnapshot(state: EngineState, entry: RouteEntry): FileSnapshot {
     servedTo: Object.fromEntries(file.servedTo),
     seeded: file.seeded,
     holders: [...picker.peers.entries()].filter(([, p]) => countSet(p.have) > 0).map(([id]) => id),
+    completeAt: [...picker.peers.entries()].filter(([, p]) => isComplete(p.have)).map(([id]) => id),
   };
 }
 

@@ -145,7 +145,10 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     onChanged();
   }
 
-  const expireTimer = setInterval(() => expireRequests(ctx), EXPIRE_EVERY_MS);
+  const expireTimer = setInterval(() => {
+    expireRequests(ctx);
+    ctx.uploads.tick();
+  }, EXPIRE_EVERY_MS);
   const pathTimer = setInterval(() => void readPaths(), PATH_EVERY_MS);
   async function readPaths(): Promise<void> {
     for (const peer of state.peers.values()) {

@@ -1,17 +1,20 @@
+import { getBit } from '../../shared/bitfield.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import { route } from '../../shared/routing-table.ts';
+import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../../shared/seed-once.ts';
 import {
   cancelRequest, enqueueRequest, nextToServe, queuedCount, removePeer, removeRoute, type UploadQueue, type UploadRequest,
 } from '../../shared/upload-queue.ts';
-import type { RejectReason, Route, WireMsg } from '../../shared/wire-messages.ts';
+import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
 import type { PieceStore } from '../contracts.ts';
 import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 
 // The serving half of a peer (the lab's "handler"): requests from many peers at once go through the
 // shared upload queue (checked against the routing table, round-robin across peers), blocks are read
 // from the store and sent with backpressure. Each peer has its own lane: a peer whose channel drains
-// slowly keeps its turn but is skipped while its lane is full, so it never stalls the others.
+// slowly keeps its turn but is skipped while its lane is full, so it never stalls the others. As the initial
+// seeder of a file it seeds each piece once (shared/seed-once.ts): while busy, a piece another peer holds is refused.
 
 /** Blocks handed to one link and not yet drained below its low-water mark: enough to keep it busy. */
 const MAX_PENDING_PER_PEER = 16;
@@ -24,8 +27,10 @@ export interface UploadHandler {
   /** Answers a request we will not serve. */
   reject(peer: PeerEntry, req: UploadRequest, reason: RejectReason): void;
   onPeerGone(peerId: PeerId): void;
-  /** Forgets the requests queued on a route: one peer's (it dropped the route) or everyone's (we did). */
-  dropRoute(route: Route, peerId?: PeerId): void;
+  /** Forgets what is queued or offered on a route: to one peer (it dropped the route) or to everyone (we did). */
+  dropRoute(entry: RouteEntry, peerId?: PeerId): void;
+  /** Every second: pieces refused to a peer that nobody else covers any more are offered to it again. */
+  tick(): void;
   /** Requests a peer has queued with us. */
   queued(peerId: PeerId): number;
   close(): void;
@@ -43,8 +48,31 @@ export interface UploadDeps {
 export function createUploadHandler(deps: UploadDeps): UploadHandler {
   const { state, queue } = deps;
   const pending = new Map<PeerId, number>(); // blocks being read or sent, per peer
+  const seeding = new Map<RouteEntry, SeedOnce>(); // seed-once state of each route we serve
   let reads = 0;
   let closed = false;
+
+  function refusesAsSeeder(peer: PeerEntry, entry: RouteEntry, req: UploadRequest): boolean {
+    if (!getBit(entry.picker.had, req.piece)) return false; // the queue's checks answer that one
+    const seed = seeding.get(entry) ?? createSeedOnce();
+    seeding.set(entry, seed);
+    // Accepted and not yet sent, roughly: queued, being read or draining, and what the channels still buffer.
+    let backlogBytes = 0;
+    for (const n of pending.values()) backlogBytes += n * req.length;
+    for (const queued of queue.queues.values()) backlogBytes += queued.length * req.length;
+    for (const other of state.peers.values()) backlogBytes += other.link.bufferedAmount();
+    return onSeedRequest(seed, entry.picker, peer.peerId, req.piece, backlogBytes, Date.now()) === 'refuse';
+  }
+
+  /** Sends 'have' for the pieces seed-once offers again (`idle`: our upload queue just ran dry). */
+  function reoffer(idle: boolean): void {
+    for (const [entry, seed] of seeding) {
+      for (const { peerId, piece } of dueReoffers(seed, entry.picker, Date.now(), idle)) {
+        const peer = state.peers.get(peerId);
+        if (peer) void deps.send(peer, { type: 'have', ...entry.route, piece });
+      }
+    }
+  }
 
   const isReady = (peerId: PeerId): boolean =>
     (pending.get(peerId) ?? 0) < MAX_PENDING_PER_PEER && state.peers.get(peerId)?.link.state === 'connected';
@@ -52,7 +80,10 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
   function pump(): void {
     while (!closed && reads < MAX_READS) {
       const next = nextReadyToServe(queue, isReady);
-      if (next === null) return;
+      if (next === null) {
+        if (queue.queues.size === 0 && reads === 0) reoffer(true);
+        return;
+      }
       const peer = state.peers.get(next.peerId);
       if (peer) void serve(peer, next.request);
     }
@@ -89,8 +120,9 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
   }
 
   const handler: UploadHandler = {
-    onRequest(peer, _entry, req) {
+    onRequest(peer, entry, req) {
       if (closed) return;
+      if (refusesAsSeeder(peer, entry, req)) return handler.reject(peer, req, 'not-had');
       const queued = enqueueRequest(queue, state.table, peer.peerId, req);
       if (!queued.ok) return handler.reject(peer, req, queued.error);
       pump();
@@ -106,11 +138,17 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     onPeerGone(peerId) {
       removePeer(queue, peerId);
       pending.delete(peerId);
+      for (const seed of seeding.values()) forgetSeedPeer(seed, peerId);
+      reoffer(false);
       pump();
     },
-    dropRoute(route, peerId) {
-      removeRoute(queue, route, peerId);
+    dropRoute(entry, peerId) {
+      removeRoute(queue, entry.route, peerId);
+      const seed = seeding.get(entry);
+      if (seed && peerId !== undefined) forgetSeedPeer(seed, peerId);
+      else seeding.delete(entry);
     },
+    tick: () => reoffer(false),
     queued: (peerId) => queuedCount(queue, peerId),
     close() {
       closed = true;

@@ -33,6 +33,8 @@ export interface PeerLinkOptions {
   /** Told when the link is closed for abuse (its owner keeps the peer away); absent: a plain close. */
   onAbuse?: (reason: string) => void;
   lowWaterBytes?: number;
+  /** The WebRTC implementation outside a browser (Node: @roamhq/wrtc); absent: the browser's own. */
+  wrtc?: object;
 }
 
 /** A PeerLink plus the signaling input that drives it; only the link manager sees this side. */
@@ -63,7 +65,10 @@ export const sdpFingerprint = (sdp: string | undefined): string | null =>
 
 export function createPeerLink(opts: PeerLinkOptions): SignaledPeerLink {
   const lowWater = opts.lowWaterBytes ?? DEFAULT_LOW_WATER_BYTES;
-  const peer = new SimplePeer({ initiator: opts.initiator, trickle: true, config: { iceServers: toRtcIceServers(opts.iceServers) } });
+  const peer = new SimplePeer({
+    initiator: opts.initiator, trickle: true, config: { iceServers: toRtcIceServers(opts.iceServers) },
+    ...(opts.wrtc === undefined ? {} : { wrtc: opts.wrtc as SimplePeer.Options['wrtc'] }),
+  });
   const internals = peer as unknown as SimplePeerInternals;
   let state: LinkState = 'connecting';
   let sendTail: Promise<void> = Promise.resolve(); // sends run one after another, in call order

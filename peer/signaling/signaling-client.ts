@@ -24,6 +24,9 @@ export interface StoredIdentity {
 
 export { backoffDelay } from './signaling-reconnect.ts';
 
+/** WebSocket.OPEN, spelled out: Node 20 has no global WebSocket (the Node peer passes `ws`'s). */
+const SOCKET_OPEN = 1;
+
 export type SignalingStatus = 'connecting' | 'open' | 'closed';
 
 export interface Welcome {
@@ -119,7 +122,7 @@ export function createSignalingClient(opts: SignalingClientOptions): HeldSignali
    * socket's frames in order: nothing needs to wait for the welcome.
    */
   function send(body: ClientFrameBody): boolean {
-    if (socket === null || socket.readyState !== WebSocket.OPEN) return false;
+    if (socket === null || socket.readyState !== SOCKET_OPEN) return false;
     socket.send(encodeFrame(body));
     return true;
   }

@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { endLesson, startLesson } from '../e2e/classroom-lesson.ts';
 import { canUseNetns, type Classroom } from '../e2e/classroom-netns.ts';
 import { removeBuiltPage } from '../e2e/harness.ts';
+import { distributionBound, httpSeconds } from '../../simulator/bound.ts';
 import type { Bench, BenchContext } from './lib/context.ts';
 import { writeRandomFile } from './lib/random-file.ts';
 import { compared } from './lib/report.ts';
@@ -39,7 +40,7 @@ async function seedNew(a: Page, bytes: number): Promise<{ link: string; fileId: 
   return { link, fileId: await seedFromDisk(a, swarmId, file.path), remove: () => file.remove() };
 }
 
-interface Round { oneToOne: number; twoToOne: number; oneToThree: number; seederSentPerFile: number }
+interface Round { oneToOne: number; twoToOne: number; oneToThree: number; seederSentPerFile: number; completionS: number }
 
 const bytesSent = (page: Page): Promise<number> => page.evaluate(() => window.tabswarm!.snapshot().counters.blockBytesSent);
 
@@ -61,7 +62,20 @@ async function runRound(pages: Page[], bytes: number): Promise<Round> {
   const done = await Promise.all([b, c, d].map((page) => completedAt(page, second.fileId)));
   const seederSentPerFile = round2(((await bytesSent(a)) - sent0) / bytes);
   await second.remove();
-  return { oneToOne, twoToOne, oneToThree: mbps(3 * bytes, Math.max(...done) - t0), seederSentPerFile };
+  const completionS = (Math.max(...done) - t0) / 1000;
+  return { oneToOne, twoToOne, oneToThree: mbps(3 * bytes, Math.max(...done) - t0), seederSentPerFile, completionS };
+}
+
+/** 1 → 3 as a class (the keys of classroom-class and the simulator): completion against the textbook bound. */
+function classFigures(rounds: Round[], bytes: number): Record<string, number> {
+  const up = LINK_MBPS * 1e6;
+  const links = { fileBytes: bytes, seederUp: up, leecherUps: [up, up, up], leecherDowns: [Infinity, Infinity, Infinity] };
+  const completionS = Math.min(...rounds.map((r) => r.completionS));
+  const boundS = distributionBound(links);
+  return {
+    laptops: 4, completionS: round2(completionS), boundS: round2(boundS), vsBound: round2(completionS / boundS),
+    seederSentPerFile: Math.min(...rounds.map((r) => r.seederSentPerFile)), httpBoundS: round2(httpSeconds(links)),
+  };
 }
 
 async function measure(ctx: BenchContext): Promise<void> {
@@ -89,7 +103,7 @@ async function measure(ctx: BenchContext): Promise<void> {
         MBps: best(runs), runs, value: {
           bestMBps: best(runs), ofOneUplink: round2(best(runs) / LINK_MBPS),
           // 1 → 3: how many times the seeder's capped uplink carried the file (1 = each byte once, the ideal)
-          ...(leechers === 3 ? { seederSentPerFile: Math.min(...rounds.map((r) => r.seederSentPerFile)) } : {}),
+          ...(leechers === 3 ? classFigures(rounds, fileMiB * MiB) : {}),
         },
       }));
     }

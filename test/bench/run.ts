@@ -11,6 +11,9 @@ import { tabswarmBench } from './tabswarm.ts';
 import { signalingLoadBench } from './signaling-load.ts';
 import { classroomBench } from './classroom.ts';
 import { classroomShapedBench } from './classroom-shaped.ts';
+import { classroomClassBench } from './classroom-class.ts';
+import { abuseBench } from './abuse.ts';
+import { nodePeerBench } from './node-peer.ts';
 
 // `npm run bench [-- --quick] [-- --only NAME[,NAME]]`: every benchmark, one JSON line per figure on stdout.
 // Browsers run inside a private network namespace (scripts/netns-run.sh: lo + veth 10.77.0.1), so WebRTC
@@ -20,7 +23,8 @@ import { classroomShapedBench } from './classroom-shaped.ts';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** In order: raw-channel sets the baseline WebTorrent and tabswarm compare against; webtorrent, tabswarm's second one. */
 const BENCHES: Bench[] = [
-  rawChannelBench, rawPathsBench, webtorrentBench, tabswarmBench, classroomBench, classroomShapedBench, signalingLoadBench,
+  rawChannelBench, rawPathsBench, webtorrentBench, tabswarmBench, classroomBench, classroomShapedBench, classroomClassBench,
+  signalingLoadBench, abuseBench, nodePeerBench,
 ];
 /** 5,000 client sockets in one process plus headroom; the default soft limit is often 1,024. */
 const FD_LIMIT = 65_536;
@@ -52,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (process.env['TABSWARM_BENCH_CHILD'] === undefined) {
-    if (selected.some((b) => b.name === 'webtorrent')) ensureVendor(repoRoot, log);
+    if (selected.some((b) => b.name === 'webtorrent' || b.name === 'classroom-class')) ensureVendor(repoRoot, log);
     if (process.getuid?.() === 0 && process.env['TABSWARM_NETNS'] === undefined) return reexecInNamespace(argv);
     log('not root or already in a namespace: running here (WebRTC may gather this machine\'s addresses)');
   }

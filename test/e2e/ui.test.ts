@@ -172,6 +172,19 @@ describe('classroom page', () => {
     expect(sha256(saved)).toBe(sha256(big.buffer));
   });
 
+  it('ui: a nickname with a text-direction override is refused on the page, saying why', async () => {
+    await b.getByLabel('Your nickname').fill('Student\u202EB');
+    await b.getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(() => b.getByRole('alert').filter({ hasText: 'Not renamed' }).textContent()).toMatch(/text-direction controls/);
+    await expect.poll(() => b.evaluate(() => window.tabswarm!.snapshot().nickname)).toBe('Student B');
+  });
+
+  it('ui: every tab ran under the page\'s Content-Security-Policy without one violation or error', async () => {
+    const res = await fetch(harness.localUrl);
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(harness.consoleErrors).toEqual([]);
+  });
+
   it('ui: at phone width the page is one column with nothing wider than the screen', async () => {
     await c.setViewportSize(PHONE);
     await expect.poll(() => c.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);

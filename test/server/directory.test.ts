@@ -140,13 +140,13 @@ describe.each(kinds)('directory (%s)', (_kind, makeCluster) => {
       const a = p0!.connect('a');
       await p0!.directory.join(a.peerId, swarmId);
       const file = await makeFile(100_000, 1);
-      expect(await p0!.directory.announce(swarmId, a.peerId, file.fileId, file.manifest)).toBe('stored');
+      expect(await p0!.directory.announce(swarmId, a.peerId, '127.0.0.1', file.fileId, file.manifest)).toBe('stored');
       const b = p1!.connect('b');
       await p1!.directory.join(b.peerId, swarmId);
-      expect(await p1!.directory.announce(swarmId, b.peerId, file.fileId, file.manifest)).toBe('duplicate');
+      expect(await p1!.directory.announce(swarmId, b.peerId, '127.0.0.1', file.fileId, file.manifest)).toBe('duplicate');
       const replay = (await p1!.directory.announcements(swarmId)).map((json) => JSON.parse(json) as { fileId: string; from: string });
       expect(replay).toEqual([expect.objectContaining({ fileId: file.fileId, from: a.peerId })]);
-      expect(await p1!.directory.announce(swarmId, newPeerId(), file.fileId, file.manifest)).toBe('not-member');
+      expect(await p1!.directory.announce(swarmId, newPeerId(), '127.0.0.1', file.fileId, file.manifest)).toBe('not-member');
     } finally {
       await close();
     }

@@ -22,13 +22,6 @@ describe('signaling session', () => {
     expect(wa.iceServers).toEqual([{ urls: 'turn:10.0.0.1:3478', username: 'u', credential: 'c' }]);
   });
 
-  it('hello: any other frame before hello is answered ERR_NOT_HELLO', async () => {
-    const a = await h.connect();
-    a.send({ type: 'join', swarmId: newSwarmId() });
-    expect(await a.next('error')).toMatchObject({ code: 'ERR_NOT_HELLO', ref: 'join' });
-    expect((await a.hello()).resumed).toBe(false);
-  });
-
   it('hello: a second hello on the same socket is refused and the session is kept', async () => {
     const a = await h.connect();
     const welcome = await a.hello();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startHarness, type Harness } from './fixture.ts';
+import { openRawWs, OPCODE, textFrames } from './raw-ws.ts';
 
 let h: Harness;
 let dir: string;
@@ -73,5 +74,37 @@ describe('static hosting', () => {
     });
     expect(outcome).toBe('refused');
     expect((await (await h.connect()).hello()).type).toBe('welcome');
+  });
+
+  it('static: every answer forbids framing, sniffing, referrers, and scripts from anywhere but this server', async () => {
+    for (const url of [`${h.httpUrl}/`, `${h.httpUrl}/assets/app-1234.js`, `${h.httpUrl}/missing`, `${h.httpUrl}/healthz`]) {
+      const res = await fetch(url);
+      expect(res.headers.get('x-frame-options'), url).toBe('DENY');
+      expect(res.headers.get('x-content-type-options'), url).toBe('nosniff');
+      expect(res.headers.get('referrer-policy'), url).toBe('no-referrer');
+      const csp = Object.fromEntries((res.headers.get('content-security-policy') ?? '').split(';')
+        .map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+      expect(csp['frame-ancestors'], url).toEqual(["'none'"]);
+      expect(csp['default-src'], url).toEqual(["'self'"]);
+      expect(csp['script-src'], url).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+      expect(csp['object-src'], url).toEqual(["'none'"]);
+      expect(csp['base-uri'], url).toEqual(["'none'"]);
+    }
+  });
+
+  it('static: /ws upgrades from another origin are refused 403; same host (any address), and no Origin, are served', async () => {
+    const { port } = h.server;
+    const refused = ['http://evil.example', `http://127.0.0.1.evil.example:${port}`, `http://127.0.0.1:${port + 1}`, 'null'];
+    for (const origin of refused) await expect(openRawWs(port, { origin }), origin).rejects.toThrow(/ 403 /);
+    const allowed = [
+      { origin: `http://127.0.0.1:${port}` }, { origin: `http://10.1.2.3:${port}`, host: `10.1.2.3:${port}` },
+      { origin: `https://LOCALHOST:${port}`, host: `localhost:${port}` }, {},
+    ];
+    for (const options of allowed) {
+      const raw = await openRawWs(port, options);
+      raw.send(OPCODE.text, JSON.stringify({ v: 1, type: 'hello' }));
+      while (!textFrames(raw).some((f) => f['type'] === 'welcome')) await new Promise((r) => setTimeout(r, 5));
+      raw.socket.destroy();
+    }
   });
 });

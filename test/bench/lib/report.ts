@@ -15,6 +15,12 @@ export interface Figure {
   ratio: number | null;
   path?: PathInfo;
   runs?: number[];
+  /** Class benches: each laptop's finishing time (s), tabswarm's best round and plain HTTP's. */
+  finishS?: number[];
+  httpFinishS?: number[];
+  webtorrentFinishS?: number[];
+  /** Class benches: what set the pace, the uplink caps or this machine's cores. */
+  limitedBy?: string;
 }
 
 /** Named reference figures (e.g. 'raw-channel:best') that later figures compare against. */

@@ -1,0 +1,85 @@
+import wrtc from '@roamhq/wrtc';
+import WebSocket from 'ws';
+import type { ProfileStore } from '../peer/contracts.ts';
+import { createSwarmEngine, type SwarmEngine } from '../peer/engine/swarm-engine.ts';
+import { createLinkManager, type LinkManager } from '../peer/links/link-manager.ts';
+import { createPeerLink } from '../peer/links/peer-link.ts';
+import { swarmLink } from '../peer/signaling/join-target.ts';
+import { createSignalingClient, type SignalingClient, type StoredIdentity } from '../peer/signaling/signaling-client.ts';
+import { signalingUrl } from '../shared/signaling.ts';
+
+// The same peer a tab runs (peer/: engine, links, signaling client), built from Node's adapters: `ws` for the
+// socket, @roamhq/wrtc under simple-peer for WebRTC, and a store of files on disk.
+
+export interface NodePeer {
+  engine: SwarmEngine;
+  signaling: SignalingClient;
+  links: LinkManager;
+  /** The join link of a swarm on the server's page. */
+  linkFor(swarmId: string): string;
+  /** Idempotent: closes the engine, every link, the socket and the store. */
+  close(): void;
+}
+
+export interface NodePeerOptions {
+  /** The tabswarm server's page address, e.g. http://192.168.1.23:8080/ (its socket is at /ws). */
+  server: string;
+  store: ProfileStore;
+  nickname?: string;
+  /** How many peers may link to this one; a sharer serves a whole class, so it takes more than a tab. */
+  maxLinks?: number;
+  /** The page address join links name, when it differs from `server` (the teacher's process reaches its own
+   * server on 127.0.0.1, the class on a LAN address). */
+  pageUrl?: string;
+}
+
+/** Throws on a server address that is not http(s). */
+export function parseServerUrl(server: string): URL {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new Error(`not a server address: ${server} (expected e.g. http://192.168.1.23:8080)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`not an http(s) server address: ${server}`);
+  return url;
+}
+
+/** A `ws` socket in the browser's shape. A failed connect emits 'error' then 'close'; the client acts on close,
+ * and an EventEmitter 'error' without a listener would throw, so it is listened to here. */
+function openSocket(url: string): globalThis.WebSocket {
+  const socket = new WebSocket(url);
+  socket.on('error', () => undefined);
+  return socket as unknown as globalThis.WebSocket;
+}
+
+export function startNodePeer(opts: NodePeerOptions): NodePeer {
+  const page = parseServerUrl(opts.server);
+  let identity: StoredIdentity | null = null; // kept for this process: a reconnect resumes the same peerId
+  const signaling = createSignalingClient({
+    url: signalingUrl(page),
+    identity: { load: () => identity, save: (id) => void (identity = id) },
+    createSocket: (url) => openSocket(url),
+    ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
+  });
+  const links = createLinkManager({
+    signaling,
+    createLink: (linkOpts) => createPeerLink({ ...linkOpts, wrtc }),
+    ...(opts.maxLinks === undefined ? {} : { maxLinks: opts.maxLinks }),
+  });
+  const linkPage = opts.pageUrl === undefined ? page : parseServerUrl(opts.pageUrl);
+  const linkFor = (swarmId: string): string => swarmLink(linkPage, swarmId);
+  const engine = createSwarmEngine({ signaling, links, store: opts.store, secureContext: true, joinLink: linkFor });
+  let closed = false;
+  return {
+    engine, signaling, links, linkFor,
+    close() {
+      if (closed) return;
+      closed = true;
+      engine.close();
+      links.close();
+      signaling.close();
+      opts.store.close();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import path from 'node:path';
+import type { SwarmId } from '../shared/ids.ts';
+import { openManifestCache } from './manifest-cache.ts';
+import { startNodePeer, type NodePeer } from './node-peer.ts';
+import { createShareStore } from './share-store.ts';
+import { findSharedFiles, hashSharedFiles, type HashProgress, type SharedFile } from './shared-files.ts';
+
+// `share`: the files are hashed (or their manifests taken from the cache), one swarm is joined with all of
+// them announced, and pieces are served from the files on disk for as long as the process runs.
+
+/** A sharer accepts this many links (a tab: 12), so most of a class can fetch from the teacher directly. */
+export const SHARER_MAX_LINKS = 48;
+
+export interface Sharing {
+  peer: NodePeer;
+  swarmId: SwarmId;
+  link: string;
+  files: SharedFile[];
+  close(): void;
+}
+
+export interface ShareOptions {
+  paths: string[];
+  server: string;
+  /** The page address join links name (default: `server`). */
+  pageUrl?: string;
+  cacheDir?: string;
+  nickname?: string;
+  onHashProgress?: (p: HashProgress) => void;
+  /** A shared file stopped being served (changed, shrunk or deleted on disk). */
+  onBroken?: (file: SharedFile, reason: string) => void;
+}
+
+/** Resolves once the files are announced (queued on the socket if the server is not reachable yet). */
+export async function startSharing(opts: ShareOptions): Promise<Sharing> {
+  const found = await findSharedFiles(opts.paths);
+  const cache = await openManifestCache(opts.cacheDir);
+  const files = await hashSharedFiles(found, cache, opts.onHashProgress);
+  const swarmId = cache.swarmFor(opts.paths.map((p) => path.resolve(p)));
+  await cache.save().catch(() => undefined);
+  const store = createShareStore({ swarmId, files, onBroken: (f, reason) => opts.onBroken?.(f, reason) });
+  const peer = startNodePeer({
+    server: opts.server, store, maxLinks: SHARER_MAX_LINKS,
+    ...(opts.pageUrl === undefined ? {} : { pageUrl: opts.pageUrl }),
+    ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
+  });
+  try {
+    await peer.engine.start(); // joins the swarm and announces every file from the store's records
+  } catch (e) {
+    peer.close();
+    throw e;
+  }
+  return { peer, swarmId, link: peer.linkFor(swarmId), files, close: () => peer.close() };
+}

@@ -1,0 +1,136 @@
+import { getBit, isComplete } from './bitfield.ts';
+import type { PeerId } from './ids.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './limits.ts';
+import type { PiecePicker } from './piece-picker.ts';
+
+// Seed each piece once (BEP 16's super-seeding idea, kept inside the existing wire messages): while the
+// initial seeder's uplink is busy, a request for a piece another connected peer already holds or is being
+// sent is refused ('not-had' for now), so leechers fetch it from that peer and the scarce seeder uplink
+// carries each piece about once. A refused peer is offered the piece again ('have') as soon as nobody else
+// covers it (the holder left) or after `reofferAfterMs` at the latest (the holder hoards or lied), and is
+// then served whatever others hold: no peer can make the seeder starve another. It switches itself off
+// where it cannot help: with one leecher nothing is ever covered, and an idle uplink serves duplicates.
+//
+// Usage (the uploading side, per route; pass the route's picker, which knows every peer's haves):
+//   const seed = createSeedOnce();
+//   const verdict = onSeedRequest(seed, picker, peerId, piece, backlogBytes, now);
+//   if (verdict === 'refuse') send(peerId, { type: 'reject', reason: 'not-had', ... });
+//   for (const { peerId, piece } of dueReoffers(seed, picker, now)) send(peerId, { type: 'have', piece, ... });
+//   forgetSeedPeer(seed, peerId);                              // link closed; then dueReoffers again
+
+export interface SeedOnceOptions {
+  /** A refused peer that still lacks the piece this long after is offered it again (its holder may hoard). */
+  reofferAfterMs: number;
+  /** A piece being sent to a peer covers it this long past its last block, until the peer announces it. */
+  givenGraceMs: number;
+  /** Below this many bytes accepted and not yet sent, the uplink is not the bottleneck: serve duplicates. */
+  busyBacklogBytes: number;
+}
+
+/** Unit of the defaults: a request unanswered for DEFAULT_REQUEST_TIMEOUT_MS is given up anyway. */
+export const DEFAULT_SEED_ONCE: SeedOnceOptions = {
+  reofferAfterMs: DEFAULT_REQUEST_TIMEOUT_MS / 2,
+  givenGraceMs: DEFAULT_REQUEST_TIMEOUT_MS / 2,
+  busyBacklogBytes: 256 * 1024,
+};
+
+export interface SeedOnce {
+  readonly options: Readonly<SeedOnceOptions>;
+  /** The last peer each piece was sent to, and when its last block was accepted. */
+  given: Map<number, { peerId: PeerId; at: number }>;
+  /** Pieces refused to each peer, with when they were first refused. */
+  refused: Map<PeerId, Map<number, number>>;
+  /** Pieces offered again to each peer: served to it whoever else holds them. */
+  reoffered: Map<PeerId, Set<number>>;
+  counters: { served: number; refused: number; duplicates: number; reoffered: number };
+}
+
+export type SeedVerdict = 'serve' | 'refuse';
+
+export function createSeedOnce(options: Partial<SeedOnceOptions> = {}): SeedOnce {
+  const o = { ...DEFAULT_SEED_ONCE, ...options };
+  if (!(o.reofferAfterMs > 0) || !(o.givenGraceMs > 0) || !(o.busyBacklogBytes >= 0)) throw new RangeError('bad seed-once options');
+  return { options: o, given: new Map(), refused: new Map(), reoffered: new Map(), counters: { served: 0, refused: 0, duplicates: 0, reoffered: 0 } };
+}
+
+/** Only the initial seeder holds back: every piece it has was seeded or resumed from its own store. */
+export function isInitialSeeder(picker: PiecePicker): boolean {
+  return isComplete(picker.had) && picker.sources.every((s) => s === 'local');
+}
+
+/**
+ * A checked request for a piece we have. `backlogBytes`: bytes accepted for upload and not yet sent, over
+ * every peer. Call only for valid requests (the upload queue's checks first).
+ */
+export function onSeedRequest(
+  s: SeedOnce, picker: PiecePicker, peerId: PeerId, piece: number, backlogBytes: number, now: number,
+): SeedVerdict {
+  const exempt = !isInitialSeeder(picker) || s.reoffered.get(peerId)?.has(piece) === true ||
+    s.given.get(piece)?.peerId === peerId;
+  if (exempt || !isCovered(s, picker, piece, peerId, now)) return serve(s, peerId, piece, now);
+  if (backlogBytes < s.options.busyBacklogBytes) {
+    s.counters.duplicates++;
+    return serve(s, peerId, piece, now);
+  }
+  const refused = s.refused.get(peerId) ?? new Map<number, number>();
+  if (!refused.has(piece)) refused.set(piece, now);
+  s.refused.set(peerId, refused);
+  s.counters.refused++;
+  return 'refuse';
+}
+
+function serve(s: SeedOnce, peerId: PeerId, piece: number, now: number): SeedVerdict {
+  s.given.set(piece, { peerId, at: now });
+  s.counters.served++;
+  return 'serve';
+}
+
+/** Does a connected peer other than `asker` hold the piece, or is one being sent it? */
+function isCovered(s: SeedOnce, picker: PiecePicker, piece: number, asker: PeerId, now: number): boolean {
+  const given = s.given.get(piece);
+  if (given && given.peerId !== asker && now - given.at < s.options.givenGraceMs && picker.peers.has(given.peerId)) return true;
+  const askerPeer = picker.peers.get(asker);
+  const askerHas = askerPeer !== undefined && getBit(askerPeer.have, piece);
+  return (picker.availability[piece] ?? 0) - (askerHas ? 1 : 0) > 0;
+}
+
+/**
+ * Refused pieces to offer again now (send each peer a 'have'): nobody else covers them any more, the peer has
+ * waited `reofferAfterMs`, or every piece went out once and our uplink ran out of work (`idle`: a duplicate then
+ * costs nothing and shortens the tail, where each last piece has one holder and N−2 peers wanting it). Call every
+ * second or so, after a peer left, and when the upload queue runs dry.
+ */
+export function dueReoffers(s: SeedOnce, picker: PiecePicker, now: number, idle = false): { peerId: PeerId; piece: number }[] {
+  const tail = idle && s.given.size === picker.layout.pieceCount; // every piece went out once: only the tail is left
+  const due: { peerId: PeerId; piece: number }[] = [];
+  for (const [peerId, refused] of s.refused) {
+    const peer = picker.peers.get(peerId);
+    if (!peer) {
+      s.refused.delete(peerId);
+      continue;
+    }
+    for (const [piece, since] of refused) {
+      if (getBit(peer.have, piece)) refused.delete(piece);
+      else if (tail || now - since >= s.options.reofferAfterMs || !isCovered(s, picker, piece, peerId, now)) {
+        refused.delete(piece);
+        offerAgain(s, peerId, piece);
+        due.push({ peerId, piece });
+      }
+    }
+    if (refused.size === 0) s.refused.delete(peerId);
+  }
+  return due;
+}
+
+function offerAgain(s: SeedOnce, peerId: PeerId, piece: number): void {
+  const offered = s.reoffered.get(peerId) ?? new Set<number>();
+  offered.add(piece);
+  s.reoffered.set(peerId, offered);
+  s.counters.reoffered++;
+}
+
+/** The peer's link closed: forget what we refused or offered it. */
+export function forgetSeedPeer(s: SeedOnce, peerId: PeerId): void {
+  s.refused.delete(peerId);
+  s.reoffered.delete(peerId);
+}

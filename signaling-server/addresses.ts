@@ -1,0 +1,77 @@
+import { createTokenBucket, type TokenBucket } from './rate-limit.ts';
+
+// What each remote address may hold and spend, whatever number of sockets it opens or reopens: connections,
+// and share-code guesses (a reconnect must not buy fresh guesses). An address is the full IP: on a classroom LAN
+// every laptop has its own (IPv6 included), and the server trusts no forwarding header.
+
+export interface AddressLimits {
+  maxConnectionsPerAddress: number;
+  maxConnections: number;
+  codeGuessBurstPerAddress: number;
+  codeGuessesPerSecondPerAddress: number;
+  wrongCodeBurst: number;
+  wrongCodesPerSecond: number;
+}
+
+export type ConnectVerdict = 'ok' | 'address-full' | 'server-full';
+/** 'ok': look the code up; then reportWrongCode() if it named no swarm. */
+export type GuessVerdict = 'ok' | 'address-rate' | 'server-rate';
+
+export interface Addresses {
+  connect(address: string): ConnectVerdict;
+  disconnect(address: string): void;
+  guess(address: string): GuessVerdict;
+  reportWrongCode(): void;
+  /** Forgets addresses with no socket whose guess allowance is whole again (called now and then). */
+  sweep(): void;
+}
+
+interface Entry {
+  connections: number;
+  guesses: TokenBucket | null; // created at the first guess
+  lastGuessAt: number;
+}
+
+/** `::ffff:10.0.0.5` and `10.0.0.5` are one address. */
+export const addressKey = (remoteAddress: string | undefined): string =>
+  (remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+
+export function createAddresses(limits: AddressLimits, now: () => number = Date.now): Addresses {
+  const entries = new Map<string, Entry>();
+  const wrongCodes = createTokenBucket(limits.wrongCodeBurst, limits.wrongCodesPerSecond, now);
+  const refillMs = (limits.codeGuessBurstPerAddress / limits.codeGuessesPerSecondPerAddress) * 1000;
+  let connections = 0;
+  const entry = (address: string): Entry => {
+    let e = entries.get(address);
+    if (!e) entries.set(address, (e = { connections: 0, guesses: null, lastGuessAt: 0 }));
+    return e;
+  };
+  return {
+    connect(address) {
+      if (connections >= limits.maxConnections) return 'server-full';
+      const e = entry(address);
+      if (e.connections >= limits.maxConnectionsPerAddress) return 'address-full';
+      e.connections += 1;
+      connections += 1;
+      return 'ok';
+    },
+    disconnect(address) {
+      const e = entries.get(address);
+      if (!e || e.connections === 0) return;
+      e.connections -= 1;
+      connections -= 1;
+    },
+    guess(address) {
+      const e = entry(address);
+      e.guesses ??= createTokenBucket(limits.codeGuessBurstPerAddress, limits.codeGuessesPerSecondPerAddress, now);
+      e.lastGuessAt = now();
+      if (!e.guesses.take(1)) return 'address-rate';
+      return wrongCodes.available() >= 1 ? 'ok' : 'server-rate';
+    },
+    reportWrongCode: () => void wrongCodes.take(1),
+    sweep() {
+      const t = now();
+      for (const [address, e] of entries) if (e.connections === 0 && t - e.lastGuessAt >= refillMs) entries.delete(address);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/limits.ts';
+import { pieceCountFor, pieceLengthFor, type Manifest } from '../shared/manifest.ts';
+import { seededRng } from '../test/helpers/seeded-rng.ts';
+import { bindingTerm, distributionBound, httpSeconds, type BoundTerms, type ClassLinks } from './bound.ts';
+import { EventQueue } from './event-queue.ts';
+import { Laptop } from './sim-laptop.ts';
+import { SimNetwork } from './sim-network.ts';
+
+// One class in simulated time: laptop 0 (the teacher) seeds a file, the others join at once (or late, with
+// churn) and fetch it from everyone; the figures are the bench's (test/bench/classroom-shaped.ts).
+
+export interface ClassOptions {
+  /** Laptops including the teacher's. */
+  laptops: number;
+  fileBytes: number;
+  /** Bytes per second, every laptop's uplink (the teacher's too unless seederUplink is set). */
+  uplink: number;
+  seederUplink?: number;
+  /** Bytes per second; Infinity = uncapped, as in the bench. */
+  downlink: number;
+  /** One-way, seconds. */
+  latencyS: number;
+  /** Fraction of the leechers that leave mid-download; as many more join late. */
+  churn: number;
+  seed: number;
+  seedOnce: boolean;
+  /** The engine's defaults (client/engine/swarm-engine.ts DEFAULT_PARAMS). */
+  blockLength: number;
+  windowPerPeer: number;
+  /** The engine's ?piece= knob (pieceLengthFor's smallest piece); undefined: the default rule. */
+  smallestPieceLength?: number;
+}
+
+export interface ClassResult {
+  laptops: number;
+  fileMiB: number;
+  uplinkMbit: number;
+  downlinkMbit: number | null;
+  completionS: number | null;
+  boundS: number;
+  vsBound: number | null;
+  binding: keyof BoundTerms;
+  seederSentPerFile: number;
+  httpS: number;
+  vsHttp: number | null;
+  /** Each staying leecher's finishing time (s), sorted: the curve the plot draws. */
+  finishS: number[];
+  left: number;
+  joinedLate: number;
+  seedOnce: boolean;
+  controlMessages: number;
+}
+
+export const ENGINE_DEFAULTS = { blockLength: 128 * 1024, windowPerPeer: 8 } as const;
+
+const hex = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
+
+function manifestOf(fileBytes: number, smallest?: number): Manifest {
+  const pieceLength = pieceLengthFor(fileBytes, smallest);
+  const pieceHashes = Array.from({ length: pieceCountFor(fileBytes, pieceLength) }, (_, i) => hex(i, 32));
+  return { name: 'lab-files.zip', size: fileBytes, mimeType: 'application/zip', pieceLength, pieceHashes };
+}
+
+export function linksOf(o: ClassOptions, leechers: number): ClassLinks {
+  return {
+    fileBytes: o.fileBytes, seederUp: o.seederUplink ?? o.uplink,
+    leecherUps: new Array<number>(leechers).fill(o.uplink), leecherDowns: new Array<number>(leechers).fill(o.downlink),
+  };
+}
+
+export function simulateClass(o: ClassOptions): ClassResult {
+  const rng = seededRng(o.seed);
+  const events = new EventQueue();
+  const net = new SimNetwork(events, o.latencyS);
+  const manifest = manifestOf(o.fileBytes, o.smallestPieceLength);
+  const route = { swarmId: hex(1, 16), fileId: hex(2, 32) };
+  const make = (i: number): Laptop => new Laptop(net, {
+    id: hex(i + 1, 16), manifest, route, seeding: i === 0, blockLength: o.blockLength, windowPerPeer: o.windowPerPeer,
+    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng,
+  });
+  const rates = (i: number) => ({ up: i === 0 ? o.seederUplink ?? o.uplink : o.uplink, down: o.downlink });
+  const churned = Math.floor((o.laptops - 1) * o.churn);
+  const present = o.laptops - churned; // late joiners replace the leavers in number
+  const bound = distributionBound(linksOf(o, o.laptops - 1));
+  const all: Laptop[] = [];
+  for (let i = 0; i < o.laptops; i++) {
+    const laptop = make(i);
+    all.push(laptop);
+    const joinAt = i < present ? 0 : rng() * bound;
+    events.at(joinAt, () => {
+      net.add(laptop, rates(i));
+      net.connectToAll(laptop);
+    });
+  }
+  const leavers = shuffled(all.slice(1, present), rng).slice(0, churned);
+  for (const laptop of leavers) events.at(rng() * bound * 0.8, () => net.leave(laptop));
+  const ticker = (): void => {
+    for (const laptop of net.laptops.values()) if (!laptop.gone) laptop.tick();
+    events.after(1, ticker);
+  };
+  events.after(1, ticker);
+  const stayers = all.slice(1).filter((l) => !leavers.includes(l));
+  events.runUntil(() => stayers.every((l) => l.completedAt !== null), bound * 50 + 60);
+  return resultOf(o, all[0]!, stayers, leavers.length, all.length - present, net.controlMessages);
+}
+
+function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], left: number, joinedLate: number, controlMessages: number): ClassResult {
+  const links = linksOf(o, o.laptops - 1);
+  const boundS = distributionBound(links);
+  const httpS = httpSeconds(links);
+  const finishS = stayers.map((l) => l.completedAt ?? Infinity).sort((a, b) => a - b);
+  const done = finishS.every(Number.isFinite);
+  const completionS = done ? round(Math.max(...finishS), 3) : null;
+  return {
+    laptops: o.laptops, fileMiB: round(o.fileBytes / 2 ** 20, 2), uplinkMbit: round((o.uplink * 8) / 1e6, 2),
+    downlinkMbit: Number.isFinite(o.downlink) ? round((o.downlink * 8) / 1e6, 2) : null,
+    completionS, boundS: round(boundS, 3), vsBound: completionS === null ? null : round(completionS / boundS, 3),
+    binding: bindingTerm(links), seederSentPerFile: round(seeder.sentBytes / o.fileBytes, 3),
+    httpS: round(httpS, 3), vsHttp: completionS === null ? null : round(completionS / httpS, 3),
+    finishS: finishS.map((t) => round(t, 2)), left, joinedLate, seedOnce: o.seedOnce, controlMessages,
+  };
+}
+
+function shuffled<T>(items: T[], rng: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { ENGINE_DEFAULTS, simulateClass, type ClassOptions } from './class-sim.ts';
+
+// `npm run simulate -- --laptops 30 --uplink 40mbit --file 1GiB [--downlink 100mbit] [--latency 2ms]
+//  [--churn 0.1] [--seed 1] [--seed-once off] [--seeder-uplink 100mbit]`; --laptops takes a list (4,8,30).
+// One JSON line per class on stdout, with the keys of the bench's classroom lines and the CPU time it took.
+
+const UNITS: Record<string, number> = { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, kb: 1e3, mb: 1e6, gb: 1e9 };
+const RATES: Record<string, number> = { kbit: 1e3 / 8, mbit: 1e6 / 8, gbit: 1e9 / 8, 'mb/s': 1e6 };
+
+function quantity(text: string, units: Record<string, number>, what: string): number {
+  const m = /^([\d.]+)\s*([a-z/]*)$/i.exec(text.trim());
+  const factor = m ? units[(m[2] || Object.keys(units)[0]!).toLowerCase()] : undefined;
+  if (!m || factor === undefined || !(Number(m[1]) > 0)) throw new Error(`bad ${what} "${text}" (units: ${Object.keys(units).join(', ')})`);
+  return Number(m[1]) * factor;
+}
+
+function seconds(text: string): number {
+  const m = /^([\d.]+)\s*(ms|s)?$/.exec(text.trim());
+  if (!m) throw new Error(`bad latency "${text}" (e.g. 2ms)`);
+  return Number(m[1]) / (m[2] === 's' ? 1 : 1000);
+}
+
+function optionsFrom(argv: string[]): ClassOptions[] {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      laptops: { type: 'string', default: '30' }, uplink: { type: 'string', default: '40mbit' },
+      'seeder-uplink': { type: 'string' }, downlink: { type: 'string' }, file: { type: 'string', default: '1GiB' },
+      latency: { type: 'string', default: '1ms' }, churn: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' },
+      'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' },
+    },
+  });
+  const churn = Number(values.churn);
+  if (!(churn >= 0 && churn < 1)) throw new Error('--churn is a fraction of the leechers in [0, 1)');
+  const base = {
+    ...ENGINE_DEFAULTS,
+    fileBytes: Math.round(quantity(values.file, UNITS, 'file size')),
+    uplink: quantity(values.uplink, RATES, 'uplink'),
+    ...(values['seeder-uplink'] ? { seederUplink: quantity(values['seeder-uplink'], RATES, 'seeder uplink') } : {}),
+    downlink: values.downlink ? quantity(values.downlink, RATES, 'downlink') : Infinity,
+    ...(values.piece ? { smallestPieceLength: quantity(values.piece, UNITS, 'piece length') } : {}),
+    latencyS: seconds(values.latency), churn, seed: Number(values.seed), seedOnce: values['seed-once'] !== 'off',
+  };
+  return values.laptops.split(',').map((n) => {
+    const laptops = Number(n);
+    if (!Number.isInteger(laptops) || laptops < 2) throw new Error(`--laptops ${n}: at least 2 (the teacher and one student)`);
+    return { ...base, laptops };
+  });
+}
+
+try {
+  for (const options of optionsFrom(process.argv.slice(2))) {
+    const cpu0 = process.cpuUsage();
+    const result = simulateClass(options);
+    const cpu = process.cpuUsage(cpu0);
+    process.stdout.write(`${JSON.stringify({ sim: 'classroom', ...result, cpuS: Math.round((cpu.user + cpu.system) / 1e4) / 100 })}\n`);
+  }
+} catch (e) {
+  process.stderr.write(`simulate: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exitCode = 2;
+}

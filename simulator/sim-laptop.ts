@@ -1,0 +1,191 @@
+import { getBit, isComplete } from '../shared/bitfield.ts';
+import type { PeerId } from '../shared/ids.ts';
+import type { Manifest } from '../shared/manifest.ts';
+import {
+  expire, inFlightOf, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onPieceVerified,
+  onRequestRejected, type PeerSpan, type PiecePicker,
+} from '../shared/piece-picker.ts';
+import { addAnnouncement, createRoutingTable, forgetPeer, setPeerSwarms, type FileEntry } from '../shared/routing-table.ts';
+import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../shared/seed-once.ts';
+import {
+  cancelRequest, createUploadQueue, enqueueRequest, nextToServe, queuedCount, removePeer, type UploadQueue, type UploadRequest,
+} from '../shared/upload-queue.ts';
+import type { Route, WireMsg } from '../shared/wire-messages.ts';
+
+// One simulated laptop: the project's shared/ state (routing table, piece picker, upload queue, seed-once)
+// driven the way client/engine drives it (download-side.ts, upload-handler.ts), minus IndexedDB and hashing.
+// Blocks carry their span only; every other message crosses the real wire codec (see sim-network.ts).
+
+export type SimMsg = Exclude<WireMsg, { type: 'block' | 'hello' }> | ({ type: 'block'; length: number; piece: number; offset: number } & Route);
+
+export interface LaptopNet {
+  now(): number;
+  /** Queues a message to a peer (control messages after the latency, blocks through both links). */
+  send(from: Laptop, to: PeerId, msg: SimMsg): void;
+  /** The uplink may have become free for the next queued block. */
+  kick(from: Laptop): void;
+}
+
+export interface LaptopConfig {
+  id: PeerId;
+  manifest: Manifest;
+  route: Route;
+  seeding: boolean;
+  blockLength: number;
+  windowPerPeer: number;
+  requestTimeoutMs: number;
+  /** false: the initial seeder serves every request (the policy off, for comparison). */
+  seedOnce: boolean;
+  rng: () => number;
+}
+
+export class Laptop {
+  readonly id: PeerId;
+  readonly entry: FileEntry;
+  readonly queue: UploadQueue = createUploadQueue();
+  readonly seed: SeedOnce = createSeedOnce();
+  readonly peers = new Set<PeerId>();
+  /** Requests queued for upload (the upload queue's total, kept as a counter: the policy reads it per request). */
+  backlog = 0;
+  /** Bytes this laptop's uplink carried. */
+  sentBytes = 0;
+  completedAt: number | null = null;
+  gone = false;
+  private readonly table;
+
+  constructor(private readonly net: LaptopNet, private readonly config: LaptopConfig) {
+    this.id = config.id;
+    this.table = createRoutingTable({
+      rng: config.rng, blockLength: config.blockLength, maxRequestsPerPeer: config.windowPerPeer,
+      maxInFlightBytesPerPeer: config.windowPerPeer * config.blockLength, requestTimeoutMs: config.requestTimeoutMs,
+    });
+    const a = { ...config.route, manifest: config.manifest };
+    this.entry = addAnnouncement(this.table, a, config.seeding ? 'all' : []);
+    if (config.seeding) this.completedAt = 0;
+  }
+
+  get picker(): PiecePicker {
+    return this.entry.picker;
+  }
+
+  /** A link to `peerId` opened: we share the swarm, and we tell it what we have. */
+  connect(peerId: PeerId): void {
+    this.peers.add(peerId);
+    setPeerSwarms(this.table, peerId, [this.config.route.swarmId]);
+    const { bytes, size } = this.picker.had;
+    this.net.send(this, peerId, { type: 'bitfield', ...this.config.route, bits: bytes.slice(), pieceCount: size });
+  }
+
+  disconnect(peerId: PeerId): void {
+    if (!this.peers.delete(peerId)) return;
+    forgetPeer(this.table, peerId);
+    this.backlog -= removePeer(this.queue, peerId);
+    forgetSeedPeer(this.seed, peerId);
+    this.reoffer();
+    this.fillAll();
+  }
+
+  receive(from: PeerId, msg: SimMsg): void {
+    if (this.gone || !this.peers.has(from)) return;
+    const p = this.picker;
+    switch (msg.type) {
+      case 'bitfield': if (onPeerBitfield(p, from, msg.bits).ok) this.fill(from); return;
+      case 'have': if (onPeerHave(p, from, msg.piece).ok && !getBit(p.had, msg.piece)) this.fill(from); return;
+      case 'fetching': onPeerFetching(p, from, msg.piece); return;
+      case 'request': return this.onRequest(from, msg);
+      case 'cancel': if (cancelRequest(this.queue, from, msg)) this.backlog--; return;
+      case 'reject': onRequestRejected(p, from, msg, msg.reason); return this.fillAll();
+      case 'block': return this.onBlock(from, msg);
+      case 'drop': onPeerGone(p, from); return this.fillAll(); // laptops in the simulator never remove files
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  }
+
+  /** The next block for the uplink, round-robin across peers (the upload queue's order). */
+  nextUpload(): { peerId: PeerId; request: UploadRequest } | null {
+    const next = nextToServe(this.queue);
+    if (next) this.backlog--;
+    else this.reoffer(true);
+    return next;
+  }
+
+  /** Once a second, as the engine's expire timer: timed-out requests go elsewhere; refused pieces offered again. */
+  tick(): void {
+    const { cancels, reassigned } = expire(this.picker, this.net.now() * 1000);
+    this.sendSpans('cancel', cancels);
+    this.sendSpans('request', reassigned);
+    this.reoffer();
+    this.fillAll();
+  }
+
+  private onRequest(from: PeerId, req: UploadRequest & { type: 'request' }): void {
+    const p = this.picker;
+    const backlogBytes = this.backlog * this.config.blockLength;
+    const refused = this.config.seedOnce && getBit(p.had, req.piece) &&
+      onSeedRequest(this.seed, p, from, req.piece, backlogBytes, this.net.now() * 1000) === 'refuse';
+    const before = queuedCount(this.queue, from);
+    const queued = refused ? null : enqueueRequest(this.queue, this.table, from, req);
+    if (queued?.ok) {
+      this.backlog += queuedCount(this.queue, from) - before;
+      return this.net.kick(this);
+    }
+    const reason = queued === null ? 'not-had' : queued.error;
+    this.net.send(this, from, { type: 'reject', reason, ...this.config.route, piece: req.piece, offset: req.offset, length: req.length });
+  }
+
+  private onBlock(from: PeerId, msg: { piece: number; offset: number; length: number }): void {
+    const outcome = onBlock(this.picker, from, { piece: msg.piece, offset: msg.offset, length: msg.length });
+    if (!outcome.accepted) return;
+    this.sendSpans('cancel', outcome.cancels);
+    if (outcome.pieceComplete && onPieceVerified(this.picker, msg.piece) !== null) {
+      for (const peerId of this.peers) this.net.send(this, peerId, { type: 'have', ...this.config.route, piece: msg.piece });
+      if (isComplete(this.picker.had)) this.completedAt = this.net.now();
+      return this.fillAll();
+    }
+    this.fill(from);
+  }
+
+  private reoffer(idle = false): void {
+    if (!this.config.seedOnce) return;
+    for (const { peerId, piece } of dueReoffers(this.seed, this.picker, this.net.now() * 1000, idle)) {
+      this.net.send(this, peerId, { type: 'have', ...this.config.route, piece });
+    }
+  }
+
+  /** download-side.ts fillRequests: the peer's window, then 'fetching' to the peers that lack what we started. */
+  private fill(peerId: PeerId): void {
+    const p = this.picker;
+    if (isComplete(p.had) || inFlightOf(p, peerId).requests >= this.config.windowPerPeer || !this.hasWanted(peerId)) return;
+    for (const span of nextRequests(p, peerId, this.net.now() * 1000)) {
+      this.net.send(this, peerId, { type: 'request', ...this.config.route, ...span });
+    }
+    if (p.started.length === 0) return;
+    const started = p.started.splice(0);
+    for (const other of this.peers) {
+      const have = p.peers.get(other)?.have;
+      for (const piece of started) {
+        if (!have || !getBit(have, piece)) this.net.send(this, other, { type: 'fetching', ...this.config.route, piece });
+      }
+    }
+  }
+
+  private fillAll(): void {
+    for (const peerId of this.peers) this.fill(peerId);
+  }
+
+  /** Does the peer have any piece we lack? A byte-wise shortcut before the picker's per-piece scan. */
+  private hasWanted(peerId: PeerId): boolean {
+    const theirs = this.picker.peers.get(peerId)?.have.bytes;
+    const ours = this.picker.had.bytes;
+    if (!theirs) return false;
+    for (let i = 0; i < ours.length; i++) if ((theirs[i]! & ~ours[i]!) !== 0) return true;
+    return false;
+  }
+
+  private sendSpans(type: 'cancel' | 'request', spans: PeerSpan[]): void {
+    for (const { peerId, span } of spans) this.net.send(this, peerId, { ...this.config.route, ...span, type });
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { distributionBound, httpSeconds } from '../../simulator/bound.ts';
+import { ENGINE_DEFAULTS, simulateClass, type ClassOptions } from '../../simulator/class-sim.ts';
+
+// The simulator runs shared/ (picker, upload queue, routing table, codec, seed-once) over simulated links: a
+// small class must land near the textbook bound, and seed-once must be what keeps the seeder's uplink to one copy.
+
+const MiB = 2 ** 20;
+const MBIT = 1e6 / 8;
+const CLASS: ClassOptions = {
+  ...ENGINE_DEFAULTS, laptops: 8, fileBytes: 32 * MiB, uplink: 40 * MBIT, downlink: Infinity, latencyS: 0.001,
+  churn: 0, seed: 1, seedOnce: true, smallestPieceLength: 256 * 1024,
+};
+
+describe('class simulator', () => {
+  it('bound: the seeder term binds a small class, the total-uplink term a large one; HTTP is N·F/u_s', () => {
+    const links = (n: number) => ({ fileBytes: 100, seederUp: 10, leecherUps: new Array(n).fill(5), leecherDowns: new Array(n).fill(Infinity) });
+    expect(distributionBound(links(1))).toBe(10);
+    expect(distributionBound(links(30))).toBeCloseTo((30 * 100) / (10 + 150));
+    expect(httpSeconds(links(30))).toBe(300);
+  });
+
+  it('class simulator: 1 → 7 finishes within 1.1× the bound, far ahead of HTTP, the seeder sending the file about once', () => {
+    const r = simulateClass(CLASS);
+    expect(r.completionS).not.toBeNull();
+    expect(r.completionS!).toBeGreaterThanOrEqual(r.boundS);
+    expect(r.vsBound!).toBeLessThanOrEqual(1.1);
+    expect(r.seederSentPerFile).toBeLessThanOrEqual(1.08); // the tail's duplicates only: its uplink would idle
+    expect(r.completionS! * 4).toBeLessThan(r.httpS);
+  });
+
+  it('class simulator: without seed-once the same class sends more from the seeder and finishes later', () => {
+    const on = simulateClass(CLASS);
+    const off = simulateClass({ ...CLASS, seedOnce: false });
+    expect(off.seederSentPerFile).toBeGreaterThan(on.seederSentPerFile + 0.03);
+    expect(off.completionS!).toBeGreaterThan(on.completionS! * 1.03);
+  });
+
+  it('class simulator: 1 → 1 is the seeder uplink alone, with or without seed-once', () => {
+    const pair = { ...CLASS, laptops: 2 };
+    expect(simulateClass(pair).vsBound!).toBeLessThanOrEqual(1.01);
+    expect(simulateClass({ ...pair, seedOnce: false }).completionS).toBe(simulateClass(pair).completionS);
+  });
+
+  it('class simulator: laptops leaving mid-download and joining late still all finish; a seed replays the same run', () => {
+    const churned = { ...CLASS, churn: 0.3, seed: 3 };
+    const r = simulateClass(churned);
+    expect(r.left).toBe(2);
+    expect(r.joinedLate).toBe(2);
+    expect(r.finishS.every(Number.isFinite)).toBe(true);
+    expect(simulateClass(churned)).toEqual(r);
+  });
+});
