@@ -7,8 +7,10 @@ import type { Say } from './files-panel.ts';
 // when it goes), the browser's own figures where it gives them. Leave a swarm, or clear everything; each asks
 // once and says what it frees.
 
-/** The store is counted at most this often: a cursor over every stored piece, cheap but not per frame. */
-const COUNT_EVERY_MS = 3000;
+/** The store is counted this often, and sooner (at most every RECOUNT_MS) when the engine's count moved. */
+const COUNT_EVERY_MS = 5000;
+/** A count is a cursor over every stored piece: cheap, but not for every frame. */
+const RECOUNT_MS = 1000;
 
 export interface StoragePanel {
   readonly element: HTMLElement;
@@ -93,7 +95,10 @@ export function createStoragePanel(api: TabswarmApi, say: Say): StoragePanel {
   return {
     element,
     render(snap) {
-      if (Date.now() - countedAt >= COUNT_EVERY_MS) recount();
+      const files = new Map(snap.swarms.flatMap((s) => s.files.map((f) => [f.fileId, f.storedBytes] as const)));
+      const engineCount = [...files.values()].reduce((a, b) => a + b, 0);
+      const since = Date.now() - countedAt;
+      if (since >= COUNT_EVERY_MS || (since >= RECOUNT_MS && engineCount !== (report?.totalBytes ?? 0))) recount();
       const ids = snap.swarms.map((s) => s.swarmId);
       if (ids.join() !== [...rows.keys()].join()) { // rebuilt only when swarms change: focus survives renders
         rows.clear();
