@@ -3,7 +3,7 @@ import { JoinTargetError, startGetting, type GetProgress } from './get.ts';
 import { parseServerUrl } from './node-peer.ts';
 import { shareWithConsole } from './share-console.ts';
 import { ShareInputError } from './shared-files.ts';
-import { formatBytes, progressBar, reportServerState } from './terminal.ts';
+import { formatBytes, progressBar } from './terminal.ts';
 
 // `tabswarm share <paths…> [--server URL]` and `tabswarm get <link|code> [--out DIR] [--server URL]`:
 // the Node peer on its own, against a tabswarm server someone else runs (the teacher's `npm start`).
@@ -56,8 +56,7 @@ function progressPrinter(): (p: GetProgress) => void {
 }
 
 async function get(target: string, out: string, server: string): Promise<void> {
-  const getting = await startGetting({ target, out, server, onProgress: progressPrinter() });
-  const stopServer = reportServerState(getting.peer.signaling, server, log);
+  const getting = await startGetting({ target, out, server, onProgress: progressPrinter(), log });
   process.once('SIGINT', () => {
     log('\ninterrupted: run the same command again to resume (verified pieces are kept)');
     getting.close();
@@ -68,7 +67,6 @@ async function get(target: string, out: string, server: string): Promise<void> {
     log(`\ndone: ${paths.length} file(s) in ${out}`);
     for (const p of paths) log(`  ${p}`);
   } finally {
-    stopServer();
     getting.close();
   }
 }

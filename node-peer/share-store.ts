@@ -13,8 +13,9 @@ import type { SharedFile } from './shared-files.ts';
 // checked against its manifest hash before it is served, so a file edited, truncated or deleted while shared
 // is caught at its first changed piece: that file stops being served (and the owner is told), the rest go on.
 
-/** Verified pieces kept for the next requests (peers ask for the same piece within moments of each other). */
-const VERIFIED_CACHE_BYTES = 32 * SIZES.MiB;
+/** Verified pieces kept for the next requests: peers ask for the same piece within moments of each other, and
+ * every MiB here is resident in the sharer (as the tabs' warm cache, peer/storage/warm-store.ts). */
+const VERIFIED_CACHE_BYTES = 16 * SIZES.MiB;
 
 export interface ShareStore extends ProfileStore {
   /** Files that stopped being served, with the reason. */

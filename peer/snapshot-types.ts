@@ -117,6 +117,8 @@ export interface EngineParams {
   windowPerPeer: number;
   /** Smallest piece length a file we seed gets (a power of two; larger files get larger pieces). */
   smallestPieceLength: number;
+  /** As a file's initial seeder, hand each piece to one peer while our uplink is busy (shared/seed-once.ts). */
+  seedOnce: boolean;
 }
 
 /** A local file being seeded: hashed into a manifest, then copied into the store. */

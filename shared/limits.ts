@@ -77,6 +77,10 @@ export const MAX_ANNOUNCED_BYTES_PER_PEER = 16 * MiB;
 export const MAX_ANNOUNCED_BYTES_PER_ADDRESS = 24 * MiB;
 /** Manifest JSON the server stores in all (~2–3× this in heap): ~900 typical 1,024-piece manifests. */
 export const MAX_ANNOUNCED_BYTES_TOTAL = 64 * MiB;
+/** Frame bytes one address may send at once: a tab's whole replay of a swarm's manifests (8 MiB), twice. */
+export const INBOUND_BYTES_BURST_PER_ADDRESS = 16 * MiB;
+/** Frame bytes per second per address after that: ~1 maximal announce/s, so parsing and hashing stay cheap. */
+export const INBOUND_BYTES_PER_SECOND_PER_ADDRESS = 256 * KiB;
 /** Share-code guesses per address, burst: a person retyping a mistyped code a few times. */
 export const CODE_GUESS_BURST_PER_ADDRESS = 5;
 /** Share-code guesses per address per second, however many sockets it opens. */
@@ -85,6 +89,27 @@ export const CODE_GUESSES_PER_SECOND_PER_ADDRESS = 1;
 export const WRONG_CODES_PER_SECOND = 10;
 /** Burst of wrong codes server-wide: a class of 30 mistyping at once still gets answers. */
 export const WRONG_CODE_BURST = 60;
+
+// ---- TURN relay (signaling-server/turn-*.ts) ----
+
+/** A tab makes one allocation per link per TURN URL (UDP and TCP): a class of 60 needs ~120. */
+export const MAX_TURN_ALLOCATIONS_PER_PEER = 256;
+/** Peer ids are free, so the remote address is the real bound: a laptop's few tabs, each linked to a class. */
+export const MAX_TURN_ALLOCATIONS_PER_ADDRESS = 512;
+/** Each allocation holds a UDP socket (a file descriptor); lowered to fit TURN_FD_SHARE of the open-file limit. */
+export const MAX_TURN_ALLOCATIONS = 8192;
+/** Permissions and channels of one allocation: a browser permits a handful of candidates per link. */
+export const MAX_TURN_PEERS_PER_ALLOCATION = 128;
+/** TURN-over-TCP connections from one address: one per TCP allocation of that laptop's tabs. */
+export const MAX_TURN_TCP_CONNECTIONS_PER_ADDRESS = 256;
+/** All TURN-over-TCP connections (descriptors too); lowered like MAX_TURN_ALLOCATIONS. */
+export const MAX_TURN_TCP_CONNECTIONS = 4096;
+/** Relayed bytes queued for a TCP client that does not read; past this its datagrams are dropped, as UDP would. */
+export const MAX_TURN_TCP_BUFFERED_BYTES = 1 * MiB;
+/** Browsers allocate as soon as they connect: a TCP connection with no allocation for this long is closed. */
+export const TURN_TCP_IDLE_MS = 10_000;
+/** Share of the process's open-file limit the relay's sockets may hold; the rest serves tabs and the page. */
+export const TURN_FD_SHARE = 0.5;
 
 // ---- Wire (peer ↔ peer binary frames, shared/codec.ts and shared/codec/) ----
 

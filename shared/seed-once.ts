@@ -43,6 +43,8 @@ export interface SeedOnce {
   /** Pieces offered again to each peer: served to it whoever else holds them. */
   reoffered: Map<PeerId, Set<number>>;
   counters: { served: number; refused: number; duplicates: number; reoffered: number };
+  /** Whether we are the file's initial seeder; null until the file is complete here. */
+  initialSeeder: boolean | null;
 }
 
 export type SeedVerdict = 'serve' | 'refuse';
@@ -50,7 +52,10 @@ export type SeedVerdict = 'serve' | 'refuse';
 export function createSeedOnce(options: Partial<SeedOnceOptions> = {}): SeedOnce {
   const o = { ...DEFAULT_SEED_ONCE, ...options };
   if (!(o.reofferAfterMs > 0) || !(o.givenGraceMs > 0) || !(o.busyBacklogBytes >= 0)) throw new RangeError('bad seed-once options');
-  return { options: o, given: new Map(), refused: new Map(), reoffered: new Map(), counters: { served: 0, refused: 0, duplicates: 0, reoffered: 0 } };
+  return {
+    options: o, given: new Map(), refused: new Map(), reoffered: new Map(),
+    counters: { served: 0, refused: 0, duplicates: 0, reoffered: 0 }, initialSeeder: null,
+  };
 }
 
 /** Only the initial seeder holds back: every piece it has was seeded or resumed from its own store. */
@@ -65,7 +70,8 @@ export function isInitialSeeder(picker: PiecePicker): boolean {
 export function onSeedRequest(
   s: SeedOnce, picker: PiecePicker, peerId: PeerId, piece: number, backlogBytes: number, now: number,
 ): SeedVerdict {
-  const exempt = !isInitialSeeder(picker) || s.reoffered.get(peerId)?.has(piece) === true ||
+  s.initialSeeder ??= isComplete(picker.had) ? isInitialSeeder(picker) : null; // a complete file's sources never change
+  const exempt = s.initialSeeder !== true || s.reoffered.get(peerId)?.has(piece) === true ||
     s.given.get(piece)?.peerId === peerId;
   if (exempt || !isCovered(s, picker, piece, peerId, now)) return serve(s, peerId, piece, now);
   if (backlogBytes < s.options.busyBacklogBytes) {

@@ -96,6 +96,8 @@ async function onLeave(hub: Hub, session: Session, swarmId: SwarmId): Promise<vo
   }
   send(hub, session.client, { type: 'left', swarmId });
   broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
+  // TURN allocations are earned by membership: they end with the last swarm.
+  if (hub.directory.localSwarmsOf(session.peerId).size === 0) hub.ice?.endRelaying(session.peerId);
 }
 
 /** Everything a departed session leaves behind: memberships (peer-left to each swarm) and its id. */
@@ -104,6 +106,7 @@ export async function endSession(hub: Hub, session: Session): Promise<void> {
   for (const swarmId of await hub.directory.leaveAll(session.peerId)) {
     broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
   }
+  hub.ice?.endRelaying(session.peerId);
 }
 
 async function onAnnounce(hub: Hub, session: Session, frame: Frame<'announce'>): Promise<void> {

@@ -35,6 +35,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   unfinishedMessageMs: L.UNFINISHED_MESSAGE_MS,
   maxConnectionsPerAddress: L.MAX_CONNECTIONS_PER_ADDRESS,
   maxConnections: L.MAX_CONNECTIONS,
+  inboundBytesBurstPerAddress: L.INBOUND_BYTES_BURST_PER_ADDRESS,
+  inboundBytesPerSecondPerAddress: L.INBOUND_BYTES_PER_SECOND_PER_ADDRESS,
   codeGuessBurstPerAddress: L.CODE_GUESS_BURST_PER_ADDRESS,
   codeGuessesPerSecondPerAddress: L.CODE_GUESSES_PER_SECOND_PER_ADDRESS,
   wrongCodeBurst: L.WRONG_CODE_BURST,

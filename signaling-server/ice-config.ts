@@ -3,7 +3,9 @@ import { networkInterfaces } from 'node:os';
 import type { PeerId } from '../shared/ids.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import type { IceServer } from '../shared/signaling.ts';
+import type { Logger } from './hub.ts';
 import { issueTurnCredential } from './turn-credentials.ts';
+import { networkText, parseNetworks, type Network } from './turn-peer-policy.ts';
 import { createRelay, type Relay } from './turn-server.ts';
 
 // What the browsers get as ICE servers: the teacher's own STUN and TURN at the address the browser
@@ -16,6 +18,8 @@ export interface IceConfig {
   turnTtlSeconds: number;
   /** Listening addresses of STUN/TURN; empty = every IPv4 address of this machine. */
   ips: readonly string[];
+  /** TURN_NETWORKS: where the relay may send, as `address/prefix`; null = the subnets it listens on. */
+  turnNetworks: readonly Network[] | null;
   extraIceServers: readonly IceServer[];
 }
 
@@ -24,6 +28,8 @@ export interface IceServices {
   publicIceServers(host: string | undefined): IceServer[];
   /** For a swarm member: the same plus TURN with fresh credentials for this peer. */
   memberIceServers(host: string | undefined, peerId: PeerId): IceServer[];
+  /** Ends the peer's TURN allocations at once: it left its last swarm or disconnected. */
+  endRelaying(peerId: PeerId): void;
   /** What the start banner prints. */
   describe(): string[];
   close(): Promise<void>;
@@ -41,7 +47,10 @@ function parsePortSetting(name: string, value: string | undefined): Result<numbe
   return Number.isInteger(port) && port >= 0 && port <= 65535 ? ok(port) : err(`${name} must be on, off or a port: ${value}`);
 }
 
-/** STUN / TURN: on, off or a UDP+TCP port (default 3478 for both, one listener); TURN_TTL seconds. */
+/**
+ * STUN / TURN: on, off or a UDP+TCP port (default 3478 for both, one listener); TURN_TTL seconds;
+ * TURN_NETWORKS: comma-separated networks the relay may send into (default: the subnets it listens on).
+ */
 export function parseIceConfig(env: Env, extraIceServers: readonly IceServer[], host = '0.0.0.0'): Result<IceConfig, string> {
   const stunPort = parsePortSetting('STUN', env['STUN_PORT'] ?? env['STUN']);
   if (!stunPort.ok) return stunPort;
@@ -52,7 +61,9 @@ export function parseIceConfig(env: Env, extraIceServers: readonly IceServer[], 
   const ttl = Number(env['TURN_TTL'] ?? DEFAULT_TURN_TTL_S);
   if (!Number.isInteger(ttl) || ttl < 60) return err(`TURN_TTL must be whole seconds, at least 60: ${env['TURN_TTL']}`);
   const ips = host === '0.0.0.0' || host === '::' ? [] : [host];
-  return ok({ stunPort: stunPort.value, turnPort: turnPort.value, turnTtlSeconds: ttl, ips, extraIceServers });
+  const networks = env['TURN_NETWORKS'] === undefined ? null : parseNetworks(env['TURN_NETWORKS']);
+  if (networks && !networks.ok) return err(`TURN_NETWORKS: ${networks.error}`);
+  return ok({ stunPort: stunPort.value, turnPort: turnPort.value, turnTtlSeconds: ttl, ips, turnNetworks: networks?.value ?? null, extraIceServers });
 }
 
 const localIpv4Addresses = (): string[] =>
@@ -70,6 +81,7 @@ export function iceHostFrom(header: string | undefined): string | null {
 
 interface Options {
   isMember: (peerId: PeerId) => boolean;
+  logger?: Logger;
   now?: () => number;
 }
 
@@ -77,17 +89,21 @@ interface Relays {
   relays: Relay[];
   stunPort: number | null;
   turnPort: number | null;
+  turnRelay: Relay | null;
 }
 
 async function startRelays(config: IceConfig, opts: Options, secret: Uint8Array): Promise<Relays> {
   const ips = config.ips.length > 0 ? config.ips : localIpv4Addresses();
-  const base = { ips, secret, isMember: opts.isMember, ...(opts.now ? { now: opts.now } : {}) };
+  const base = {
+    ips, secret, isMember: opts.isMember, ...(config.turnNetworks ? { peerNetworks: config.turnNetworks } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.now ? { now: opts.now } : {}),
+  };
   const { stunPort, turnPort } = config;
   if (stunPort !== null && stunPort === turnPort) {
     const relay = await createRelay({ ...base, port: stunPort, stun: true, turn: true });
-    return { relays: [relay], stunPort: relay.port, turnPort: relay.port };
+    return { relays: [relay], stunPort: relay.port, turnPort: relay.port, turnRelay: relay };
   }
-  const started: Relays = { relays: [], stunPort: null, turnPort: null };
+  const started: Relays = { relays: [], stunPort: null, turnPort: null, turnRelay: null };
   try {
     if (stunPort !== null) {
       const relay = await createRelay({ ...base, port: stunPort, stun: true, turn: false });
@@ -98,6 +114,7 @@ async function startRelays(config: IceConfig, opts: Options, secret: Uint8Array)
       const relay = await createRelay({ ...base, port: turnPort, stun: false, turn: true });
       started.relays.push(relay);
       started.turnPort = relay.port;
+      started.turnRelay = relay;
     }
   } catch (error) {
     await Promise.all(started.relays.map((relay) => relay.close()));
@@ -108,7 +125,7 @@ async function startRelays(config: IceConfig, opts: Options, secret: Uint8Array)
 
 export async function startIceServices(config: IceConfig, opts: Options): Promise<IceServices> {
   const secret = randomBytes(32);
-  const { relays, stunPort, turnPort } = await startRelays(config, opts, secret).catch((error: unknown) => {
+  const { relays, stunPort, turnPort, turnRelay } = await startRelays(config, opts, secret).catch((error: unknown) => {
     const busy = (error as { code?: unknown }).code === 'EADDRINUSE';
     const hint = busy ? ' (another STUN/TURN server? set STUN_PORT / TURN_PORT, or STUN=off TURN=off)' : '';
     throw new Error(`STUN/TURN could not start: ${String(error)}${hint}`, { cause: error });
@@ -127,15 +144,18 @@ export async function startIceServices(config: IceConfig, opts: Options): Promis
     return [...publicIceServers(header), { urls, username, credential }];
   };
   const ipsText = config.ips.length > 0 ? config.ips.join(', ') : 'every IPv4 address';
+  const networks = turnRelay?.peerNetworks.map(networkText).join(', ');
   const describe = () => [
     stunPort === null ? 'STUN: off' : `STUN: on, UDP ${stunPort} (${ipsText})`,
     turnPort === null ? 'TURN relay: off' : `TURN relay: on, UDP+TCP ${turnPort} (${ipsText}), credentials for swarm members, valid ${config.turnTtlSeconds} s`,
+    ...(turnRelay ? [`TURN relays between its clients and into ${networks || 'no other network'} (TURN_NETWORKS), never to loopback, link-local or multicast`] : []),
     `extra ICE servers: ${config.extraIceServers.length === 0 ? 'none' : config.extraIceServers.map((s) => String(s.urls)).join(', ')}`,
   ];
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= Promise.all(relays.map((relay) => relay.close())).then(() => undefined));
-  return { publicIceServers, memberIceServers, describe, close };
+  const endRelaying = (peerId: PeerId) => turnRelay?.endPeer(peerId);
+  return { publicIceServers, memberIceServers, endRelaying, describe, close };
 }
 
 /** What the signaling server needs of the ICE services. */
-export type IceProvider = Pick<IceServices, 'publicIceServers' | 'memberIceServers'>;
+export type IceProvider = Pick<IceServices, 'publicIceServers' | 'memberIceServers' | 'endRelaying'>;

@@ -8,8 +8,9 @@ import { sharedResumeKey } from './redis-bus.ts';
 import { loadResumeKey } from './resume-key.ts';
 import { createSignalingServer } from './server.ts';
 
-// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT] [--share PATH]…`;
-// env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT, TURN / TURN_PORT, TURN_TTL (ice-config.ts),
+// CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]
+// [--turn-networks 10.0.0.0/16,…] [--share PATH]…`; env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT,
+// TURN / TURN_PORT, TURN_TTL, TURN_NETWORKS (ice-config.ts),
 // REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
 // STATIC_DIR (the built page; default dist/), STATE_DIR (where the resume key is kept: resume-key.ts),
 // SHARE (a path: this process also joins as a peer sharing it from disk, node-peer/).
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' }, host: { type: 'string' }, stun: { type: 'string' }, turn: { type: 'string' },
-      share: { type: 'string', multiple: true },
+      'turn-networks': { type: 'string' }, share: { type: 'string', multiple: true },
     },
   });
   const port = Number(values.port ?? process.env['PORT'] ?? 8080);
@@ -64,10 +65,11 @@ async function main(): Promise<void> {
   const iceServers = parseIceServers(process.env['ICE_SERVERS']);
   const iceConfig = parseIceConfig({
     ...process.env, ...(values.stun === undefined ? {} : { STUN_PORT: values.stun }), ...(values.turn === undefined ? {} : { TURN_PORT: values.turn }),
+    ...(values['turn-networks'] === undefined ? {} : { TURN_NETWORKS: values['turn-networks'] }),
   }, iceServers, host);
   if (!iceConfig.ok) throw new Error(iceConfig.error);
   let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
-  const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId) });
+  const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId), logger: consoleLogger });
   const redisUrl = process.env['REDIS_URL'] || undefined;
   const heartbeatMs = parseHeartbeat(process.env['HEARTBEAT_MS']);
   const resume = loadResumeKey(process.env['STATE_DIR'] || undefined);

@@ -8,29 +8,50 @@ declare module 'node-turn' {
     address: string;
     port: number;
   }
+  /** What a transport sends replies on: our senders (turn-transports.ts), which never throw. */
+  export interface TurnSender {
+    send(bytes: Buffer, port: number, address: string, done?: (error?: Error | null) => void): void;
+    /** False once a TCP client's connection closed. */
+    isOpen(): boolean;
+  }
   export interface TurnTransport {
+    src: TurnAddress;
+    dst: TurnAddress;
+    socket: TurnSender;
     get5Tuple(): string;
   }
   export interface TurnUser {
     username: string;
   }
   export interface TurnReply {
+    addAttribute(name: string, value?: unknown): void;
+    resolve(): void;
     reject(code: number, reason: string): void;
     discard(): void;
   }
   export interface TurnMessage {
     transport: TurnTransport;
+    transactionID: string;
+    user: TurnUser | null;
+    allocation: TurnAllocation | null;
     getAttribute(name: string): unknown;
     getAttributes(name: string): unknown[];
   }
   export interface TurnAllocation {
+    transactionID: string;
+    /** Reverted: src is the relay, dst the client. */
+    transport: TurnTransport;
     timer: ReturnType<typeof setTimeout>;
     lifetime: number;
     sockets: Socket[];
     user: TurnUser;
+    mappedAddress: TurnAddress;
+    relayedTransportAddress: TurnAddress;
+    /** Peer IP → expiry (ms). */
     permissions: Record<string, number>;
     channelBindings: Record<string, TurnAddress | undefined>;
     update(lifetime?: number): number;
+    permit(address: string): void;
   }
   export interface TurnOptions {
     listeningIps?: string[];
@@ -54,10 +75,15 @@ declare module 'node-turn' {
       generateNonce(): string;
       checkNonce(nonce: unknown): boolean;
     };
-    allocate: { checkQuota(username: unknown): boolean };
-    createPermission: { createPermission(msg: TurnMessage, reply: TurnReply): void };
-    channelBind: { channelBind(msg: TurnMessage, reply: TurnReply): void };
   }
+}
+
+declare module 'node-turn/lib/allocation.js' {
+  import type { TurnAllocation, TurnMessage } from 'node-turn';
+  import type { Socket } from 'node:dgram';
+  /** Registers itself in server.allocations, arms its expiry timer and listens on its sockets. */
+  const Allocation: new (msg: TurnMessage, sockets: Socket[], lifetime: number) => TurnAllocation;
+  export default Allocation;
 }
 
 declare module 'node-turn/lib/message.js' {
@@ -66,6 +92,13 @@ declare module 'node-turn/lib/message.js' {
   export default class Message implements TurnMessage {
     constructor(server: Server, transport: unknown);
     transport: TurnMessage['transport'];
+    transactionID: string;
+    user: TurnMessage['user'];
+    allocation: TurnMessage['allocation'];
+    class: number;
+    method: number;
+    addAttribute(name: string, value?: unknown): void;
+    toBuffer(): Buffer;
     read(bytes: Buffer): boolean;
     getAttribute(name: string): unknown;
     getAttributes(name: string): unknown[];
@@ -73,8 +106,12 @@ declare module 'node-turn/lib/message.js' {
 }
 
 declare module 'node-turn/lib/transport.js' {
-  export default class Transport {
-    constructor(protocol: number, src: unknown, dst: unknown, socket: unknown);
+  import type { TurnAddress, TurnSender, TurnTransport } from 'node-turn';
+  export default class Transport implements TurnTransport {
+    constructor(protocol: number, src: TurnAddress, dst: TurnAddress, socket: TurnSender);
+    src: TurnAddress;
+    dst: TurnAddress;
+    socket: TurnSender;
     get5Tuple(): string;
   }
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/limits.ts';
+import { DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/limits.ts';
 import { pieceCountFor, pieceLengthFor, type Manifest } from '../shared/manifest.ts';
 import { seededRng } from '../test/helpers/seeded-rng.ts';
 import { bindingTerm, distributionBound, httpSeconds, type BoundTerms, type ClassLinks } from './bound.ts';
@@ -24,11 +24,13 @@ export interface ClassOptions {
   churn: number;
   seed: number;
   seedOnce: boolean;
-  /** The engine's defaults (client/engine/swarm-engine.ts DEFAULT_PARAMS). */
+  /** The engine's defaults: ENGINE_DEFAULTS. */
   blockLength: number;
   windowPerPeer: number;
   /** The engine's ?piece= knob (pieceLengthFor's smallest piece); undefined: the default rule. */
   smallestPieceLength?: number;
+  /** The picker's request timeout (ms); undefined: DEFAULT_REQUEST_TIMEOUT_MS, as the engine. */
+  requestTimeoutMs?: number;
 }
 
 export interface ClassResult {
@@ -51,7 +53,8 @@ export interface ClassResult {
   controlMessages: number;
 }
 
-export const ENGINE_DEFAULTS = { blockLength: 128 * 1024, windowPerPeer: 8 } as const;
+/** The engine's (peer/engine/swarm-engine.ts DEFAULT_PARAMS reads the same constants). */
+export const ENGINE_DEFAULTS = { blockLength: DEFAULT_BLOCK_LENGTH, windowPerPeer: DEFAULT_MAX_REQUESTS_PER_PEER } as const;
 
 const hex = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
 
@@ -76,7 +79,7 @@ export function simulateClass(o: ClassOptions): ClassResult {
   const route = { swarmId: hex(1, 16), fileId: hex(2, 32) };
   const make = (i: number): Laptop => new Laptop(net, {
     id: hex(i + 1, 16), manifest, route, seeding: i === 0, blockLength: o.blockLength, windowPerPeer: o.windowPerPeer,
-    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng,
+    requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng,
   });
   const rates = (i: number) => ({ up: i === 0 ? o.seederUplink ?? o.uplink : o.uplink, down: o.downlink });
   const churned = Math.floor((o.laptops - 1) * o.churn);

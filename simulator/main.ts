@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { ENGINE_DEFAULTS, simulateClass, type ClassOptions } from './class-sim.ts';
 
 // `npm run simulate -- --laptops 30 --uplink 40mbit --file 1GiB [--downlink 100mbit] [--latency 2ms]
-//  [--churn 0.1] [--seed 1] [--seed-once off] [--seeder-uplink 100mbit]`; --laptops takes a list (4,8,30).
+//  [--churn 0.1] [--seed 1] [--seed-once off] [--seeder-uplink 100mbit] [--piece 256KiB] [--request-timeout 20s]`;
+//  --laptops takes a list (4,8,30).
 // One JSON line per class on stdout, with the keys of the bench's classroom lines and the CPU time it took.
 
 const UNITS: Record<string, number> = { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, kb: 1e3, mb: 1e6, gb: 1e9 };
@@ -28,7 +29,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
       laptops: { type: 'string', default: '30' }, uplink: { type: 'string', default: '40mbit' },
       'seeder-uplink': { type: 'string' }, downlink: { type: 'string' }, file: { type: 'string', default: '1GiB' },
       latency: { type: 'string', default: '1ms' }, churn: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' },
-      'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' },
+      'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' }, 'request-timeout': { type: 'string' },
     },
   });
   const churn = Number(values.churn);
@@ -40,6 +41,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
     ...(values['seeder-uplink'] ? { seederUplink: quantity(values['seeder-uplink'], RATES, 'seeder uplink') } : {}),
     downlink: values.downlink ? quantity(values.downlink, RATES, 'downlink') : Infinity,
     ...(values.piece ? { smallestPieceLength: quantity(values.piece, UNITS, 'piece length') } : {}),
+    ...(values['request-timeout'] ? { requestTimeoutMs: seconds(values['request-timeout']) * 1000 } : {}),
     latencyS: seconds(values.latency), churn, seed: Number(values.seed), seedOnce: values['seed-once'] !== 'off',
   };
   return values.laptops.split(',').map((n) => {

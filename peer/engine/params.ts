@@ -1,7 +1,8 @@
 import { MAX_BLOCK_LENGTH, MAX_PIECE_LENGTH, MIN_PIECE_LENGTH } from '../../shared/limits.ts';
 import type { EngineParams } from '../snapshot-types.ts';
 
-// Engine knobs from the page URL, for benchmarks and e2e runs: ?block=<bytes>&window=<requests>&piece=<bytes>.
+// Engine knobs from the page URL, for benchmarks and e2e runs: ?block=<bytes>&window=<requests>&piece=<bytes>
+// &seedOnce=0 (the initial seeder serves every request, to measure what seed-once does).
 
 /** Far past the default window (shared/limits.ts): more requests in flight only flood the channel. */
 const MAX_WINDOW = 256;
@@ -15,5 +16,6 @@ export function paramsFromQuery(search: string): Partial<EngineParams> {
   if (Number.isInteger(window) && window >= 1 && window <= MAX_WINDOW) out.windowPerPeer = window;
   const piece = Number(q.get('piece'));
   if (piece >= MIN_PIECE_LENGTH && piece <= MAX_PIECE_LENGTH && (piece & (piece - 1)) === 0) out.smallestPieceLength = piece;
+  if (q.get('seedOnce') === '0') out.seedOnce = false;
   return out;
 }

@@ -53,7 +53,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
   let closed = false;
 
   function refusesAsSeeder(peer: PeerEntry, entry: RouteEntry, req: UploadRequest): boolean {
-    if (!getBit(entry.picker.had, req.piece)) return false; // the queue's checks answer that one
+    if (!state.params.seedOnce || !getBit(entry.picker.had, req.piece)) return false; // the queue answers a missing piece
     const seed = seeding.get(entry) ?? createSeedOnce();
     seeding.set(entry, seed);
     // Accepted and not yet sent, roughly: queued, being read or draining, and what the channels still buffer.

@@ -36,7 +36,10 @@ function linksOf(laptops: number, uplinkMbit: number, bytes: number): ClassLinks
 }
 
 async function measureClass(ctx: BenchContext, laptops: number, uplinkMbit: number): Promise<void> {
-  const lesson = await startLesson(true, { STUN: 'on', TURN: 'off' }, { laptops, prepare: (c) => shapeUplinks(c, uplinkMbit) });
+  const seedOnce = process.env['TABSWARM_CLASS_SEED_ONCE'] !== 'off'; // off: measure the class without the policy
+  const lesson = await startLesson(true, { STUN: 'on', TURN: 'off' }, {
+    laptops, prepare: (c) => shapeUplinks(c, uplinkMbit), ...(seedOnce ? {} : { query: '&seedOnce=0' }),
+  });
   try {
     const { pages, peerIds } = lesson;
     await Promise.all(pages.map((page, i) => linkedTo(page, peerIds.filter((_, j) => j !== i))));
@@ -47,15 +50,16 @@ async function measureClass(ctx: BenchContext, laptops: number, uplinkMbit: numb
       rounds.push(await tabswarmClass(pages, bytes));
       ctx.log(`classroom-class ${laptops} laptops round ${i + 1}: ${JSON.stringify(rounds.at(-1))}`);
     }
-    const http = await httpClass(lesson.classroom, bytes);
+    // The baselines do not depend on tabswarm's policy: a run with seed-once off measures tabswarm only.
+    const http = seedOnce ? await httpClass(lesson.classroom, bytes) : null;
     ctx.log(`classroom-class ${laptops} laptops HTTP: ${JSON.stringify(http)}`);
     for (const browser of lesson.browsers) await browser.close(); // WebTorrent's laptops get the cores to themselves
-    const webtorrent = await webtorrentClass(lesson.classroom, ctx.repoRoot, bytes).catch((e: unknown) => {
+    const webtorrent = !seedOnce ? null : await webtorrentClass(lesson.classroom, ctx.repoRoot, bytes).catch((e: unknown) => {
       ctx.log(`classroom-class ${laptops} laptops WebTorrent failed: ${e instanceof Error ? e.message : String(e)}`);
       return null;
     });
     ctx.log(`classroom-class ${laptops} laptops WebTorrent: ${JSON.stringify(webtorrent)}`);
-    emitClass(ctx, { laptops, uplinkMbit, bytes }, rounds, http, webtorrent);
+    emitClass(ctx, { laptops, uplinkMbit, bytes, seedOnce }, rounds, http, webtorrent);
   } finally {
     await endLesson(lesson);
   }
@@ -75,9 +79,9 @@ async function warmUp(pages: Awaited<ReturnType<typeof startLesson>>['pages']): 
   }
 }
 
-interface ClassConfig { laptops: number; uplinkMbit: number; bytes: number }
+interface ClassConfig { laptops: number; uplinkMbit: number; bytes: number; seedOnce: boolean }
 
-function emitClass(ctx: BenchContext, c: ClassConfig, rounds: ClassTimes[], http: ClassTimes, webtorrent: ClassTimes | null): void {
+function emitClass(ctx: BenchContext, c: ClassConfig, rounds: ClassTimes[], http: ClassTimes | null, webtorrent: ClassTimes | null): void {
   const { laptops, uplinkMbit, bytes } = c;
   const links = linksOf(laptops, uplinkMbit, bytes);
   const boundS = distributionBound(links);
@@ -85,22 +89,23 @@ function emitClass(ctx: BenchContext, c: ClassConfig, rounds: ClassTimes[], http
   const completionS = Math.max(...best.finishS);
   const sim = simulateClass({
     ...ENGINE_DEFAULTS, laptops, fileBytes: bytes, uplink: links.seederUp, downlink: Infinity, latencyS: 0.001,
-    churn: 0, seed: 1, seedOnce: true,
+    churn: 0, seed: 1, seedOnce: c.seedOnce,
   });
   const cpuBusy = Math.max(...rounds.map((r) => r.cpuBusy));
   const webtorrentS = webtorrent === null ? NaN : Math.max(...webtorrent.finishS);
+  const httpS = http === null ? NaN : Math.max(...http.finishS);
   ctx.emit({
     bench: 'tabswarm-classroom-class',
-    config: { laptops, fileMiB: bytes / MiB, uplinkMbit, downlink: 'uncapped', binding: bindingTerm(links) },
+    config: { laptops, fileMiB: bytes / MiB, uplinkMbit, downlink: 'uncapped', binding: bindingTerm(links), seedOnce: c.seedOnce },
     value: {
       laptops, completionS: round2(completionS), boundS: round2(boundS), vsBound: round2(completionS / boundS),
-      seederSentPerFile: round2(best.seederSentPerFile), httpS: round2(Math.max(...http.finishS)),
-      httpBoundS: round2(httpSeconds(links)), vsHttp: round2(completionS / Math.max(...http.finishS)),
+      seederSentPerFile: round2(best.seederSentPerFile), httpS: round2(httpS),
+      httpBoundS: round2(httpSeconds(links)), vsHttp: round2(completionS / httpS),
       webtorrentS: round2(webtorrentS), vsWebtorrent: round2(completionS / webtorrentS),
       simS: sim.completionS ?? NaN, simVsMeasured: round2((sim.completionS ?? NaN) / completionS), cpuBusy,
     },
     baseline: null, ratio: null, runs: rounds.map((r) => round2(Math.max(...r.finishS))),
-    finishS: best.finishS.map(round2), httpFinishS: http.finishS.map(round2),
+    finishS: best.finishS.map(round2), ...(http === null ? {} : { httpFinishS: http.finishS.map(round2) }),
     ...(webtorrent === null ? {} : { webtorrentFinishS: webtorrent.finishS.map(round2) }),
     limitedBy: cpuBusy >= CPU_BOUND_BUSY ? 'cpu (cores busy: the caps were not the only bound)' : 'links (the uplink caps)',
   });
@@ -112,7 +117,10 @@ export const classroomClassBench: Bench = {
     if (!canUseNetns()) { ctx.log('classroom-class: needs root (network namespaces, tc), skipped'); return; }
     try {
       const only = process.env['TABSWARM_CLASS_SIZES']?.split(',').map(Number); // e.g. 4: one class size only
-      for (const c of CLASSES) if (!only || only.includes(c.laptops)) await measureClass(ctx, c.laptops, c.uplinkMbit);
+      const mbit = Number(process.env['TABSWARM_CLASS_MBIT']); // e.g. 16: every class at that cap instead
+      for (const c of CLASSES) {
+        if (!only || only.includes(c.laptops)) await measureClass(ctx, c.laptops, mbit > 0 ? mbit : c.uplinkMbit);
+      }
     } finally {
       await removeBuiltPage();
     }

@@ -14,6 +14,7 @@ import { classroomShapedBench } from './classroom-shaped.ts';
 import { classroomClassBench } from './classroom-class.ts';
 import { abuseBench } from './abuse.ts';
 import { nodePeerBench } from './node-peer.ts';
+import { relayAbuseBench } from './relay-abuse.ts';
 
 // `npm run bench [-- --quick] [-- --only NAME[,NAME]]`: every benchmark, one JSON line per figure on stdout.
 // Browsers run inside a private network namespace (scripts/netns-run.sh: lo + veth 10.77.0.1), so WebRTC
@@ -24,7 +25,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** In order: raw-channel sets the baseline WebTorrent and tabswarm compare against; webtorrent, tabswarm's second one. */
 const BENCHES: Bench[] = [
   rawChannelBench, rawPathsBench, webtorrentBench, tabswarmBench, classroomBench, classroomShapedBench, classroomClassBench,
-  signalingLoadBench, abuseBench, nodePeerBench,
+  signalingLoadBench, abuseBench, nodePeerBench, relayAbuseBench,
 ];
 /** 5,000 client sockets in one process plus headroom; the default soft limit is often 1,024. */
 const FD_LIMIT = 65_536;

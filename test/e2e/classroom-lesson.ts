@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createClassroom, type Classroom, type Laptop } from './classroom-netns.ts';
 import { buildPage, CHROMIUM_ARGS } from './harness.ts';
+import { playwrightTab } from './browser-tab.ts';
 import { ready } from './tabs.ts';
 
 // A lesson: the classroom's namespaces, the teacher's server (as `npm start` wires it) and one Chromium per
@@ -22,6 +23,8 @@ export interface Lesson {
   peerIds: string[];
   /** Date.now() when laptop 2 had joined. */
   joinedAt: number;
+  /** Appended to every page's query (engine knobs, peer/engine/params.ts), e.g. '&seedOnce=0'. */
+  query: string;
 }
 
 async function startTeacher(classroom: Classroom, env: Record<string, string>): Promise<number> {
@@ -44,7 +47,7 @@ async function openLaptopPage(lesson: Lesson, laptop: Laptop, fragment: string):
   const browser = await chromium.launch({ executablePath: await lesson.classroom.chromiumIn(laptop.ns), headless: true, args: CHROMIUM_ARGS });
   lesson.browsers.push(browser);
   const page = await browser.newPage();
-  await page.goto(`http://${laptop.teacherIp}:${lesson.port}/?linkTestHook=1${fragment}`);
+  await page.goto(`http://${laptop.teacherIp}:${lesson.port}/?linkTestHook=1${lesson.query}${fragment}`);
   return page;
 }
 
@@ -53,12 +56,14 @@ export interface LessonOptions {
   laptops?: number;
   /** Runs once the namespaces exist, before any browser starts (e.g. to shape the links). */
   prepare?: (classroom: Classroom) => Promise<void>;
+  /** Appended to every page's query, e.g. '&seedOnce=0'. */
+  query?: string;
 }
 
 /** Teacher server with `env`, a probe listener on laptop 2, and each laptop's browser in one swarm. */
 export async function startLesson(forwarding: boolean, env: Record<string, string>, opts: LessonOptions = {}): Promise<Lesson> {
   const classroom = await createClassroom({ laptops: Math.max(2, opts.laptops ?? 2), forwarding });
-  const lesson: Lesson = { classroom, port: 0, browsers: [], pages: [], peerIds: [], joinedAt: 0 };
+  const lesson: Lesson = { classroom, port: 0, browsers: [], pages: [], peerIds: [], joinedAt: 0, query: opts.query ?? '' };
   try {
     await opts.prepare?.(classroom);
     lesson.port = await startTeacher(classroom, env);
@@ -71,7 +76,7 @@ export async function startLesson(forwarding: boolean, env: Record<string, strin
     const joiners: Page[] = [];
     for (const laptop of classroom.laptops.slice(1)) joiners.push(await openLaptopPage(lesson, laptop, swarmId));
     lesson.pages = [first, ...joiners];
-    lesson.peerIds = await Promise.all(lesson.pages.map(ready));
+    lesson.peerIds = await Promise.all(lesson.pages.map((page) => ready(playwrightTab(page))));
     for (const page of joiners) {
       await page.waitForFunction((id) => window.tabswarm!.snapshot().swarms.some((s) => `#swarm=${s.swarmId}` === id), swarmId);
     }

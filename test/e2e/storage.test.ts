@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lanIp, removeBuiltPage, startHarness, type Harness } from './harness.ts';
+import { playwrightTab } from './browser-tab.ts';
 import { fileIn, MiB, ready, sha256Of, snapshotOf, waitForFile } from './tabs.ts';
 
 // The storage lifecycle in real Chromium tabs of one browser (one IndexedDB, one localStorage): a closed
@@ -24,7 +25,7 @@ async function seedNew(page: Page, name: string, bytes: number): Promise<{ link:
 }
 
 const join = (page: Page, link: string) => page.evaluate((l) => window.tabswarm!.joinSwarm(l), link);
-const holders = async (page: Page, fileId: string) => (await fileIn(page, fileId))?.holders ?? [];
+const holders = async (page: Page, fileId: string) => (await fileIn(playwrightTab(page), fileId))?.holders ?? [];
 
 describe('storage lifecycle', () => {
   let harness: Harness;
@@ -33,7 +34,7 @@ describe('storage lifecycle', () => {
     const page = await browser.newPage();
     page.on('pageerror', (e) => harness.consoleErrors.push(`${page.url()}: ${e.message}`));
     await page.goto(url ?? harness.localUrl);
-    await ready(page);
+    await ready(playwrightTab(page));
     return page;
   };
 
@@ -57,22 +58,22 @@ describe('storage lifecycle', () => {
     const { link, fileId } = await seedNew(a, 'lesson.bin', 6 * MiB);
     const b = await tab();
     await join(b, link);
-    await waitForFile(b, fileId, 'complete');
-    const expected = await sha256Of(a, fileId);
+    await waitForFile(playwrightTab(b), fileId, 'complete');
+    const expected = await sha256Of(playwrightTab(a), fileId);
     const profile = await profileOf(b);
     await b.close();
     const adopter = await tab();
     expect(await profileOf(adopter)).toBe(profile);
-    await waitForFile(adopter, fileId, 'complete', 10_000);
-    const resumed = (await fileIn(adopter, fileId))!;
+    await waitForFile(playwrightTab(adopter), fileId, 'complete', 10_000);
+    const resumed = (await fileIn(playwrightTab(adopter), fileId))!;
     expect([resumed.piecesResumed, resumed.piecesFetched]).toEqual([resumed.pieceCount, 0]);
     await a.close(); // the seeder goes: only the adopted profile has the file now
     const c = (await harness.openTab(harness.localUrl, { isolated: true })).page; // another laptop
-    await ready(c);
+    await ready(playwrightTab(c));
     await join(c, link);
-    await waitForFile(c, fileId, 'complete');
-    expect(await sha256Of(c, fileId)).toBe(expected);
-    expect(Object.keys((await fileIn(c, fileId))!.sources)).toEqual([(await snapshotOf(adopter)).peerId]);
+    await waitForFile(playwrightTab(c), fileId, 'complete');
+    expect(await sha256Of(playwrightTab(c), fileId)).toBe(expected);
+    expect(Object.keys((await fileIn(playwrightTab(c), fileId))!.sources)).toEqual([(await snapshotOf(playwrightTab(adopter))).peerId]);
     await c.context().close();
   });
 
@@ -91,11 +92,11 @@ describe('storage lifecycle', () => {
     const { link, swarmId, fileId } = await seedNew(a, 'big.bin', 24 * MiB);
     const b = await tab();
     await join(b, link);
-    await waitForFile(b, fileId, 'complete');
+    await waitForFile(playwrightTab(b), fileId, 'complete');
     expect((await storage(b)).totalBytes).toBe(24 * MiB);
     const c = await tab();
     await join(c, link);
-    const bId = (await snapshotOf(b)).peerId!;
+    const bId = (await snapshotOf(playwrightTab(b))).peerId!;
     await c.waitForFunction(([id, peer]) => {
       const f = window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((x) => x.fileId === id);
       return (f?.sources[peer] ?? 0) > 0;
@@ -105,18 +106,18 @@ describe('storage lifecycle', () => {
     expect((await storage(b)).totalBytes).toBe(0);
     await c.waitForFunction(([id, peer]) => !window.tabswarm!.snapshot().swarms.flatMap((s) => s.files)
       .find((x) => x.fileId === id)?.holders.includes(peer), [fileId, bId] as const, { timeout: 5000 });
-    const before = (await snapshotOf(b)).counters;
-    await waitForFile(c, fileId, 'complete');
-    const after = (await snapshotOf(b)).counters;
+    const before = (await snapshotOf(playwrightTab(b))).counters;
+    await waitForFile(playwrightTab(c), fileId, 'complete');
+    const after = (await snapshotOf(playwrightTab(b))).counters;
     expect([after.blockBytesSent, after.rejectsSent]).toEqual([before.blockBytesSent, before.rejectsSent]); // nothing more asked of B
     expect(await holders(c, fileId)).not.toContain(bId);
-    expect(await fileIn(b, fileId)).toBeUndefined(); // C's announcement of its finished copy does not bring it back
+    expect(await fileIn(playwrightTab(b), fileId)).toBeUndefined(); // C's announcement of its finished copy does not bring it back
 
     expect(await c.evaluate((id) => window.tabswarm!.leave(id), swarmId)).toBe(24 * MiB);
     expect((await storage(c)).totalBytes).toBe(0);
-    expect((await snapshotOf(c)).swarms).toEqual([]);
+    expect((await snapshotOf(playwrightTab(c))).swarms).toEqual([]);
     await a.waitForFunction((id) => window.tabswarm!.snapshot().swarms[0]!.members.length === 1 && !window.tabswarm!
-      .snapshot().peers.some((p) => p.peerId === id && p.swarms.length > 0), (await snapshotOf(c)).peerId);
+      .snapshot().peers.some((p) => p.peerId === id && p.swarms.length > 0), (await snapshotOf(playwrightTab(c))).peerId);
 
     const orphaned = await profileOf(a);
     await a.close();
@@ -130,7 +131,7 @@ describe('storage lifecycle', () => {
 
   it('storage: a full storage says which files to remove, loses no verified piece, and goes on once one is removed', async () => {
     const seeder = await harness.openTab(harness.localUrl, { isolated: true }); // another laptop: its own storage
-    await ready(seeder.page);
+    await ready(playwrightTab(seeder.page));
     const small = await seedNew(seeder.page, 'small.bin', 2 * MiB);
     const { link, fileId } = await seedNew(seeder.page, 'huge.bin', 24 * MiB);
     const b = await browser.newPage();
@@ -140,20 +141,20 @@ describe('storage lifecycle', () => {
       // Before the origin's first database opens: IndexedDB reads the quota then and caches what is left.
       await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 10 * MiB });
       await b.goto(harness.localUrl);
-      await ready(b);
+      await ready(playwrightTab(b));
       await join(b, small.link);
-      await waitForFile(b, small.fileId, 'complete');
+      await waitForFile(playwrightTab(b), small.fileId, 'complete');
       await join(b, link);
       await b.waitForSelector('.file-card[data-state="error"]', { timeout: 60_000 });
       const detail = await b.textContent('.file-card[data-state="error"] .file-detail');
       expect(detail).toMatch(/storage for tabswarm is full.*Remove files to make room: huge\.bin \(\d.*\), small\.bin \(2\.1 MB\)\./);
-      const stuck = (await fileIn(b, fileId))!;
+      const stuck = (await fileIn(playwrightTab(b), fileId))!;
       expect(stuck.piecesHad).toBeGreaterThan(0);
       expect((await storage(b)).files.find((f) => f.fileId === fileId)?.bytes).toBe(stuck.storedBytes); // had = stored, whole
       await cdp.send('Storage.overrideQuotaForOrigin', { origin }); // the person freed disk space too
       await b.evaluate((id) => window.tabswarm!.remove(id), small.fileId);
-      await waitForFile(b, fileId, 'complete');
-      expect(await sha256Of(b, fileId)).toBe(await sha256Of(seeder.page, fileId));
+      await waitForFile(playwrightTab(b), fileId, 'complete');
+      expect(await sha256Of(playwrightTab(b), fileId)).toBe(await sha256Of(playwrightTab(seeder.page), fileId));
     } finally {
       await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => undefined);
       await cdp.detach().catch(() => undefined);

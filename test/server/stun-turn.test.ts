@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
-import stun from 'stun';
+import stun, { type StunMessage } from 'stun';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newPeerId } from '../../shared/ids.ts';
 import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/ice-config.ts';
 import { issueTurnCredential } from '../../signaling-server/turn-credentials.ts';
 import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/turn-server.ts';
 import { newSwarmId, startHarness } from './fixture.ts';
-import { allocate, at, signed, tcpClient, udpClient, type StunClient } from './turn-client.ts';
+import { allocate, at, sendIndication, signed, tcpClient, udpClient, type StunClient } from './turn-client.ts';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -19,8 +18,7 @@ const members = new Set<string>();
 
 async function relay(overrides: Partial<RelayOptions> = {}): Promise<Relay> {
   const started = await createRelay({
-    ips: ['127.0.0.1'], port: 0, stun: true, turn: true, secret, isMember: (peerId) => members.has(peerId),
-    allowLoopbackPeers: true, ...overrides,
+    ips: ['127.0.0.1'], port: 0, stun: true, turn: true, secret, isMember: (peerId) => members.has(peerId), ...overrides,
   });
   cleanups.push(() => started.close());
   return started;
@@ -36,13 +34,6 @@ function member(): { peerId: string; auth: { username: string; credential: strin
   const peerId = newPeerId();
   members.add(peerId);
   return { peerId, auth: issueTurnCredential(secret, peerId, Date.now(), 600) };
-}
-
-async function udpPeer(): Promise<Socket> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  cleanups.push(() => socket.close());
-  return socket;
 }
 
 describe('stun-turn', () => {
@@ -71,28 +62,30 @@ describe('stun-turn', () => {
     expect(await allocate(await client('udp', port), auth)).toMatchObject({ ok: false, errorCode: 401 });
   });
 
-  it.each(['udp', 'tcp'] as const)('turn relay: a member allocates over %s and data flows both ways', async (kind) => {
+  it.each(['udp', 'tcp'] as const)('turn relay: a member allocates over %s and data flows both ways, from its relayed address', async (kind) => {
     const { port } = await relay();
     const turnClient = await client(kind, port);
     const outcome = await allocate(turnClient, member().auth);
     if (!outcome.ok) throw new Error(`allocation failed: ${outcome.errorCode}`);
-    const peer = await udpPeer();
-    const permitted = await turnClient.request(signed(outcome.session, 'STUN_CREATE_PERMISSION_REQUEST', [
-      ['STUN_ATTR_XOR_PEER_ADDRESS', '127.0.0.1', peer.address().port],
-    ]));
-    expect(permitted.errorCode).toBeNull();
-    const atPeer = new Promise<{ bytes: Buffer; port: number }>((resolve) => peer.once('message', (bytes, from) => resolve({ bytes, port: from.port })));
-    const send = stun.createMessage(at('STUN_SEND_INDICATION'));
-    send.addAttribute(at('STUN_ATTR_XOR_PEER_ADDRESS'), '127.0.0.1', peer.address().port);
-    send.addAttribute(at('STUN_ATTR_DATA'), Buffer.from('to the peer'));
-    turnClient.send(send.toBuffer());
+    // The peer: another client of this relay, the only kind of peer on loopback (turn-peer-policy.ts).
+    const peerClient = await client('udp', port);
+    const peer = await allocate(peerClient, member().auth);
+    if (!peer.ok) throw new Error(`allocation failed: ${peer.errorCode}`);
+    for (const [from, to] of [[outcome, peer], [peer, outcome]] as const) {
+      const permitted = await (from === outcome ? turnClient : peerClient).request(signed(from.session, 'STUN_CREATE_PERMISSION_REQUEST', [
+        ['STUN_ATTR_XOR_PEER_ADDRESS', to.relayed.address, to.relayed.port],
+      ]));
+      expect(permitted.errorCode).toBeNull();
+    }
+    const atPeer = new Promise<StunMessage>((resolve) => void (peerClient.onOther = resolve));
+    turnClient.send(sendIndication(peer.relayed, Buffer.from('to the peer')));
     const received = await atPeer;
-    expect(received.bytes.toString()).toBe('to the peer');
-    expect(received.port).toBe(outcome.relayed.port);
+    expect(String(received.getAttribute(at('STUN_ATTR_DATA'))?.value)).toBe('to the peer');
+    expect(received.getAttribute(at('STUN_ATTR_XOR_PEER_ADDRESS'))?.value).toMatchObject(outcome.relayed);
     const atClient = new Promise<unknown>((resolve) => {
       turnClient.onOther = (message) => resolve(message.getAttribute(at('STUN_ATTR_DATA'))?.value);
     });
-    peer.send(Buffer.from('back to the client'), outcome.relayed.port, '127.0.0.1');
+    peerClient.send(sendIndication(outcome.relayed, Buffer.from('back to the client')));
     expect(String(await atClient)).toBe('back to the client');
   });
 
@@ -112,17 +105,6 @@ describe('stun-turn', () => {
     ]));
     expect(permitted.errorCode).toBeNull();
     expect(started.allocationCount()).toBe(1);
-  });
-
-  it('turn relay: permissions towards loopback are refused unless allowed', async () => {
-    const { port } = await relay({ allowLoopbackPeers: false });
-    const turnClient = await client('udp', port);
-    const outcome = await allocate(turnClient, member().auth);
-    if (!outcome.ok) throw new Error(`allocation failed: ${outcome.errorCode}`);
-    const permitted = await turnClient.request(signed(outcome.session, 'STUN_CREATE_PERMISSION_REQUEST', [
-      ['STUN_ATTR_XOR_PEER_ADDRESS', '127.0.0.1', 22],
-    ]));
-    expect(permitted.errorCode).toBe(403);
   });
 });
 

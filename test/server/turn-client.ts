@@ -16,6 +16,7 @@ export const at = (name: string): number => {
 /** REQUESTED-TRANSPORT: protocol number (17 = UDP) in the first byte. */
 const REQUESTED_UDP = 0x11000000;
 const REPLY_TIMEOUT_MS = 2000;
+const RETRANSMIT_MS = 250;
 
 export interface Reply {
   message: StunMessage;
@@ -28,6 +29,8 @@ export interface StunClient {
   send(bytes: Buffer): void;
   /** Every frame that is no reply to a request (data indications). */
   onOther: ((message: StunMessage) => void) | null;
+  /** ChannelData frames from the relay. */
+  onChannel: ((channel: number, data: Buffer) => void) | null;
   local(): { address: string; port: number };
   close(): void;
 }
@@ -42,10 +45,23 @@ function errorCodeOf(bytes: Buffer): number | null {
   return null;
 }
 
-function createMatcher(client: Pick<StunClient, 'onOther'>) {
+function decoded(bytes: Buffer): StunMessage | null {
+  try {
+    return stun.decode(bytes);
+  } catch (error) {
+    console.warn(`test client: undecodable frame (${String(error)}): ${bytes.toString('hex')}`);
+    return null;
+  }
+}
+
+function createMatcher(client: Pick<StunClient, 'onOther' | 'onChannel'>) {
   const pending = new Map<string, (reply: Reply) => void>();
   const onFrame = (bytes: Buffer) => {
-    const message = stun.decode(bytes);
+    if (bytes.length >= 4 && (bytes[0]! & 0xc0) === 0x40) {
+      return client.onChannel?.(bytes.readUInt16BE(0), bytes.subarray(4, 4 + bytes.readUInt16BE(2)));
+    }
+    const message = decoded(bytes);
+    if (!message) return;
     const resolve = pending.get(message.transactionId.toString('hex'));
     if (resolve) resolve({ message, errorCode: errorCodeOf(bytes) });
     else client.onOther?.(message);
@@ -58,27 +74,44 @@ function createMatcher(client: Pick<StunClient, 'onOther'>) {
   return { onFrame, expect };
 }
 
-export async function udpClient(port: number, host = '127.0.0.1'): Promise<StunClient> {
+/** `localAddress`: any 127/8 address, to look like another laptop to the relay's per-address caps. */
+export async function udpClient(port: number, host = '127.0.0.1', localAddress = '127.0.0.1'): Promise<StunClient> {
   const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => socket.bind(0, localAddress, resolve));
   const client: StunClient = {
     onOther: null,
+    onChannel: null,
     send: (bytes) => socket.send(bytes, port, host),
-    request: (message) => { const reply = matcher.expect(message); client.send(message.toBuffer()); return reply; },
+    request: (message) => {
+      const reply = matcher.expect(message);
+      const bytes = message.toBuffer();
+      // Retransmitted like any STUN client over UDP (RFC 5389 §7.2.1): a full receive buffer drops datagrams.
+      const retransmit = setInterval(() => client.send(bytes), RETRANSMIT_MS);
+      client.send(bytes);
+      return reply.finally(() => clearInterval(retransmit));
+    },
     local: () => socket.address(),
-    close: () => socket.close(),
+    close: () => {
+      try {
+        socket.close();
+      } catch {
+        // closed already
+      }
+    },
   };
   const matcher = createMatcher(client);
   socket.on('message', (bytes) => matcher.onFrame(bytes));
   return client;
 }
 
-export async function tcpClient(port: number, host = '127.0.0.1'): Promise<StunClient> {
-  const socket = connect({ port, host });
+/** `localAddress`: any 127/8 address, to look like another laptop to the relay's per-address caps. */
+export async function tcpClient(port: number, host = '127.0.0.1', localAddress?: string): Promise<StunClient> {
+  const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let buffer = Buffer.alloc(0);
   const client: StunClient = {
     onOther: null,
+    onChannel: null,
     send: (bytes) => void socket.write(bytes),
     request: (message) => { const reply = matcher.expect(message); client.send(message.toBuffer()); return reply; },
     local: () => ({ address: socket.localAddress ?? '', port: socket.localPort ?? 0 }),
@@ -132,4 +165,56 @@ export async function allocate(client: StunClient, auth: { username: string; cre
   if (reply.errorCode !== null) return { ok: false, errorCode: reply.errorCode };
   const relayed = reply.message.getAttribute(at('STUN_ATTR_XOR_RELAYED_ADDRESS'))?.value as { address: string; port: number };
   return { ok: true, session, relayed };
+}
+
+export interface PeerAddress {
+  address: string;
+  port: number;
+}
+
+export const permit = (client: StunClient, session: TurnSession, ...peers: PeerAddress[]): Promise<Reply> =>
+  client.request(signed(session, 'STUN_CREATE_PERMISSION_REQUEST', peers.map((p) => ['STUN_ATTR_XOR_PEER_ADDRESS', p.address, p.port])));
+
+export const bindChannel = (client: StunClient, session: TurnSession, channel: number, peer: PeerAddress): Promise<Reply> =>
+  client.request(signed(session, 'STUN_CHANNEL_BIND_REQUEST', [
+    // CHANNEL-NUMBER is the top 16 bits of a 32-bit value (the rest is RFFU).
+    ['STUN_ATTR_CHANNEL_NUMBER', channel * 0x10000], ['STUN_ATTR_XOR_PEER_ADDRESS', peer.address, peer.port],
+  ]));
+
+export const refresh = (client: StunClient, session: TurnSession): Promise<Reply> =>
+  client.request(signed(session, 'STUN_REFRESH_REQUEST', [['STUN_ATTR_LIFETIME', 600]]));
+
+/** A Send indication: `data` to `peer` through the client's allocation. */
+export function sendIndication(peer: PeerAddress, data: Buffer): Buffer {
+  const message = stun.createMessage(at('STUN_SEND_INDICATION'));
+  message.addAttribute(at('STUN_ATTR_XOR_PEER_ADDRESS'), peer.address, peer.port);
+  message.addAttribute(at('STUN_ATTR_DATA'), data);
+  return message.toBuffer();
+}
+
+/** A ChannelData frame, padded to 4 bytes as TCP needs (UDP allows it). */
+export function channelData(channel: number, data: Buffer): Buffer {
+  const frame = Buffer.alloc(4 + ((data.length + 3) & ~3));
+  frame.writeUInt16BE(channel, 0);
+  frame.writeUInt16BE(data.length, 2);
+  data.copy(frame, 4);
+  return frame;
+}
+
+/** The next payload the client receives from the relay, as a data indication or on a channel. */
+export function nextData(client: StunClient): Promise<Buffer> {
+  return new Promise((resolve) => {
+    client.onOther = (message) => resolve(Buffer.from(message.getAttribute(at('STUN_ATTR_DATA'))?.value as Uint8Array));
+    client.onChannel = (_channel, data) => resolve(Buffer.from(data));
+  });
+}
+
+/** Every payload the client receives until one reads `last` (over TCP several frames come in one chunk). */
+export function dataUntil(client: StunClient, last: string): Promise<Buffer[]> {
+  const payloads: Buffer[] = [];
+  return new Promise((resolve) => {
+    const take = (data: Buffer) => (data.toString() === last ? resolve(payloads) : void payloads.push(data));
+    client.onOther = (message) => take(Buffer.from(message.getAttribute(at('STUN_ATTR_DATA'))?.value as Uint8Array));
+    client.onChannel = (_channel, data) => take(Buffer.from(data));
+  });
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { paramsFromQuery } from '../../peer/engine/params.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import { createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer } from '../helpers/engine-fixture.ts';
 
@@ -27,23 +28,36 @@ function throttleUplink(seeder: TestPeer, to: TestPeer[]): void {
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
 
+/** The teacher seeds 4 MiB to three laptops at once over a full mesh; returns the teacher's counters per file. */
+async function classOfFour(seedOnce: boolean): Promise<{ sentPerFile: number; rejectsSent: number }> {
+  fx = createEngineFixture();
+  const a = await fx.peer('a1', { params: { ...params, seedOnce } });
+  const leechers = [await fx.peer('b2', { params }), await fx.peer('c3', { params }), await fx.peer('d4', { params })];
+  const swarmId = await a.engine.createSwarm();
+  const file = randomFile(4096 * KiB, 'lab.bin');
+  const [fileId] = await a.engine.seed(swarmId, [file]);
+  await Promise.all(leechers.map((p) => p.engine.joinSwarm(swarmId)));
+  await until(() => leechers.every((p) => p.engine.snapshot().swarms[0]?.members.length === 3), 5000, 'members');
+  const [b, c, d] = leechers as [TestPeer, TestPeer, TestPeer];
+  for (const [x, y] of [[a, b], [a, c], [a, d], [b, c], [b, d], [c, d]] as const) fx.connect(x, y);
+  throttleUplink(a, leechers);
+  await until(() => leechers.every((p) => complete(p, fileId!)), 10_000, 'every leecher complete');
+  const want = await sha256Hex(new Uint8Array(await file.arrayBuffer()));
+  for (const p of leechers) expect(await sha256Hex(new Uint8Array(await (await p.engine.fileBlob(fileId!)).arrayBuffer()))).toBe(want);
+  const { counters } = a.engine.snapshot();
+  return { sentPerFile: counters.blockBytesSent / file.size, rejectsSent: counters.rejectsSent };
+}
+
 describe('seed-once in the engine', () => {
   it('seed-once engine: 1 → 3 with a busy seeder uplink: it refuses pieces others hold, sends the file about once, and every leecher finishes intact', async () => {
-    fx = createEngineFixture();
-    const [a, b, c, d] = [await fx.peer('a1', { params }), await fx.peer('b2', { params }), await fx.peer('c3', { params }), await fx.peer('d4', { params })];
-    const swarmId = await a.engine.createSwarm();
-    const file = randomFile(4096 * KiB, 'lab.bin');
-    const [fileId] = await a.engine.seed(swarmId, [file]);
-    const leechers = [b, c, d];
-    await Promise.all(leechers.map((p) => p.engine.joinSwarm(swarmId)));
-    await until(() => leechers.every((p) => p.engine.snapshot().swarms[0]?.members.length === 3), 5000, 'members');
-    for (const [x, y] of [[a, b], [a, c], [a, d], [b, c], [b, d], [c, d]] as const) fx.connect(x, y);
-    throttleUplink(a, leechers);
-    await until(() => leechers.every((p) => complete(p, fileId!)), 10_000, 'every leecher complete');
-    const sentPerFile = a.engine.snapshot().counters.blockBytesSent / file.size;
-    expect(a.engine.snapshot().counters.rejectsSent).toBeGreaterThan(0); // it did hold pieces back, and nobody stalled
+    const { sentPerFile, rejectsSent } = await classOfFour(true);
+    expect(rejectsSent).toBeGreaterThan(0); // it did hold pieces back, and nobody stalled
     expect(sentPerFile).toBeLessThanOrEqual(1.1);
-    const want = await sha256Hex(new Uint8Array(await file.arrayBuffer()));
-    for (const p of leechers) expect(await sha256Hex(new Uint8Array(await (await p.engine.fileBlob(fileId!)).arrayBuffer()))).toBe(want);
+  });
+
+  it('seed-once engine: with seedOnce off (?seedOnce=0) the seeder serves every request it can', async () => {
+    expect((await classOfFour(false)).rejectsSent).toBe(0);
+    expect(paramsFromQuery('?seedOnce=0')).toEqual({ seedOnce: false });
+    expect(paramsFromQuery('?seedOnce=1')).toEqual({});
   });
 });
