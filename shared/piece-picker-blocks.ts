@@ -68,6 +68,11 @@ export function onPieceVerified(p: PiecePicker, piece: number): PieceSource | nu
   return p.sources[piece]!;
 }
 
+/** A verified piece whose write failed (storage full): missing again, and no peer is blamed for it. */
+export function onPieceUnstored(p: PiecePicker, piece: number): void {
+  if (p.active.get(piece)?.verifying) p.active.delete(piece);
+}
+
 /** A piece we hold without downloading it (seeding, or resumed from the store). Returns cancels for it. */
 export function markHadLocally(p: PiecePicker, piece: number): PeerSpan[] {
   if (!Number.isInteger(piece) || piece < 0 || piece >= p.layout.pieceCount || getBit(p.had, piece)) return [];

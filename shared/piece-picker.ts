@@ -31,7 +31,7 @@ export {
 export type { HaveError } from './piece-picker-peers.ts';
 export { expire, isEndgame, nextRequests } from './piece-picker-requests.ts';
 export type { ExpireResult } from './piece-picker-requests.ts';
-export { markHadLocally, onBlock, onPieceVerified } from './piece-picker-blocks.ts';
+export { markHadLocally, onBlock, onPieceUnstored, onPieceVerified } from './piece-picker-blocks.ts';
 export type { BlockOutcome, BlockRefusal } from './piece-picker-blocks.ts';
 export { needsBlockDigests, onGoodCopy, onPieceFailed } from './piece-picker-smart-ban.ts';
 export type { PieceFailure } from './piece-picker-smart-ban.ts';

@@ -2,8 +2,8 @@ import { checkAgainstManifest, type RoutedMsg } from '../../shared/codec.ts';
 import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import {
-  blockSpansOf, expire, needsBlockDigests, nextRequests, onBlock, onGoodCopy, onPeerBitfield, onPeerFetching, onPeerHave,
-  onPieceFailed, onPieceVerified, onRequestRejected, type PiecePicker,
+  blockSpansOf, expire, needsBlockDigests, nextRequests, onBlock, onGoodCopy, onPeerBitfield, onPeerFetching, onPeerGone,
+  onPeerHave, onPieceFailed, onPieceVerified, onRequestRejected, type PiecePicker,
 } from '../../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, route, setPeerSwarms, type FileEntry, type RoutingTable } from '../../shared/routing-table.ts';
 import { cancelRequest, createUploadQueue, enqueueRequest, nextToServe, type UploadQueue } from '../../shared/upload-queue.ts';
@@ -80,6 +80,7 @@ export function createRoutingFuzz(rng: Rng): RoutingFuzz {
       case 'request': return `request:${enqueueRequest(uploads, table, sender, msg).ok}`;
       case 'cancel': return `cancel:${cancelRequest(uploads, sender, msg)}`;
       case 'reject': onRequestRejected(picker, sender, msg, msg.reason); return 'reject';
+      case 'drop': onPeerGone(picker, sender); return 'drop';
       case 'block': {
         const outcome = onBlock(picker, sender, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
         if (!outcome.accepted) return `block:${outcome.reason}`;
