@@ -20,6 +20,8 @@ export interface FileSnapshot {
   pieceLength: number;
   pieceCount: number;
   piecesHad: number;
+  /** Bytes of its verified pieces in this tab's store (the engine's count: what removing it frees). */
+  storedBytes: number;
   /** Pieces that were already in this tab's store when the page loaded (resumed, not fetched). */
   piecesResumed: number;
   /** Pieces fetched from peers (verified, stored) since the page loaded. */

@@ -96,6 +96,11 @@ export function onPieceFailed(p: PiecePicker, piece: number): PieceFailure {
   return failure;
 }
 
+/** A verified piece whose write failed (storage full): missing again, and no peer is blamed for it. */
+export function onPieceUnstored(p: PiecePicker, piece: number): void {
+  if (p.active.get(piece)?.verifying) p.active.delete(piece);
+}
+
 /** A piece we hold without downloading it (seeding, or resumed from the store). Returns cancels for it. */
 export function markHadLocally(p: PiecePicker, piece: number): PeerSpan[] {
   if (!Number.isInteger(piece) || piece < 0 || piece >= p.layout.pieceCount || getBit(p.had, piece)) return [];

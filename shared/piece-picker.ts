@@ -28,7 +28,7 @@ export {
 export type { HaveError } from './piece-picker-peers.ts';
 export { expire, isEndgame, nextRequests } from './piece-picker-requests.ts';
 export type { ExpireResult } from './piece-picker-requests.ts';
-export { markHadLocally, onBlock, onPieceFailed, onPieceVerified } from './piece-picker-blocks.ts';
+export { markHadLocally, onBlock, onPieceFailed, onPieceUnstored, onPieceVerified } from './piece-picker-blocks.ts';
 export type { BlockOutcome, BlockRefusal, PieceFailure } from './piece-picker-blocks.ts';
 
 export const layoutOf = (m: Pick<Manifest, 'size' | 'pieceLength' | 'pieceHashes'>): PieceLayout => ({

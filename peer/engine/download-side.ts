@@ -3,12 +3,13 @@ import type { PeerId } from '../../shared/ids.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import {
   expire, inFlightOf, markHadLocally, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerHave, onPieceFailed,
-  onPieceVerified, onRequestRejected, type PeerSpan,
+  onPieceUnstored, onPieceVerified, onRequestRejected, type PeerSpan,
 } from '../../shared/piece-picker.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import type { WireMsg } from '../../shared/wire-messages.ts';
 import type { PieceStore } from '../contracts.ts';
 import { milestone } from '../milestones.ts';
+import { isQuotaFailure, quotaAdvice } from './storage-use.ts';
 import {
   peersOnRoute, routesOf, routesWithPeer, type EngineState, type FileInfo, type PeerEntry, type RouteEntry,
 } from './engine-state.ts';
@@ -133,9 +134,11 @@ async function verifyAndStore(ctx: DownloadContext, file: FileInfo, entry: Route
   ctx.changed();
   try {
     if ((await sha256Hex(bytes)) !== file.manifest.pieceHashes[piece]) return onCorruptPiece(ctx, entry, piece);
+    if (ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
     try {
       await ctx.store.putPiece(file.fileId, piece, bytes);
     } catch (e) {
+      onPieceUnstored(entry.picker, piece);
       return onStoreFailure(ctx, file, e);
     }
     markVerified(ctx, file, entry, piece, bytes.length);
@@ -199,12 +202,17 @@ function onCorruptPiece(ctx: DownloadContext, entry: RouteEntry, piece: number):
   fillAll(ctx);
 }
 
-/** Quota or IndexedDB failure: nothing is counted as had; the file stops downloading and says why. */
+/**
+ * Quota or IndexedDB failure: nothing is counted as had; the file stops downloading and says why. A full
+ * storage names the files to remove, and the download goes on once something was (removal.ts).
+ */
 function onStoreFailure(ctx: DownloadContext, file: FileInfo, e: unknown): void {
   ctx.state.counters.storeErrors++;
   file.state = 'error';
+  file.blockedByQuota = isQuotaFailure(e);
   // piece-store.ts throws StorageFailure with a plain-language message (quota or write failure).
-  file.error = e instanceof Error ? e.message : `Storing a piece failed: ${String(e)}`;
+  file.error = file.blockedByQuota ? quotaAdvice(ctx.state, `a piece of ${file.manifest.name}`)
+    : e instanceof Error ? e.message : `Storing a piece failed: ${String(e)}`;
 }
 
 /** Timed-out requests go to other peers; run every second or so. */

@@ -6,6 +6,7 @@ import type {
 } from '../snapshot-types.ts';
 import type { EngineState, RouteEntry } from './engine-state.ts';
 import { etaSeconds } from './rates.ts';
+import { entryBytes } from './storage-use.ts';
 
 // Builds the JSON-safe snapshot the page and the tests read. O(pieces) per file: call it per frame.
 
@@ -69,6 +70,7 @@ function fileSnapshot(state: EngineState, entry: RouteEntry): FileSnapshot {
     pieceLength: file.manifest.pieceLength,
     pieceCount: picker.layout.pieceCount,
     piecesHad: had,
+    storedBytes: entryBytes(entry),
     piecesResumed: file.resumed,
     piecesFetched: file.fetched,
     piecesRequested: inFlight.length,

@@ -2,6 +2,7 @@ import { checkAgainstManifest, type RoutedMsg } from '../../shared/codec.ts';
 import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import {
+  onPeerGone,
   expire, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerHave, onPieceFailed, onPieceVerified, onRequestRejected,
 } from '../../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, route, setPeerSwarms, type FileEntry, type RoutingTable } from '../../shared/routing-table.ts';
@@ -79,6 +80,7 @@ export function createRoutingFuzz(rng: Rng): RoutingFuzz {
       case 'request': return `request:${enqueueRequest(uploads, table, sender, msg).ok}`;
       case 'cancel': return `cancel:${cancelRequest(uploads, sender, msg)}`;
       case 'reject': onRequestRejected(picker, sender, msg, msg.reason); return 'reject';
+      case 'drop': onPeerGone(picker, sender); return 'drop';
       case 'block': {
         const outcome = onBlock(picker, sender, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
         if (!outcome.accepted) return `block:${outcome.reason}`;
