@@ -67,6 +67,10 @@ export const MAX_HELLO_FRAME_BYTES = 1 * KiB;
 export const HELLO_TIMEOUT_MS = 10_000;
 /** Sockets one address may hold: a laptop with dozens of the page's tabs, ×2 (more: close 4011). */
 export const MAX_CONNECTIONS_PER_ADDRESS = 64;
+/** New sockets one address may open at once: a laptop reloading a dozen tabs, ×2 (more: the upgrade is refused 429). */
+export const NEW_CONNECTIONS_BURST_PER_ADDRESS = 24;
+/** New sockets per second per address after that: tabs reconnect with backoff; a flood reopening sockets does not. */
+export const NEW_CONNECTIONS_PER_SECOND_PER_ADDRESS = 2;
 /** Sockets in all: the 5,000-socket load bench ×2; each costs ~10–50 KB of server memory (more: close 4012). */
 export const MAX_CONNECTIONS = 10_000;
 /** A message begun but unfinished this long (a trickled frame, fragments never ended) closes the socket 4014. */
