@@ -3,7 +3,7 @@ import { JoinTargetError, startGetting, type GetProgress } from './get.ts';
 import { parseServerUrl } from './node-peer.ts';
 import { shareWithConsole } from './share-console.ts';
 import { ShareInputError } from './shared-files.ts';
-import { formatBytes, progressBar, reportServerState } from './terminal.ts';
+import { formatBytes, progressBar } from './terminal.ts';
 
 // `tabswarm share <paths…> [--server URL]` and `tabswarm get <link|code> [--out DIR] [--server URL]`:
 // the Node peer on its own, against a tabswarm server someone else runs (the teacher's `npm start`).
@@ -56,8 +56,7 @@ function progressPrinter(): (p: GetProgress) => void {
 }
 
 async function get(target: string, out: string, server: string): Promise<void> {
-  const getting = await startGetting({ target, out, server, onProgress: progressPrinter() });
-  const stopServer = reportServerState(getting.peer.signaling, server, log);
+  const getting = await startGetting({ target, out, server, onProgress: progressPrinter(), log });
   process.once('SIGINT', () => {
     log('\ninterrupted: run the same command again to resume (verified pieces are kept)');
     getting.close();
@@ -68,9 +67,9 @@ async function get(target: string, out: string, server: string): Promise<void> {
     log(`\ndone: ${paths.length} file(s) in ${out}`);
     for (const p of paths) log(`  ${p}`);
   } finally {
-    stopServer();
     getting.close();
   }
+  process.exit(0); // at once: closed links and socket would otherwise hold the process for seconds of timers
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -85,10 +84,7 @@ async function main(argv: string[]): Promise<void> {
   throw new ShareInputError(USAGE);
 }
 
-main(process.argv.slice(2)).then(
-  () => {
-    if (process.argv[2] === 'get') process.exit(0);
-  },
+main(process.argv.slice(2)).catch(
   (e: unknown) => {
     const expected = e instanceof ShareInputError || e instanceof JoinTargetError;
     console.error(`\ntabswarm: ${e instanceof Error ? e.message : String(e)}`);

@@ -4,7 +4,7 @@ import { parseJoinTarget } from '../peer/signaling/join-target.ts';
 import { withWarmCache } from '../peer/storage/warm-store.ts';
 import { openGetStore, type GetStore } from './get-store.ts';
 import { startNodePeer, type NodePeer } from './node-peer.ts';
-import { whenOpen } from './terminal.ts';
+import { reportServerState, whenOpen } from './terminal.ts';
 
 // `get`: joins the swarm a link, id or code names, downloads every file announced in it into the output
 // folder (verified piece by piece, resumable), and resolves once all of them are complete.
@@ -86,9 +86,16 @@ export async function startGetting(opts: {
   out: string;
   server: string;
   onProgress?: (p: GetProgress) => void;
+  /** Told when the server cannot be reached, and when it is back. */
+  log?: (line: string) => void;
 }): Promise<Getting> {
   const store = await openGetStore(opts.out);
   const peer = startNodePeer({ server: opts.server, store: withWarmCache(store) });
+  const stopReporting = opts.log ? reportServerState(peer.signaling, opts.server, opts.log) : () => {};
+  const close = () => {
+    stopReporting();
+    peer.close();
+  };
   try {
     await whenOpen(peer.signaling);
     const swarmId = await parseJoinTarget(opts.target, peer.signaling);
@@ -97,9 +104,9 @@ export async function startGetting(opts: {
     await peer.engine.start(); // resumes the files this folder already holds
     await peer.engine.joinSwarm(swarmId);
     const done = announced.then((expected) => waitForFiles(peer, store, swarmId, expected, opts.onProgress ?? (() => {})));
-    return { peer, store, swarmId, done, close: () => peer.close() };
+    return { peer, store, swarmId, done, close };
   } catch (e) {
-    peer.close();
+    close();
     throw e;
   }
 }

@@ -2,7 +2,7 @@ import { fullBitfield, getBit, isComplete } from '../shared/bitfield.ts';
 import type { PeerId } from '../shared/ids.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import {
-  expire, inFlightOf, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerHave, onPieceVerified,
+  expire, inFlightOf, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onPieceVerified,
   onRequestRejected, type PeerSpan, type PiecePicker,
 } from '../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, forgetPeer, setPeerSwarms, type FileEntry } from '../shared/routing-table.ts';
@@ -98,6 +98,7 @@ export class Laptop {
       case 'cancel': if (cancelRequest(this.queue, from, msg)) this.backlog--; return;
       case 'reject': onRequestRejected(p, from, msg, msg.reason); return this.fillAll();
       case 'block': return this.onBlock(from, msg);
+      case 'drop': onPeerGone(p, from); return this.fillAll(); // laptops in the simulator never remove files
       default: {
         const never: never = msg;
         return never;
