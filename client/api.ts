@@ -1,9 +1,11 @@
 import type { FileId, SwarmId } from '../shared/ids.ts';
 import { createStreamingSha256 } from '../shared/sha256.ts';
 import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
-import { parseJoinTarget, swarmLink } from '../peer/signaling/join-target.ts';
+import { parseJoinTarget, swarmInFragment, swarmLink } from '../peer/signaling/join-target.ts';
 import type { SignalingClient } from '../peer/signaling/signaling-client.ts';
 import type { TabswarmSnapshot } from '../peer/snapshot-types.ts';
+import type { StorageUsage } from '../peer/engine/storage-use.ts';
+import type { OrphanProfile, ProfileKeeper } from './storage/profile.ts';
 
 // window.tabswarm: the automation API for students (DevTools) and tests. Documented in docs/api.md.
 
@@ -19,7 +21,25 @@ export interface TabswarmApi {
   save(fileId: FileId): Promise<void>;
   setNickname(name: string): void;
   onChange(cb: (snapshot: TabswarmSnapshot) => void): () => void;
+  /** Stops sharing or downloading the file, deletes its pieces, tells its peers. Resolves with the bytes freed. */
+  remove(fileId: FileId): Promise<number>;
+  /** Leaves the swarm; files no other swarm lists are deleted. Resolves with the bytes freed. */
+  leave(swarmId: SwarmId): Promise<number>;
+  /** Leaves every swarm, empties this tab's profile and deletes what closed tabs left. Resolves with the bytes freed. */
+  clearAll(): Promise<number>;
+  /** What this browser's tabswarm storage holds: this tab's files, closed tabs' profiles, the browser's figures. */
+  storage(): Promise<StorageReport>;
 }
+
+export interface StorageReport extends StorageUsage {
+  /** Profiles of closed tabs that no tab adopted yet (deleted after their grace period). */
+  orphans: OrphanProfile[];
+  /** navigator.storage.estimate() for the whole origin; null where it does not exist (e.g. http://<LAN IP>). */
+  browser: { usage: number; quota: number } | null;
+}
+
+/** The part of the profile keeper (profile.ts) the API uses. */
+export type Housekeeping = Pick<ProfileKeeper, 'orphans' | 'prune' | 'setBytes'>;
 
 /** The swarm link of a swarm, on this page's own address. */
 export const joinLinkFor = (swarmId: SwarmId, loc: { origin: string; pathname: string } = location): string =>
@@ -45,7 +65,20 @@ export function saveBlob(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-export function createTabswarmApi(engine: SwarmEngine, signaling: Pick<SignalingClient, 'resolveCode'>): TabswarmApi {
+async function browserEstimate(): Promise<StorageReport['browser']> {
+  if (typeof navigator.storage?.estimate !== 'function') return null;
+  const { usage, quota } = await navigator.storage.estimate().catch(() => ({ usage: undefined, quota: undefined }));
+  return usage === undefined || quota === undefined ? null : { usage, quota };
+}
+
+/** A swarm left must not be joined again by a reload of a page whose address still names it. */
+function forgetFragment(swarmId: SwarmId): void {
+  if (swarmInFragment(location.hash) === swarmId) history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+export function createTabswarmApi(
+  engine: SwarmEngine, signaling: Pick<SignalingClient, 'resolveCode'>, housekeeping: Housekeeping,
+): TabswarmApi {
   const nameOf = (fileId: FileId): string => {
     for (const s of engine.snapshot().swarms) for (const f of s.files) if (f.fileId === fileId) return f.name;
     return 'download';
@@ -67,6 +100,24 @@ export function createTabswarmApi(engine: SwarmEngine, signaling: Pick<Signaling
     save: async (fileId) => saveBlob(await engine.fileBlob(fileId), nameOf(fileId)),
     setNickname: (name) => engine.setNickname(name),
     onChange: (cb) => engine.onChange(() => cb(engine.snapshot())),
+    remove: (fileId) => engine.removeFile(fileId),
+    async leave(swarmId) {
+      forgetFragment(swarmId);
+      return engine.leaveSwarm(swarmId);
+    },
+    async clearAll() {
+      const orphanBytes = (await housekeeping.orphans()).reduce((sum, o) => sum + o.bytes, 0);
+      for (const s of engine.snapshot().swarms) forgetFragment(s.swarmId);
+      const freed = await engine.clear();
+      await housekeeping.prune({ all: true });
+      housekeeping.setBytes(0);
+      return freed + orphanBytes;
+    },
+    async storage() {
+      const [usage, orphans, browser] = await Promise.all([engine.storageUsage(), housekeeping.orphans(), browserEstimate()]);
+      housekeeping.setBytes(usage.totalBytes);
+      return { ...usage, orphans, browser };
+    },
   };
 }
 

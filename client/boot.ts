@@ -1,4 +1,4 @@
-import { createTabswarmApi, joinLinkFor, type TabswarmApi } from './api.ts';
+import { createTabswarmApi, joinLinkFor, type Housekeeping, type TabswarmApi } from './api.ts';
 import type { LinkSource, ProfileStore } from '../peer/contracts.ts';
 import type { HeldSignalingClient } from '../peer/signaling/signaling-client.ts';
 import { paramsFromQuery } from '../peer/engine/params.ts';
@@ -17,6 +17,7 @@ export async function bootEngine(deps: {
   signaling: HeldSignalingClient;
   links: LinkSource;
   store: ProfileStore;
+  keeper: Housekeeping;
   secureContext: boolean;
   /** The page's UI (the classroom page, client/ui/app.ts). */
   mountUi: (api: TabswarmApi) => void;
@@ -25,7 +26,7 @@ export async function bootEngine(deps: {
     signaling: deps.signaling, links: deps.links, store: withWarmCache(deps.store), secureContext: deps.secureContext,
     params: paramsFromQuery(location.search), joinLink: (swarmId) => joinLinkFor(swarmId),
   });
-  const api = createTabswarmApi(engine, deps.signaling);
+  const api = createTabswarmApi(engine, deps.signaling, deps.keeper);
   window.tabswarm = api;
   deps.mountUi(api);
   deps.signaling.releaseEvents();

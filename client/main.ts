@@ -4,7 +4,7 @@ import { bootEngine } from './boot.ts';
 import { createLinkManager } from '../peer/links/link-manager.ts';
 import { createPeerLink } from '../peer/links/peer-link.ts';
 import { openProfileStore } from './storage/piece-store.ts';
-import { claimProfile, loadIdentity, saveIdentity } from './storage/profile.ts';
+import { browserProfileKeeper, loadIdentity, saveIdentity } from './storage/profile.ts';
 import { createSignalingClient } from '../peer/signaling/signaling-client.ts';
 import { milestone } from '../peer/milestones.ts';
 import { mountApp } from './ui/app.ts';
@@ -18,6 +18,9 @@ const byId = (id: string): HTMLElement => {
   return el;
 };
 
+/** Orphaned profiles reach the end of their grace period while tabs stay open for hours. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
 /** Bench knob: ?lowWaterKiB=N sets the links' backpressure threshold. */
 function lowWaterFromQuery(): number | undefined {
   const kib = Number(new URLSearchParams(location.search).get('lowWaterKiB'));
@@ -27,7 +30,9 @@ function lowWaterFromQuery(): number | undefined {
 async function start(): Promise<void> {
   milestone('script');
   const caps = detectCapabilities();
-  const profileId = await claimProfile();
+  // A tab frozen long enough for another to adopt its profile must not keep writing to it: start over.
+  const keeper = browserProfileKeeper(() => location.reload());
+  const { profileId } = await keeper.claim();
   // The socket opens (and joins the swarm of a join link) while IndexedDB opens; its events wait for the engine.
   const signaling = createSignalingClient({
     identity: { load: () => loadIdentity(), save: (id) => saveIdentity(id) }, holdEvents: true,
@@ -45,12 +50,16 @@ async function start(): Promise<void> {
     createLink: (opts) => createPeerLink({ ...opts, ...(lowWaterBytes !== undefined ? { lowWaterBytes } : {}) }),
   });
   const { engine } = await bootEngine({
-    signaling, links, store, secureContext: caps.secureContext,
+    signaling, links, store, keeper, secureContext: caps.secureContext,
     mountUi: (api) => {
       // Bench knob: ?ui=off runs the engine without the classroom page, to measure what rendering costs.
       if (new URLSearchParams(location.search).get('ui') !== 'off') mountApp(byId('app'), { api, signaling, caps });
     },
   });
+  // Orphans past their grace period go now and while this tab stays open.
+  const prune = () => void keeper.prune().catch((e: unknown) => console.warn('tabswarm: pruning old profiles failed', e));
+  prune();
+  setInterval(prune, PRUNE_EVERY_MS);
   // Tests only: a `--mode e2e` build (test/e2e/harness.ts) can install the link test hook, which takes every
   // link's messages away from the engine; a production build drops this branch and the hook with it.
   if (import.meta.env.MODE === 'e2e' && new URLSearchParams(location.search).has('linkTestHook')) {
@@ -62,6 +71,11 @@ async function start(): Promise<void> {
     links.close();
     signaling.close();
     store.close();
+    keeper.close();
+  });
+  // Back from the back/forward cache: its heartbeat stopped and another tab may hold the profile now.
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) location.reload();
   });
 }
 

@@ -69,6 +69,7 @@ async function get(target: string, out: string, server: string): Promise<void> {
   } finally {
     getting.close();
   }
+  process.exit(0); // at once: closed links and socket would otherwise hold the process for seconds of timers
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -83,10 +84,7 @@ async function main(argv: string[]): Promise<void> {
   throw new ShareInputError(USAGE);
 }
 
-main(process.argv.slice(2)).then(
-  () => {
-    if (process.argv[2] === 'get') process.exit(0);
-  },
+main(process.argv.slice(2)).catch(
   (e: unknown) => {
     const expected = e instanceof ShareInputError || e instanceof JoinTargetError;
     console.error(`\ntabswarm: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { constants, openAsBlob } from 'node:fs';
-import { mkdir, open, rename, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileId, SwarmId } from '../shared/ids.ts';
 import { pieceSize } from '../shared/manifest.ts';
 import { StorageFailure, type FileRecord, type ProfileStore } from '../peer/contracts.ts';
+import type { Route } from '../shared/wire-messages.ts';
 import { loadGetState, saveGetState, type GetState } from './get-state.ts';
 import { outputPathFor } from './output-paths.ts';
 
@@ -75,6 +76,7 @@ export async function openGetStore(outDir: string): Promise<GetStore> {
     entries.set(f.fileId, { record: { ...f, origin: 'downloaded' }, target: path.join(root, f.target), had: new Set(), checked: null, handle: null, complete: false });
   }
   let closed = false;
+  const removed: Route[] = []; // routes removed in this run (a downloader is started for one swarm and its files)
   const pendingSaves = new Set<Promise<void>>(); // records (and empty files) being written
   let writes: Promise<void> = Promise.resolve(); // state writes, one after another
   const persist = (): Promise<void> => (writes = writes.catch(() => undefined).then(() => saveGetState(root, state)));
@@ -120,6 +122,19 @@ export async function openGetStore(outDir: string): Promise<GetStore> {
     await finish(entry, false).catch((e: unknown) => {
       throw writeFailure(e, record.manifest.name, root);
     });
+  }
+
+  /** Drops records matching `drop` and the entries of `fileIds`, deleting their unfinished downloads. */
+  async function forget(fileIds: FileId[], drop: (f: GetState['files'][number]) => boolean): Promise<void> {
+    state.files = state.files.filter((f) => !drop(f));
+    await persist();
+    for (const fileId of fileIds) {
+      const entry = entries.get(fileId);
+      entries.delete(fileId);
+      if (entry === undefined || entry.complete) continue;
+      await entry.handle?.then((h) => h.close()).catch(() => undefined);
+      await rm(partOf(entry.target), { force: true });
+    }
   }
 
   return {
@@ -169,17 +184,35 @@ export async function openGetStore(outDir: string): Promise<GetStore> {
       void saving.catch(() => undefined).then(() => pendingSaves.delete(saving));
       return saving;
     },
-    async removeFile(swarmId, fileId) {
-      state.files = state.files.filter((f) => !(f.swarmId === swarmId && f.fileId === fileId));
-      await persist();
+    // A finished file in the output folder is the person's own: only unfinished downloads (.part) are deleted.
+    async forgetFile(fileId) {
+      for (const f of state.files) if (f.fileId === fileId) removed.push({ swarmId: f.swarmId, fileId });
+      await forget([fileId], (f) => f.fileId === fileId);
+    },
+    listRemoved: async () => [...removed],
+    async leaveSwarm(swarmId) {
+      state.swarms = state.swarms.filter((s) => s !== swarmId);
+      removed.splice(0, removed.length, ...removed.filter((r) => r.swarmId !== swarmId));
+      const listed = new Set(state.files.filter((f) => f.swarmId !== swarmId).map((f) => f.fileId));
+      await forget([...entries.keys()].filter((id) => !listed.has(id)), (f) => f.swarmId === swarmId);
+    },
+    async clear() {
+      state.swarms = [];
+      removed.length = 0;
+      await forget([...entries.keys()], () => true);
+    },
+    async usage() {
+      const bytes = new Map<FileId, number>();
+      for (const [fileId, e] of entries) {
+        let n = 0;
+        for (const i of e.had) n += pieceSize(e.record.manifest, i);
+        if (n > 0) bytes.set(fileId, n);
+      }
+      return bytes;
     },
     async saveSwarm(swarmId: SwarmId) {
       if (state.swarms.includes(swarmId)) return;
       state.swarms.push(swarmId);
-      await persist();
-    },
-    async removeSwarm(swarmId) {
-      state.swarms = state.swarms.filter((s) => s !== swarmId);
       await persist();
     },
     listSwarms: async () => [...state.swarms],

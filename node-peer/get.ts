@@ -86,7 +86,7 @@ export async function startGetting(opts: {
   out: string;
   server: string;
   onProgress?: (p: GetProgress) => void;
-  /** Where to say that the server cannot be reached (from the first attempt on, while we wait for it). */
+  /** Told when the server cannot be reached, and when it is back. */
   log?: (line: string) => void;
 }): Promise<Getting> {
   const store = await openGetStore(opts.out);

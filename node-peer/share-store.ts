@@ -6,14 +6,16 @@ import { SIZES } from '../shared/limits.ts';
 import { pieceSize } from '../shared/manifest.ts';
 import { StorageFailure, type FileRecord, type ProfileStore } from '../peer/contracts.ts';
 import { createByteLru } from '../peer/storage/byte-lru.ts';
+import type { Route } from '../shared/wire-messages.ts';
 import type { SharedFile } from './shared-files.ts';
 
 // The sharer's store: pieces are read from the shared files themselves, never copied. Every piece read is
 // checked against its manifest hash before it is served, so a file edited, truncated or deleted while shared
 // is caught at its first changed piece: that file stops being served (and the owner is told), the rest go on.
 
-/** Verified pieces kept for the next requests (peers ask for the same piece within moments of each other). */
-const VERIFIED_CACHE_BYTES = 32 * SIZES.MiB;
+/** Verified pieces kept for the next requests: peers ask for the same piece within moments of each other, and
+ * every MiB here is resident in the sharer (as the tabs' warm cache, peer/storage/warm-store.ts). */
+const VERIFIED_CACHE_BYTES = 16 * SIZES.MiB;
 
 export interface ShareStore extends ProfileStore {
   /** Files that stopped being served, with the reason. */
@@ -36,6 +38,7 @@ export function createShareStore(opts: {
   const verified = createByteLru<string>(VERIFIED_CACHE_BYTES);
   const reading = new Map<string, Promise<Uint8Array | null>>();
   const swarms = new Set<SwarmId>([opts.swarmId]);
+  const removed: Route[] = []; // files this run stopped sharing
   let closed = false;
 
   function markBroken(file: OpenFile, reason: string): null {
@@ -109,11 +112,27 @@ export function createShareStore(opts: {
       return openAsBlob(file.shared.absolutePath);
     },
     saveSwarm: async (swarmId) => void swarms.add(swarmId),
-    removeSwarm: async (swarmId) => void swarms.delete(swarmId),
     listSwarms: async () => [...swarms],
     saveFile: async () => undefined, // the shared files are the records; others' files are not kept
-    removeFile: async () => undefined,
     listFiles: async () => records(),
+    // The shared files are the person's own: removing one stops sharing it and never deletes it.
+    async forgetFile(fileId) {
+      for (const r of records()) if (r.fileId === fileId) removed.push({ swarmId: r.swarmId, fileId });
+      void files.get(fileId)?.handle?.then((h) => h.close()).catch(() => undefined);
+      files.delete(fileId);
+      verified.deleteWhere((key) => key.startsWith(`${fileId}:`));
+    },
+    listRemoved: async () => [...removed],
+    async leaveSwarm(swarmId) {
+      swarms.delete(swarmId);
+      removed.splice(0, removed.length, ...removed.filter((r) => r.swarmId !== swarmId));
+    },
+    async clear() {
+      swarms.clear();
+      files.clear();
+      removed.length = 0;
+    },
+    usage: async () => new Map(), // nothing is copied into a store
     broken: () => new Map([...files].flatMap(([id, f]) => (f.broken === null ? [] : [[id, f.broken] as const]))),
     close() {
       if (closed) return;

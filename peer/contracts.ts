@@ -1,6 +1,7 @@
 import { CodedFailure, type ErrorCode } from '../shared/errors.ts';
 import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
 import type { Manifest } from '../shared/manifest.ts';
+import type { Route } from '../shared/wire-messages.ts';
 
 // The seams between the peer and each runtime's adapters: the engine depends on these, not on simple-peer,
 // IndexedDB or files on disk.
@@ -73,15 +74,26 @@ export class StorageFailure extends CodedFailure {
   }
 }
 
-/** The PieceStore the engine uses, plus the records a reload resumes from. */
+/**
+ * The PieceStore the engine uses, plus the records a reload resumes from. Each removal is one transaction:
+ * interrupted, it leaves the store as it was; committed, records and pieces are gone together.
+ */
 export interface ProfileStore extends PieceStore {
   saveSwarm(swarmId: SwarmId): Promise<void>;
-  removeSwarm(swarmId: SwarmId): Promise<void>;
   listSwarms(): Promise<SwarmId[]>;
+  /** Also forgets that the route was removed: the file is shared here again. */
   saveFile(record: FileRecord): Promise<void>;
-  /** Forgets the file in that swarm; its pieces go too when no other swarm lists the file. */
-  removeFile(swarmId: SwarmId, fileId: FileId): Promise<void>;
   listFiles(): Promise<FileRecord[]>;
+  /** Deletes the file's records in every swarm and all its pieces, and remembers its routes as removed. */
+  forgetFile(fileId: FileId): Promise<void>;
+  /** Routes forgotten with forgetFile, until their swarm is left. */
+  listRemoved(): Promise<Route[]>;
+  /** Deletes the swarm, its records, its removed routes, and the pieces of files no other swarm lists. */
+  leaveSwarm(swarmId: SwarmId): Promise<void>;
+  /** Deletes everything in this profile. */
+  clear(): Promise<void>;
+  /** Bytes of stored pieces per file, summed from the stored Blobs themselves. */
+  usage(): Promise<Map<FileId, number>>;
 }
 
 export interface LinkHandlers {

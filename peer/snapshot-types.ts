@@ -1,3 +1,4 @@
+import type { PeerFaultCode } from '../shared/errors.ts';
 import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
 import type { LinkState } from './contracts.ts';
 
@@ -20,6 +21,8 @@ export interface FileSnapshot {
   pieceLength: number;
   pieceCount: number;
   piecesHad: number;
+  /** Bytes of its verified pieces in this tab's store (the engine's count: what removing it frees). */
+  storedBytes: number;
   /** Pieces that were already in this tab's store when the page loaded (resumed, not fetched). */
   piecesResumed: number;
   /** Pieces fetched from peers (verified, stored) since the page loaded. */
@@ -78,6 +81,10 @@ export interface PeerSnapshot {
   requestsInFlight: number;
   /** Requests this peer has queued with us. */
   peerRequestsQueued: number;
+  /** Faults charged to this peer by code (ERR_UNREQUESTED blocks, ERR_PIECE_HASH strikes, ERR_BANNED). */
+  faults: Partial<Record<PeerFaultCode, number>>;
+  /** Banned on at least one of our routes (it sent bad pieces of that file). */
+  banned: boolean;
 }
 
 /** Counters for proving behaviour (e.g. nothing re-fetched after a reload) and for diagnostics. */

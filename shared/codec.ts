@@ -7,6 +7,7 @@ import { BITFIELD_BOUNDS, decodeBitfield, encodeBitfield } from './codec/bitfiel
 import {
   fail, HEADER_BYTES, pieceIndexProblem, spanProblem, TYPE_AT, TYPE_BY_CODE, VERSION_AT, type FrameBounds,
 } from './codec/frame.ts';
+import { decodeDrop, DROP_BOUNDS, encodeDrop } from './codec/drop.ts';
 import { decodeHello, encodeHello, HELLO_BOUNDS } from './codec/hello.ts';
 import {
   decodeBlock, decodePieceMsg, decodeReject, decodeSpanMsg, encodeBlock, encodePieceMsg, encodeReject, encodeSpanMsg,
@@ -14,7 +15,7 @@ import {
 } from './codec/pieces.ts';
 
 // The binary wire between peers. Each message family has one module in codec/ with its byte layout above
-// its encoder: hello.ts, bitfield.ts, pieces.ts (have, fetching, request, cancel, reject, block); frame.ts
+// its encoder: hello.ts, bitfield.ts, pieces.ts (have, fetching, request, cancel, reject, block), drop.ts; frame.ts
 // holds the header, the route and the checks both directions share. decode/encode check framing (caps that
 // hold for every file); checkAgainstManifest checks a routed message against its file's manifest.
 //
@@ -30,7 +31,7 @@ export type ManifestSizes = Pick<Manifest, 'size' | 'pieceLength'>;
 export type RoutedMsg = Exclude<WireMsg, { type: 'hello' }>;
 
 export const FRAME_BOUNDS: Readonly<Record<WireType, FrameBounds>> = {
-  hello: HELLO_BOUNDS, bitfield: BITFIELD_BOUNDS, ...PIECE_BOUNDS,
+  hello: HELLO_BOUNDS, bitfield: BITFIELD_BOUNDS, ...PIECE_BOUNDS, ...DROP_BOUNDS,
 };
 
 /** One message → one frame for one data-channel send. Throws RangeError on an out-of-range field. */
@@ -44,6 +45,7 @@ export function encode(msg: WireMsg): Uint8Array {
     case 'cancel': return encodeSpanMsg(msg);
     case 'block': return encodeBlock(msg);
     case 'reject': return encodeReject(msg);
+    case 'drop': return encodeDrop(msg);
     default: {
       const unknown: never = msg;
       throw new RangeError(`wire: unknown message type ${String((unknown as { type: unknown }).type)}`);
@@ -85,6 +87,7 @@ export function decode(frame: Uint8Array): Result<WireMsg, CodecError> {
     case 'cancel': return decodeSpanMsg(header.value, frame, view);
     case 'block': return decodeBlock(frame, view);
     case 'reject': return decodeReject(frame, view);
+    case 'drop': return decodeDrop(frame);
     default: {
       const unreachable: never = header.value;
       return fail('ERR_UNKNOWN_TYPE', `type ${String(unreachable)}`);
@@ -118,6 +121,8 @@ function manifestProblem(manifest: ManifestSizes, msg: RoutedMsg): CodecError | 
     case 'cancel':
     case 'reject':
       return spanInFileProblem(manifest, msg);
+    case 'drop':
+      return null;
     default: {
       const unreachable: never = msg;
       return unreachable;

@@ -96,6 +96,15 @@ export function addAnnouncement(table: RoutingTable, a: Announcement, had: Itera
   return entry;
 }
 
+/** Forgets one route (the file was removed here); returns its entry, or null when it was not known. */
+export function removeAnnouncement(table: RoutingTable, swarmId: SwarmId, fileId: FileId): FileEntry | null {
+  const files = table.swarms.get(swarmId);
+  const entry = files?.get(fileId);
+  if (!files || !entry) return null;
+  files.delete(fileId);
+  return entry;
+}
+
 /**
  * The file a message belongs to. With `fromPeer`, the peer must also share the swarm with us: a peer never
  * reaches a route of a swarm it did not declare. Failures are counted in `table.unknownRoutes`.

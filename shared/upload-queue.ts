@@ -80,6 +80,22 @@ export function removePeer(q: UploadQueue, peerId: PeerId): number {
   return dropped;
 }
 
+/**
+ * Drops the requests queued on one route: from one peer (it dropped the route) or from every peer (we did).
+ * Returns how many were dropped.
+ */
+export function removeRoute(q: UploadQueue, route: Route, peerId?: PeerId): number {
+  let dropped = 0;
+  for (const [id, queued] of [...q.queues]) {
+    if (peerId !== undefined && id !== peerId) continue;
+    const kept = queued.filter((r) => r.swarmId !== route.swarmId || r.fileId !== route.fileId);
+    dropped += queued.length - kept.length;
+    if (kept.length === 0) q.queues.delete(id);
+    else q.queues.set(id, kept);
+  }
+  return dropped;
+}
+
 /** The next request to serve: the oldest of the peer whose turn it is; that peer then goes to the back. */
 export function nextToServe(q: UploadQueue): { peerId: PeerId; request: UploadRequest } | null {
   const first = q.queues.entries().next();

@@ -34,6 +34,8 @@ export type WireMsg =
   | ({ type: 'request' } & Route & BlockSpan)
   | ({ type: 'block'; piece: number; offset: number; data: Uint8Array } & Route)
   | ({ type: 'cancel' } & Route & BlockSpan)
-  | ({ type: 'reject'; reason: RejectReason } & Route & BlockSpan);
+  | ({ type: 'reject'; reason: RejectReason } & Route & BlockSpan)
+  /** We removed this file: forget us as a source on this route and send us nothing more on it. */
+  | ({ type: 'drop' } & Route);
 
 export type WireType = WireMsg['type'];

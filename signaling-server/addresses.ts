@@ -1,12 +1,16 @@
 import { createTokenBucket, type TokenBucket } from './rate-limit.ts';
 
 // What each remote address may hold and spend, whatever number of sockets it opens or reopens: connections,
-// and share-code guesses (a reconnect must not buy fresh guesses). An address is the full IP: on a classroom LAN
+// frame bytes (what the server parses and hashes), and share-code guesses (a reconnect must not buy fresh ones). An address is the full IP: on a classroom LAN
 // every laptop has its own (IPv6 included), and the server trusts no forwarding header.
 
 export interface AddressLimits {
   maxConnectionsPerAddress: number;
   maxConnections: number;
+  newConnectionsBurstPerAddress: number;
+  newConnectionsPerSecondPerAddress: number;
+  inboundBytesBurstPerAddress: number;
+  inboundBytesPerSecondPerAddress: number;
   codeGuessBurstPerAddress: number;
   codeGuessesPerSecondPerAddress: number;
   wrongCodeBurst: number;
@@ -18,18 +22,23 @@ export type ConnectVerdict = 'ok' | 'address-full' | 'server-full';
 export type GuessVerdict = 'ok' | 'address-rate' | 'server-rate';
 
 export interface Addresses {
+  /** Before the WebSocket handshake: false when the address opens sockets faster than its allowance. */
+  mayUpgrade(address: string): boolean;
   connect(address: string): ConnectVerdict;
   disconnect(address: string): void;
+  /** Takes `bytes` from the address's allowance of frame bytes; false (nothing taken) when it has too few. */
+  spendBytes(address: string, bytes: number): boolean;
   guess(address: string): GuessVerdict;
   reportWrongCode(): void;
-  /** Forgets addresses with no socket whose guess allowance is whole again (called now and then). */
+  /** Forgets addresses with no socket whose allowances are whole again (called now and then). */
   sweep(): void;
 }
 
 interface Entry {
   connections: number;
-  guesses: TokenBucket | null; // created at the first guess
-  lastGuessAt: number;
+  upgrades: TokenBucket;
+  bytes: TokenBucket;
+  guesses: TokenBucket;
 }
 
 /** `::ffff:10.0.0.5` and `10.0.0.5` are one address. */
@@ -39,14 +48,24 @@ export const addressKey = (remoteAddress: string | undefined): string =>
 export function createAddresses(limits: AddressLimits, now: () => number = Date.now): Addresses {
   const entries = new Map<string, Entry>();
   const wrongCodes = createTokenBucket(limits.wrongCodeBurst, limits.wrongCodesPerSecond, now);
-  const refillMs = (limits.codeGuessBurstPerAddress / limits.codeGuessesPerSecondPerAddress) * 1000;
   let connections = 0;
   const entry = (address: string): Entry => {
     let e = entries.get(address);
-    if (!e) entries.set(address, (e = { connections: 0, guesses: null, lastGuessAt: 0 }));
+    if (!e) {
+      e = {
+        connections: 0,
+        upgrades: createTokenBucket(limits.newConnectionsBurstPerAddress, limits.newConnectionsPerSecondPerAddress, now),
+        bytes: createTokenBucket(limits.inboundBytesBurstPerAddress, limits.inboundBytesPerSecondPerAddress, now),
+        guesses: createTokenBucket(limits.codeGuessBurstPerAddress, limits.codeGuessesPerSecondPerAddress, now),
+      };
+      entries.set(address, e);
+    }
     return e;
   };
+  const isWhole = (e: Entry) => e.upgrades.available() >= limits.newConnectionsBurstPerAddress
+    && e.bytes.available() >= limits.inboundBytesBurstPerAddress && e.guesses.available() >= limits.codeGuessBurstPerAddress;
   return {
+    mayUpgrade: (address) => entry(address).upgrades.take(1),
     connect(address) {
       if (connections >= limits.maxConnections) return 'server-full';
       const e = entry(address);
@@ -61,17 +80,14 @@ export function createAddresses(limits: AddressLimits, now: () => number = Date.
       e.connections -= 1;
       connections -= 1;
     },
+    spendBytes: (address, bytes) => entry(address).bytes.take(bytes),
     guess(address) {
-      const e = entry(address);
-      e.guesses ??= createTokenBucket(limits.codeGuessBurstPerAddress, limits.codeGuessesPerSecondPerAddress, now);
-      e.lastGuessAt = now();
-      if (!e.guesses.take(1)) return 'address-rate';
+      if (!entry(address).guesses.take(1)) return 'address-rate';
       return wrongCodes.available() >= 1 ? 'ok' : 'server-rate';
     },
     reportWrongCode: () => void wrongCodes.take(1),
     sweep() {
-      const t = now();
-      for (const [address, e] of entries) if (e.connections === 0 && t - e.lastGuessAt >= refillMs) entries.delete(address);
+      for (const [address, e] of entries) if (e.connections === 0 && isWhole(e)) entries.delete(address);
     },
   };
 }

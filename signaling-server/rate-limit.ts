@@ -38,6 +38,8 @@ export type RateVerdict = 'ok' | 'refuse' | 'close';
 
 export interface SocketRateLimiter {
   admit(cost: number): RateVerdict;
+  /** A frame refused for another allowance (its address's bytes): a strike, as if over the frame rate. */
+  refuse(): RateVerdict;
 }
 
 export function createSocketRateLimiter(limits: RateLimits, now: () => number = Date.now): SocketRateLimiter {
@@ -48,5 +50,6 @@ export function createSocketRateLimiter(limits: RateLimits, now: () => number = 
       if (frames.take(cost)) return 'ok';
       return strikes.take(1) ? 'refuse' : 'close';
     },
+    refuse: () => (strikes.take(1) ? 'refuse' : 'close'),
   };
 }

@@ -127,10 +127,12 @@ function enqueue(hub: Hub, client: Client, task: () => void | Promise<void>): vo
 
 const answer = (hub: Hub, client: Client, error: SignalError): void => enqueue(hub, client, () => sendError(hub, client, error));
 
-/** Charges `cost` frames; answers or closes when the socket is over its rate. */
-function admit(hub: Hub, client: Client, cost: number): boolean {
-  const verdict = client.limiter.admit(cost);
-  if (verdict === 'refuse') answer(hub, client, { code: 'ERR_RATE_LIMIT', message: 'too many frames: slow down' });
+/** Charges `cost` frames and `bytes` to the socket's address; answers or closes when either is over its rate. */
+function admit(hub: Hub, client: Client, cost: number, bytes = 0): boolean {
+  const overBytes = bytes > 0 && !hub.addresses.spendBytes(client.address, bytes);
+  const verdict = overBytes ? client.limiter.refuse() : client.limiter.admit(cost);
+  const message = overBytes ? 'too many bytes from your address: slow down' : 'too many frames: slow down';
+  if (verdict === 'refuse') answer(hub, client, { code: 'ERR_RATE_LIMIT', message });
   if (verdict === 'close') closeFor(hub, client, CLOSE_RATE_LIMIT, 'rate limit exceeded');
   return verdict === 'ok';
 }
@@ -155,7 +157,7 @@ function onMessage(hub: Hub, client: Client, data: RawData, isBinary: boolean): 
     if (client.oversizedFrames > hub.limits.maxOversizedFrames) return closeFor(hub, client, CLOSE_TOO_LARGE, 'frames too large');
     return answer(hub, client, { code: 'ERR_FRAME_TOO_LARGE', message: `frames are limited to ${hub.limits.maxFrameBytes} bytes` });
   }
-  if (!admit(hub, client, 1)) return;
+  if (!admit(hub, client, 1, rawLength(data))) return;
   const parsed: Result<ClientFrame, SignalError> = isBinary
     ? err({ code: 'ERR_BAD_FRAME', message: 'frames are JSON text, not binary' })
     : parseClientFrame(rawText(data));
@@ -196,7 +198,10 @@ function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket, req: In
     }
   });
   socket.on('pong', (data) => onPong(client, data));
-  socket.on('error', (error) => hub.logger.warn('socket error', { error: error.message }));
+  socket.on('error', (error) => {
+    hub.logger.warn('socket error', { error: error.message });
+    if (!client.helloSeen) socket.terminate(); // a stranger's oversized frame: not one more byte of it is read
+  });
   socket.on('close', () => {
     clearTimeout(helloTimer);
     clients.delete(client);
@@ -259,6 +264,10 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
     if (!isAllowedOrigin(req)) {
       hub.logger.warn('refusing a /ws upgrade from another origin', { origin: req.headers.origin });
       return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+    // Refused before the handshake's work: a flood reopening sockets costs the server one line each.
+    if (!hub.addresses.mayUpgrade(addressKey(req.socket.remoteAddress))) {
+      return void socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });

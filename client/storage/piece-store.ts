@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { FileId, SwarmId } from '../../shared/ids.ts';
 import { SIZES } from '../../shared/limits.ts';
+import type { Route } from '../../shared/wire-messages.ts';
 import { StorageFailure, type FileRecord, type PieceStore, type ProfileStore } from '../../peer/contracts.ts';
 import { createByteLru } from '../../peer/storage/byte-lru.ts';
 import { createPieceWriteBatcher } from './piece-write-batcher.ts';
@@ -9,7 +10,8 @@ import { databaseName } from './profile.ts';
 // This tab's profile database: verified pieces as Blobs (so a finished file is a disk-backed Blob of Blobs,
 // never one big ArrayBuffer) plus what a reload needs to resume: joined swarms and the files in them.
 
-const DB_VERSION = 1;
+/** 2 added `removed`: routes the person removed, so announcements do not bring them back. */
+const DB_VERSION = 2;
 /**
  * Recently read pieces kept in memory: a piece read for its first block serves the rest of its blocks, and
  * several peers asking for the same piece read IndexedDB once. 8 pieces cover a few peers' request windows.
@@ -20,9 +22,12 @@ interface ProfileSchema extends DBSchema {
   pieces: { key: [FileId, number]; value: Blob };
   files: { key: [SwarmId, FileId]; value: FileRecord; indexes: { byFile: FileId } };
   swarms: { key: SwarmId; value: { swarmId: SwarmId } };
+  removed: { key: [SwarmId, FileId]; value: Route };
 }
 
 const pieceRange = (fileId: FileId) => IDBKeyRange.bound([fileId, 0], [fileId, Number.MAX_SAFE_INTEGER]);
+/** Every [swarmId, fileId] key of one swarm: file ids are lowercase hex, so '' and 'g' bound them. */
+const swarmRange = (swarmId: SwarmId) => IDBKeyRange.bound([swarmId, ''], [swarmId, 'g']);
 
 function isQuotaError(e: unknown): boolean {
   const name = (e as { name?: unknown } | null)?.name;
@@ -42,13 +47,33 @@ export async function openProfileStore(
   profileId: string, opts: { readCacheBytes?: number } = {},
 ): Promise<ProfileStore> {
   const db = await openDB<ProfileSchema>(databaseName(profileId), DB_VERSION, {
-    upgrade(d) {
-      d.createObjectStore('pieces');
-      d.createObjectStore('files', { keyPath: ['swarmId', 'fileId'] }).createIndex('byFile', 'fileId');
-      d.createObjectStore('swarms', { keyPath: 'swarmId' });
+    upgrade(d, oldVersion) {
+      if (oldVersion < 1) {
+        d.createObjectStore('pieces');
+        d.createObjectStore('files', { keyPath: ['swarmId', 'fileId'] }).createIndex('byFile', 'fileId');
+        d.createObjectStore('swarms', { keyPath: 'swarmId' });
+      }
+      if (oldVersion < 2) d.createObjectStore('removed', { keyPath: ['swarmId', 'fileId'] });
     },
   });
+  await sweepUnlisted(db);
   return wrapDatabase(db, opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
+}
+
+/**
+ * Pieces of a file no record lists: left by a seed or a removal that a closed tab cut short (pieces are
+ * written before their record). Nobody can serve or save them, so they go before the engine starts.
+ */
+async function sweepUnlisted(db: IDBPDatabase<ProfileSchema>): Promise<void> {
+  const tx = db.transaction(['files', 'pieces'], 'readwrite');
+  const listed = new Set((await tx.objectStore('files').getAll()).map((f) => f.fileId));
+  let cursor = await tx.objectStore('pieces').openKeyCursor();
+  while (cursor) {
+    const fileId = cursor.key[0];
+    if (!listed.has(fileId)) await tx.objectStore('pieces').delete(pieceRange(fileId));
+    cursor = await (listed.has(fileId) ? cursor.continue([fileId, Number.MAX_SAFE_INTEGER]) : cursor.continue());
+  }
+  await tx.done;
 }
 
 async function write(what: string, run: () => Promise<unknown>): Promise<void> {
@@ -100,18 +125,54 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
       return new Blob(blobs as Blob[], { type: mimeType });
     },
     saveSwarm: (swarmId) => write('the swarm list', () => db.put('swarms', { swarmId })),
-    removeSwarm: (swarmId) => write('the swarm list', () => db.delete('swarms', swarmId)),
     listSwarms: () => db.getAllKeys('swarms'),
-    saveFile: (record) => write(`the record of ${record.manifest.name}`, () => db.put('files', record)),
-    removeFile: (swarmId, fileId) => write('the file list', async () => {
-      const tx = db.transaction(['files', 'pieces'], 'readwrite');
-      await tx.objectStore('files').delete([swarmId, fileId]);
-      const others = await tx.objectStore('files').index('byFile').count(fileId);
-      if (others === 0) await tx.objectStore('pieces').delete(pieceRange(fileId));
+    saveFile: (record) => write(`the record of ${record.manifest.name}`, async () => {
+      const tx = db.transaction(['files', 'removed'], 'readwrite');
+      await tx.objectStore('files').put(record);
+      await tx.objectStore('removed').delete([record.swarmId, record.fileId]); // shared again after a removal
       await tx.done;
-      if (others === 0) cache.deleteWhere((key) => key.startsWith(`${fileId}:`));
     }),
     listFiles: () => db.getAll('files'),
+    forgetFile: (fileId) => write('the file list', async () => {
+      const tx = db.transaction(['files', 'pieces', 'removed'], 'readwrite');
+      const records = await tx.objectStore('files').index('byFile').getAll(fileId);
+      for (const r of records) {
+        await tx.objectStore('files').delete([r.swarmId, fileId]);
+        await tx.objectStore('removed').put({ swarmId: r.swarmId, fileId });
+      }
+      await tx.objectStore('pieces').delete(pieceRange(fileId));
+      await tx.done;
+      cache.deleteWhere((key) => key.startsWith(`${fileId}:`));
+    }),
+    listRemoved: () => db.getAll('removed'),
+    leaveSwarm: (swarmId) => write('the swarm list', async () => {
+      const tx = db.transaction(['swarms', 'files', 'pieces', 'removed'], 'readwrite');
+      await tx.objectStore('swarms').delete(swarmId);
+      await tx.objectStore('removed').delete(swarmRange(swarmId));
+      const files = tx.objectStore('files');
+      const records = await files.getAll(swarmRange(swarmId));
+      await files.delete(swarmRange(swarmId));
+      const unlisted: FileId[] = [];
+      for (const r of records) if ((await files.index('byFile').count(r.fileId)) === 0) unlisted.push(r.fileId);
+      for (const fileId of unlisted) await tx.objectStore('pieces').delete(pieceRange(fileId));
+      await tx.done;
+      cache.deleteWhere((key) => unlisted.some((fileId) => key.startsWith(`${fileId}:`)));
+    }),
+    clear: () => write('the profile', async () => {
+      const tx = db.transaction(['swarms', 'files', 'pieces', 'removed'], 'readwrite');
+      await Promise.all([...tx.objectStoreNames].map((name) => tx.objectStore(name).clear()));
+      await tx.done;
+      cache.deleteWhere(() => true);
+    }),
+    async usage() {
+      const bytes = new Map<FileId, number>();
+      let cursor = await db.transaction('pieces').store.openCursor();
+      while (cursor) {
+        bytes.set(cursor.key[0], (bytes.get(cursor.key[0]) ?? 0) + cursor.value.size);
+        cursor = await cursor.continue();
+      }
+      return bytes;
+    },
     close: () => db.close(),
   };
 }

@@ -14,6 +14,7 @@ import { createRoutingView } from './routing-view.ts';
 import { createSeedPanel } from './seed-panel.ts';
 import { createSharePanel } from './share-panel.ts';
 import { createStartPanel } from './start-panel.ts';
+import { createStoragePanel } from './storage-panel.ts';
 
 // The classroom page: every panel renders from window.tabswarm snapshots, at most RENDER_EVERY_MS apart.
 
@@ -56,15 +57,16 @@ export function mountApp(root: HTMLElement, deps: AppDeps): () => void {
   const start = createStartPanel(api);
   const share = createSharePanel(deps.signaling);
   const seed = createSeedPanel(api, () => currentSwarm(api.snapshot()));
-  const files = createFilesPanel(api, (text) => log.add('warn', text));
+  const files = createFilesPanel(api, (kind, text) => log.add(kind, text));
   const peers = createPeersPanel();
   const routing = createRoutingView();
   const diagnostics = createDiagnostics(deps.caps);
+  const storage = createStoragePanel(api, (kind, text) => log.add(kind, text));
   root.replaceChildren(header.element, h('main', { class: 'layout' },
     h('div', { class: 'area-start' }, share.element, start.element),
     h('div', { class: 'area-seed' }, seed.element),
     h('div', { class: 'area-files' }, files.element),
-    h('div', { class: 'area-peers' }, peers.element, diagnostics.element),
+    h('div', { class: 'area-peers' }, peers.element, storage.element, diagnostics.element),
     h('div', { class: 'area-routing' }, routing.element),
     h('div', { class: 'area-log' }, log.element)));
 
@@ -77,6 +79,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): () => void {
     share.render(snap, current);
     seed.render(snap);
     files.render(snap, nicknames);
+    storage.render(snap);
     peers.render(snap, nicknames);
     routing.render(snap, nicknames);
     diagnostics.render(snap, nicknames, Date.now());

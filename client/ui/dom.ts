@@ -1,4 +1,8 @@
+import { formatBytes } from '../../peer/engine/storage-use.ts';
+
 // Small DOM and formatting helpers for the classroom page.
+
+export { formatBytes };
 
 type Child = Node | string;
 
@@ -29,18 +33,6 @@ export function panel(id: string, title: string, ...children: Child[]): HTMLElem
   return h('section', { class: 'panel', id, 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), ...children);
 }
 
-const UNITS = ['B', 'KB', 'MB', 'GB'];
-
-/** Decimal units, as people read them on a download bar. */
-export function formatBytes(n: number): string {
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 || value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
 
 export const formatRate = (bytesPerSecond: number): string => `${formatBytes(bytesPerSecond)}/s`;
 

@@ -23,8 +23,10 @@ const linkText = (p: PeerSnapshot): string =>
   p.relayed === true ? 'relayed through the TURN server' : p.relayed === false ? 'direct' : 'connected';
 
 export function createEventLog(signaling: Pick<SignalingClient, 'subscribe'>, nicknames: ReadonlyMap<string, string>): EventLog {
-  const list = h('ol', { id: 'event-log', class: 'event-log', role: 'log', tabindex: '0', 'aria-label': 'Event log', 'aria-live': 'off' });
-  const element = panel('log-panel', 'Event log', list);
+  const list = h('ol', { class: 'event-list' });
+  // The log role goes on a wrapper: on the <ol> itself it would hide the list (and its items) from screen readers.
+  const scroller = h('div', { id: 'event-log', class: 'event-log', role: 'log', tabindex: '0', 'aria-label': 'Event log', 'aria-live': 'off' }, list);
+  const element = panel('log-panel', 'Event log', scroller);
   const name = (id: string) => peerName(id, nicknames);
   let prev: TabswarmSnapshot | null = null;
   let wasOpen = false;

@@ -2,6 +2,7 @@ import type { TabswarmApi } from '../api.ts';
 import type { FileSnapshot, FileState, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { shownState } from './file-state.ts';
 import { errorText, formatBytes, formatEta, formatRate, h, panel, setAttr, setText } from './dom.ts';
+import type { EventKind } from './event-log.ts';
 import { peerName } from './peer-colors.ts';
 import { createPieceMap, type PieceMap } from './piece-map.ts';
 
@@ -23,36 +24,60 @@ interface FileCard {
   stats: HTMLElement;
   detail: HTMLElement;
   save: HTMLButtonElement;
+  remove: HTMLButtonElement;
   map: PieceMap;
 }
+
+/** Writes to the page's event log. */
+export type Say = (kind: EventKind, text: string) => void;
 
 export interface FilesPanel {
   readonly element: HTMLElement;
   render(snap: TabswarmSnapshot, nicknames: ReadonlyMap<string, string>): void;
 }
 
-function createCard(api: TabswarmApi, file: FileSnapshot, onError: (text: string) => void): FileCard {
+/** Asks once, saying what it frees; the engine tells the file's peers and deletes its pieces. */
+function createRemoveButton(api: TabswarmApi, file: FileSnapshot, say: Say): HTMLButtonElement {
+  const remove = h('button', { type: 'button', class: 'button', 'aria-label': `Remove ${file.name}` }, 'Remove');
+  remove.addEventListener('click', () => {
+    const copies = api.snapshot().swarms.flatMap((s) => s.files).filter((f) => f.fileId === file.fileId);
+    const where = copies.length > 1 ? ` from all ${copies.length} of your swarms` : '';
+    const frees = formatBytes(copies[0]?.storedBytes ?? 0);
+    if (!confirm(`Remove ${file.name}${where}? This stops sharing and downloading it and frees ${frees} in this browser.`)) return;
+    remove.disabled = true;
+    api.remove(file.fileId)
+      .then((freed) => say('file', `Removed ${file.name}: ${formatBytes(freed)} freed.`))
+      .catch((e: unknown) => {
+        remove.disabled = false;
+        say('warn', `Could not remove ${file.name}: ${errorText(e)}`);
+      });
+  });
+  return remove;
+}
+
+function createCard(api: TabswarmApi, file: FileSnapshot, say: Say): FileCard {
   const badge = h('span', { class: 'badge' });
   const save = h('button', { type: 'button', class: 'button primary', 'aria-label': `Save ${file.name}` }, 'Save');
   save.hidden = true;
   save.addEventListener('click', () => {
-    api.save(file.fileId).catch((e: unknown) => onError(`Could not save ${file.name}: ${errorText(e)}`));
+    api.save(file.fileId).catch((e: unknown) => say('warn', `Could not save ${file.name}: ${errorText(e)}`));
   });
+  const remove = createRemoveButton(api, file, say);
   const progress = h('progress', { max: String(Math.max(1, file.pieceCount)), value: '0', 'aria-label': `${file.name} progress` });
   const stats = h('p', { class: 'file-stats' });
   const detail = h('p', { class: 'file-detail' });
   const map = createPieceMap();
   const root = h('li', { class: 'file-card', 'data-file-id': file.fileId },
     h('div', { class: 'file-head' },
-      h('h3', { class: 'file-name', title: file.name }, file.name), badge, save),
+      h('h3', { class: 'file-name', title: file.name }, file.name), badge, save, remove),
     progress, stats, detail, map.element);
-  return { root, badge, progress, stats, detail, save, map };
+  return { root, badge, progress, stats, detail, save, remove, map };
 }
 
 function statusLine(file: FileSnapshot, state: FileState): string {
   const percent = file.pieceCount === 0 ? 100 : Math.floor((100 * file.piecesHad) / file.pieceCount);
   const sources = Object.keys(file.sources).length;
-  const parts = [`${percent} %`, `${formatBytes(file.size)}`, `${file.piecesHad}/${file.pieceCount} pieces`];
+  const parts = [`${percent} %`, `${formatBytes(file.size)}`, `${file.piecesHad}/${file.pieceCount} pieces`, `${formatBytes(file.storedBytes)} stored here`];
   if (file.awaitingVerification.length > 0) parts.push(`${file.awaitingVerification.length} being checked`);
   if (state === 'downloading' || state === 'verifying') {
     parts.push(formatRate(file.bytesPerSecond), formatEta(file.etaSeconds));
@@ -90,7 +115,7 @@ function updateCard(card: FileCard, file: FileSnapshot, nicknames: ReadonlyMap<s
   card.map.update(file, nicknames);
 }
 
-export function createFilesPanel(api: TabswarmApi, onError: (text: string) => void): FilesPanel {
+export function createFilesPanel(api: TabswarmApi, say: Say): FilesPanel {
   const list = h('ul', { id: 'files', class: 'file-list', 'aria-label': 'Files' });
   const empty = h('p', { class: 'empty' }, 'No files yet. Share one above, or wait for someone in your swarm to share.');
   const element = panel('files-panel', 'Files', empty, list);
@@ -106,7 +131,7 @@ export function createFilesPanel(api: TabswarmApi, onError: (text: string) => vo
         seen.add(key);
         let card = cards.get(key);
         if (!card) {
-          card = createCard(api, file, onError);
+          card = createCard(api, file, say);
           cards.set(key, card);
           list.append(card.root);
         }

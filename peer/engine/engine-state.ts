@@ -1,3 +1,4 @@
+import type { PeerFaultCode } from '../../shared/errors.ts';
 import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import {
@@ -20,6 +21,8 @@ export interface FileInfo {
   buffers: Map<RouteEntry, Map<number, Uint8Array>>;
   state: FileState;
   error?: string;
+  /** The storage was full: the download goes on once something was removed. */
+  blockedByQuota?: boolean;
   /** This tab created the manifest. */
   seeded: boolean;
   /** Pieces being hashed and written now. */
@@ -43,6 +46,8 @@ export interface PeerEntry {
   bitfieldsSent: Set<RouteEntry>;
   /** Routes it sent us a bitfield on. */
   bitfieldsReceived: Set<RouteEntry>;
+  /** Routes it dropped ('drop': it removed the file): nothing more goes to it on them until its next bitfield. */
+  dropped: Set<RouteEntry>;
   /**
    * Swarms our last hello declared to it. We send nothing on a route whose swarm we have not declared:
    * the peer would drop it (not shared) or reject it and forget us on that route.
@@ -58,6 +63,8 @@ export interface PeerEntry {
   rttMs: number | null;
   /** Bad frames it sent, not yet forgiven (debt), and when the debt was last updated. */
   badFrames: { debt: number; at: number };
+  /** Faults charged to it, by code: blocks nobody asked it for, bad pieces it was proven to send, bans. */
+  faults: Partial<Record<PeerFaultCode, number>>;
 }
 
 export interface EngineState {
@@ -72,7 +79,19 @@ export interface EngineState {
   nicknames: Map<PeerId, string>;
   counters: EngineCounters;
   params: EngineParams;
+  /** Files the person removed here, per swarm: announcements of them are ignored. */
+  removed: Map<SwarmId, Set<FileId>>;
+  /** Swarms left since the page loaded: frames still in flight on them are dropped without blame. */
+  left: Set<SwarmId>;
 }
+
+export function markRemoved(state: Pick<EngineState, 'removed'>, swarmId: SwarmId, fileId: FileId): void {
+  const files = state.removed.get(swarmId) ?? state.removed.set(swarmId, new Set()).get(swarmId)!;
+  files.add(fileId);
+}
+
+export const isRemoved = (state: Pick<EngineState, 'removed'>, swarmId: SwarmId, fileId: FileId): boolean =>
+  state.removed.get(swarmId)?.has(fileId) ?? false;
 
 /** Drops the routes of swarms outside `swarms` from a set of routes. */
 export function forgetRoutesOutside(routes: Set<RouteEntry>, swarms: ReadonlySet<SwarmId>): void {
@@ -85,6 +104,10 @@ export function emptyCounters(): EngineCounters {
     badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, blockBytesSent: 0, storeErrors: 0,
     firstPieceAtMs: 0,
   };
+}
+
+export function chargeFault(peer: PeerEntry | undefined, code: PeerFaultCode): void {
+  if (peer) peer.faults[code] = (peer.faults[code] ?? 0) + 1;
 }
 
 /** Every route of a file (one per swarm it was announced in). */
@@ -102,7 +125,7 @@ export function peersOnRoute(state: EngineState, entry: RouteEntry): PeerEntry[]
   const out: PeerEntry[] = [];
   for (const [peerId, swarms] of state.table.peerSwarms) {
     const peer = state.peers.get(peerId);
-    if (peer?.declared.has(entry.route.swarmId) && swarms.has(entry.route.swarmId)) out.push(peer);
+    if (peer?.declared.has(entry.route.swarmId) && swarms.has(entry.route.swarmId) && !peer.dropped.has(entry)) out.push(peer);
   }
   return out;
 }
@@ -111,5 +134,6 @@ export function peersOnRoute(state: EngineState, entry: RouteEntry): PeerEntry[]
 export function routesWithPeer(state: EngineState, peerId: PeerId): RouteEntry[] {
   const peer = state.peers.get(peerId);
   if (!peer) return [];
-  return filesSharedWith(state.table, peerId).filter((entry) => peer.declared.has(entry.route.swarmId));
+  return filesSharedWith(state.table, peerId).filter((entry) =>
+    peer.declared.has(entry.route.swarmId) && !peer.dropped.has(entry));
 }

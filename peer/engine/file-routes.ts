@@ -4,7 +4,7 @@ import { verifyManifest, type Manifest } from '../../shared/manifest.ts';
 import { addAnnouncement } from '../../shared/routing-table.ts';
 import type { ProfileStore } from '../contracts.ts';
 import { adoptStoredFile, fillAll, type DownloadContext } from './download-side.ts';
-import type { FileInfo, RouteEntry } from './engine-state.ts';
+import { isRemoved, type FileInfo, type RouteEntry } from './engine-state.ts';
 import { sendBitfields, type SessionContext } from './peer-session.ts';
 import { milestone } from '../milestones.ts';
 import { createRateMeter } from './rates.ts';
@@ -38,7 +38,11 @@ export async function addAnnouncedRoute(ctx: RoutesContext, swarmId: SwarmId, fi
 /** Adds a route (idempotent), marks the stored pieces as had, tells the peers on it, starts fetching. */
 export async function addRoute(ctx: RoutesContext, src: RouteSource): Promise<RouteEntry | null> {
   if (!ctx.state.table.swarms.has(src.swarmId)) return null; // left the swarm meanwhile
+  // A removed file stays removed, whoever announces it; sharing it again from this tab brings it back.
+  if (src.seeded) ctx.state.removed.get(src.swarmId)?.delete(src.fileId);
+  else if (isRemoved(ctx.state, src.swarmId, src.fileId)) return null;
   const stored = src.seeded ? 'all' : await ctx.store.storedPieces(src.fileId);
+  if (!ctx.state.table.swarms.has(src.swarmId) || (!src.seeded && isRemoved(ctx.state, src.swarmId, src.fileId))) return null;
   const known = ctx.state.table.swarms.get(src.swarmId)?.get(src.fileId);
   const downloading = ctx.state.files.get(src.fileId);
   const adopt = src.seeded && downloading !== undefined && !downloading.seeded; // seeds the bytes it was fetching

@@ -2,13 +2,15 @@ import { bitfieldToBytes } from '../../shared/bitfield.ts';
 import { checkAgainstManifest, decode, encode, type RoutedMsg } from '../../shared/codec.ts';
 import type { SwarmId } from '../../shared/ids.ts';
 import { BAD_FRAMES_FORGIVEN_PER_SECOND, MAX_BAD_FRAMES_PER_LINK } from '../../shared/limits.ts';
+import { onPeerGone } from '../../shared/piece-picker.ts';
 import { route, setPeerSwarms, sharedSwarms } from '../../shared/routing-table.ts';
 import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
 import type { PeerLink } from '../contracts.ts';
 import {
-  fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg, type DownloadContext,
+  dropOrphanBuffers, fillAll, fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg,
+  type DownloadContext,
 } from './download-side.ts';
-import { forgetRoutesOutside, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
+import { forgetRoutesOutside, isRemoved, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
 import { createRateMeter } from './rates.ts';
 import type { UploadHandler } from './upload-handler.ts';
 
@@ -29,9 +31,9 @@ export function helloSwarms(ctx: SessionContext, peer: PeerEntry): SwarmId[] {
 
 export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
-    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), declared: new Set(), fillTurn: 0,
+    peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), dropped: new Set(), declared: new Set(), fillTurn: 0,
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
-    relayed: null, rttMs: null, badFrames: { debt: 0, at: ctx.now() },
+    relayed: null, rttMs: null, badFrames: { debt: 0, at: ctx.now() }, faults: {},
   };
   ctx.state.peers.set(peer.peerId, peer);
   link.onMessage = (frame) => onFrame(ctx, peer, frame);
@@ -96,7 +98,7 @@ function dispatch(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): bool
   // Its hello is only a claim: a swarm we have not declared to it (the server does not list it there) stays closed.
   if (!routed.ok || !peer.declared.has(msg.swarmId)) {
     if (msg.type === 'request') ctx.uploads.reject(peer, msg, 'unknown-route');
-    return false;
+    return goneHere(ctx, msg); // sent before it heard we removed the file or left the swarm: not its fault
   }
   const fits = checkAgainstManifest(routed.value.manifest, msg);
   if (!fits.ok) {
@@ -115,6 +117,7 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
     case 'reject': onRejectMsg(ctx, peer, entry, msg); return true;
     case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
     case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;
+    case 'drop': return onDrop(ctx, peer, entry);
     default: {
       const never: never = msg;
       return never;
@@ -122,11 +125,26 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
   }
 }
 
+const goneHere = (ctx: SessionContext, msg: RoutedMsg): boolean =>
+  ctx.state.left.has(msg.swarmId) || isRemoved(ctx.state, msg.swarmId, msg.fileId);
+
+/** The peer removed the file: it is no source on the route any more, and what it queued with us is void. */
+function onDrop(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry): boolean {
+  peer.dropped.add(entry);
+  peer.bitfieldsReceived.delete(entry);
+  onPeerGone(entry.picker, peer.peerId); // its requests in flight go to other peers
+  ctx.uploads.dropRoute(entry, peer.peerId);
+  dropOrphanBuffers(ctx.state);
+  fillAll(ctx);
+  return true;
+}
+
 /**
  * Our bitfield may have reached the peer before it knew the route (its announcement was still being verified)
  * and been dropped there; its first bitfield on the route says it knows it now, so ours goes once more.
  */
 function onPeerBitfield(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: Extract<WireMsg, { type: 'bitfield' }>): boolean {
+  peer.dropped.delete(entry); // it has the file again
   if (!peer.bitfieldsReceived.has(entry)) {
     peer.bitfieldsReceived.add(entry);
     if (peer.bitfieldsSent.delete(entry)) sendBitfields(ctx, peer);
@@ -145,6 +163,7 @@ function onHello(ctx: SessionContext, peer: PeerEntry, msg: Extract<WireMsg, { t
   const shared = new Set(sharedSwarms(ctx.state.table, peer.peerId));
   forgetRoutesOutside(peer.bitfieldsSent, shared);
   forgetRoutesOutside(peer.bitfieldsReceived, shared);
+  forgetRoutesOutside(peer.dropped, shared);
   sendBitfields(ctx, peer);
   fillRequests(ctx, peer);
   return true;

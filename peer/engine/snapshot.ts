@@ -6,6 +6,7 @@ import type {
 } from '../snapshot-types.ts';
 import type { EngineState, RouteEntry } from './engine-state.ts';
 import { etaSeconds } from './rates.ts';
+import { entryBytes } from './storage-use.ts';
 
 // Builds the JSON-safe snapshot the page and the tests read. O(pieces) per file: call it per frame.
 
@@ -69,6 +70,7 @@ function fileSnapshot(state: EngineState, entry: RouteEntry): FileSnapshot {
     pieceLength: file.manifest.pieceLength,
     pieceCount: picker.layout.pieceCount,
     piecesHad: had,
+    storedBytes: entryBytes(entry),
     piecesResumed: file.resumed,
     piecesFetched: file.fetched,
     piecesRequested: inFlight.length,
@@ -91,8 +93,12 @@ function peerSnapshot(inp: SnapshotInputs, peerId: PeerId): PeerSnapshot {
   const { state } = inp;
   const peer = state.peers.get(peerId)!;
   let requestsInFlight = 0;
+  let banned = false;
   for (const files of state.table.swarms.values()) {
-    for (const entry of files.values()) requestsInFlight += entry.picker.peers.get(peerId)?.requests.size ?? 0;
+    for (const entry of files.values()) {
+      requestsInFlight += entry.picker.peers.get(peerId)?.requests.size ?? 0;
+      banned ||= entry.picker.banned.has(peerId);
+    }
   }
   return {
     peerId,
@@ -109,5 +115,7 @@ function peerSnapshot(inp: SnapshotInputs, peerId: PeerId): PeerSnapshot {
     piecesReceivedFrom: peer.piecesReceivedFrom,
     requestsInFlight,
     peerRequestsQueued: inp.queuedBy(peerId),
+    faults: { ...peer.faults },
+    banned,
   };
 }

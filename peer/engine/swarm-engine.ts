@@ -7,8 +7,10 @@ import type { LinkSource, ProfileStore } from '../contracts.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
 import type { EngineParams, SeedingSnapshot, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
-import { emptyCounters, type EngineState, type RouteEntry } from './engine-state.ts';
-import { addRoute, type RoutesContext } from './file-routes.ts';
+import { emptyCounters, markRemoved, type EngineState, type RouteEntry } from './engine-state.ts';
+import { addRoute } from './file-routes.ts';
+import { clearProfile, leaveSwarmHere, removeFileHere, type RemovalContext } from './removal.ts';
+import { isQuotaFailure, quotaAdvice, storageUsage, type StorageUsage } from './storage-use.ts';
 import { subscribeMembership } from './membership.ts';
 import { openSession, sendMessage } from './peer-session.ts';
 import { seedBlob } from './seeding.ts';
@@ -49,6 +51,14 @@ export interface SwarmEngine {
   snapshot(): TabswarmSnapshot;
   /** The stored file as a Blob of stored piece Blobs; rejects unless complete. */
   fileBlob(fileId: FileId): Promise<Blob>;
+  /** Stops sharing or downloading a file, deletes its pieces and tells its peers; resolves with the bytes freed. */
+  removeFile(fileId: FileId): Promise<number>;
+  /** Leaves a swarm and deletes the files no other swarm lists; resolves with the bytes freed. */
+  leaveSwarm(swarmId: SwarmId): Promise<number>;
+  /** Leaves every swarm and empties this tab's profile; resolves with the bytes freed. */
+  clear(): Promise<number>;
+  /** What this tab's profile holds, counted from the stored pieces themselves. */
+  storageUsage(): Promise<StorageUsage>;
   setNickname(name: string): void;
   onChange(cb: () => void): () => void;
   close(): void;
@@ -59,7 +69,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   const params: EngineParams = { ...DEFAULT_PARAMS, ...deps.params };
   const state: EngineState = {
     selfId: deps.signaling.peerId, nickname: '', members: new Map(), files: new Map(), peers: new Map(),
-    nicknames: new Map(), counters: emptyCounters(), params,
+    nicknames: new Map(), counters: emptyCounters(), params, removed: new Map(), left: new Set(),
     table: createRoutingTable({
       rng: deps.rng ?? Math.random, blockLength: params.blockSize, maxRequestsPerPeer: params.windowPerPeer,
       maxInFlightBytesPerPeer: params.windowPerPeer * params.blockSize, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
@@ -72,8 +82,8 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   const announced = new Set<RouteEntry>(); // routes we announced to the server
   let server: ServerState = deps.signaling.status === 'open' ? 'connected' : 'connecting';
   let closed = false;
-  const ctx: RoutesContext = {
-    state, store: deps.store, now,
+  const ctx: RemovalContext = {
+    state, store: deps.store, now, leaveOnServer: (swarmId) => deps.signaling.leave(swarmId),
     send: (peer, msg) => void sendMessage(peer, msg),
     changed: () => onChanged(),
     uploads: createUploadHandler({
@@ -160,15 +170,30 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       if (entry !== null) announced.add(entry);
       deps.signaling.announce(swarmId, seeded.fileId, seeded.manifest);
       return seeded.fileId;
+    } catch (e) {
+      throw isQuotaFailure(e) ? new Error(quotaAdvice(state, name), { cause: e }) : e;
     } finally {
       seedingNow.delete(job);
       onChanged();
     }
   }
 
+  /** Entries of routes no longer in the table are let go (a route that comes back is a new entry). */
+  async function afterRemoval(removal: Promise<number>): Promise<number> {
+    try {
+      return await removal;
+    } finally {
+      for (const entry of [...announced]) {
+        if (state.table.swarms.get(entry.route.swarmId)?.get(entry.route.fileId) !== entry) announced.delete(entry);
+      }
+      onChanged();
+    }
+  }
+
   const engine: SwarmEngine = {
     async start() {
-      const [swarms, files] = await Promise.all([deps.store.listSwarms(), deps.store.listFiles()]);
+      const [swarms, files, removed] = await Promise.all([deps.store.listSwarms(), deps.store.listFiles(), deps.store.listRemoved()]);
+      for (const r of removed) markRemoved(state, r.swarmId, r.fileId);
       for (const swarmId of swarms) enterSwarm(swarmId);
       for (const f of files) {
         if (!state.table.swarms.has(f.swarmId)) continue;
@@ -184,6 +209,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     },
     async joinSwarm(swarmId) {
       if (closed) return;
+      state.left.delete(swarmId);
       enterSwarm(swarmId);
       await deps.store.saveSwarm(swarmId).catch(() => undefined);
       onChanged();
@@ -203,6 +229,10 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       if (!file || file.state !== 'complete') throw new Error('file is not complete');
       return deps.store.fileBlob(fileId, file.manifest.pieceHashes.length, file.manifest.mimeType);
     },
+    removeFile: (fileId) => afterRemoval(removeFileHere(ctx, fileId)),
+    leaveSwarm: (swarmId) => afterRemoval(leaveSwarmHere(ctx, swarmId)),
+    clear: () => afterRemoval(clearProfile(ctx)),
+    storageUsage: () => storageUsage(state, deps.store),
     setNickname(name) {
       state.nickname = name;
       deps.signaling.setNickname(name);

@@ -4,7 +4,7 @@ import { pieceSize } from '../../shared/manifest.ts';
 import { route } from '../../shared/routing-table.ts';
 import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../../shared/seed-once.ts';
 import {
-  cancelRequest, enqueueRequest, nextToServe, queuedCount, removePeer, type UploadQueue, type UploadRequest,
+  cancelRequest, enqueueRequest, nextToServe, queuedCount, removePeer, removeRoute, type UploadQueue, type UploadRequest,
 } from '../../shared/upload-queue.ts';
 import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
 import type { PieceStore } from '../contracts.ts';
@@ -27,6 +27,8 @@ export interface UploadHandler {
   /** Answers a request we will not serve. */
   reject(peer: PeerEntry, req: UploadRequest, reason: RejectReason): void;
   onPeerGone(peerId: PeerId): void;
+  /** Forgets what is queued or offered on a route: to one peer (it dropped the route) or to everyone (we did). */
+  dropRoute(entry: RouteEntry, peerId?: PeerId): void;
   /** Every second: pieces refused to a peer that nobody else covers any more are offered to it again. */
   tick(): void;
   /** Requests a peer has queued with us. */
@@ -139,6 +141,12 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       for (const seed of seeding.values()) forgetSeedPeer(seed, peerId);
       reoffer(false);
       pump();
+    },
+    dropRoute(entry, peerId) {
+      removeRoute(queue, entry.route, peerId);
+      const seed = seeding.get(entry);
+      if (seed && peerId !== undefined) forgetSeedPeer(seed, peerId);
+      else seeding.delete(entry);
     },
     tick: () => reoffer(false),
     queued: (peerId) => queuedCount(queue, peerId),

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { endLesson, startLesson, type Lesson } from '../e2e/classroom-lesson.ts';
 import { canUseNetns } from '../e2e/classroom-netns.ts';
+import { playwrightTab, type BrowserTab } from '../e2e/browser-tab.ts';
 import { removeBuiltPage } from '../e2e/harness.ts';
 import { MiB, randomFile, seedThroughPage, sha256Of, waitForFile } from '../e2e/tabs.ts';
 import type { Bench, BenchContext } from './lib/context.ts';
@@ -20,7 +21,7 @@ const PATHS = [
 
 /** One file laptop 1 → laptop 2; returns MB/s (throws when the stored bytes differ). */
 async function download(lesson: Lesson, bytes: number): Promise<number> {
-  const [seeder, downloader] = lesson.pages as [Page, Page];
+  const [seeder, downloader] = (lesson.pages as [Page, Page]).map(playwrightTab) as [BrowserTab, BrowserTab];
   const file = randomFile(`bench-${bytes}-${Date.now()}.bin`, bytes);
   const fileId = await seedThroughPage(seeder, file);
   const started = Date.now();

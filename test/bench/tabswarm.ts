@@ -11,7 +11,7 @@ import { writeRandomFile, type RandomFile } from './lib/random-file.ts';
 import { compared, type Figure } from './lib/report.ts';
 import { best, median, round2 } from './lib/stats.ts';
 import {
-  completedAt, createSwarm, fileOf, firstPieceAt, joinSwarm, linkedTo, milestonesOf, peerIdOf, seedFromDisk, sha256In,
+  closeForGood, completedAt, createSwarm, fileOf, firstPieceAt, joinSwarm, linkedTo, milestonesOf, peerIdOf, seedFromDisk, sha256In,
   startTabswarmServer, tabswarmReady, type TabswarmServer,
 } from './lib/tabswarm-tabs.ts';
 import { describePairs, selectedOf } from './pages/rtc-path.ts';
@@ -124,7 +124,7 @@ async function memory(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise
       value: { ...peak, MBps: mbps(fileMiB * MiB, ms), ...(wt === undefined ? {} : { webtorrentPeakRssMiB: wt }) },
     }));
   } finally {
-    await page.close();
+    await closeForGood(page);
     await seeded.file.remove();
   }
 }
@@ -153,7 +153,7 @@ async function firstPiece(ctx: BenchContext, fleet: Fleet): Promise<void> {
       times.push(Math.round(await firstPieceAt(page!)));
       marks.push(await milestonesOf(page!));
     } finally {
-      await page!.close();
+      await closeForGood(page!);
     }
     // As WebTorrent's figure is taken: a page already open and idle is handed the link (its link to A is new too).
     const [idle] = await fleet.bb.openTabs(fleet.url, 1, tabswarmReady);
@@ -165,7 +165,7 @@ async function firstPiece(ctx: BenchContext, fleet: Fleet): Promise<void> {
       }, seeded.link);
       afterJoin.push(Math.round((await firstPieceAt(idle!)) - joinedAt));
     } finally {
-      await idle!.close();
+      await closeForGood(idle!);
     }
   }
   await seeded.file.remove();
@@ -192,7 +192,7 @@ async function openFleet(ctx: BenchContext, bb: BenchBrowser, tabs: TabswarmServ
 }
 
 async function closeFleet(fleet: Fleet): Promise<void> {
-  await Promise.all([fleet.a, ...fleet.leechers].map((page) => page.close()));
+  await Promise.all([fleet.a, ...fleet.leechers].map(closeForGood));
 }
 
 // TABSWARM_BENCH_VARIANTS='?piece=65536,?window=32' adds transfer figures for other engine knobs (peer/engine/params.ts),

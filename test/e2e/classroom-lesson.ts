@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createClassroom, type Classroom, type Laptop } from './classroom-netns.ts';
 import { buildPage, CHROMIUM_ARGS } from './harness.ts';
+import { playwrightTab } from './browser-tab.ts';
 import { ready } from './tabs.ts';
 
 // A lesson: the classroom's namespaces, the teacher's server (as `npm start` wires it) and one Chromium per
@@ -75,7 +76,7 @@ export async function startLesson(forwarding: boolean, env: Record<string, strin
     const joiners: Page[] = [];
     for (const laptop of classroom.laptops.slice(1)) joiners.push(await openLaptopPage(lesson, laptop, swarmId));
     lesson.pages = [first, ...joiners];
-    lesson.peerIds = await Promise.all(lesson.pages.map(ready));
+    lesson.peerIds = await Promise.all(lesson.pages.map((page) => ready(playwrightTab(page))));
     for (const page of joiners) {
       await page.waitForFunction((id) => window.tabswarm!.snapshot().swarms.some((s) => `#swarm=${s.swarmId}` === id), swarmId);
     }

@@ -5,6 +5,7 @@ import type { PeerSnapshot } from '../../peer/snapshot-types.ts';
 import type { LinkTestHook } from './link-test-hook.ts';
 import { endLesson, PROBE_PORT, startLesson, type Lesson } from './classroom-lesson.ts';
 import { canUseNetns, type Laptop } from './classroom-netns.ts';
+import { playwrightTab } from './browser-tab.ts';
 import { removeBuiltPage } from './harness.ts';
 import { fileIn, mbPerSecond, MiB, randomFile, seedThroughPage, sha256Of, snapshotOf, waitForFile } from './tabs.ts';
 
@@ -38,9 +39,10 @@ async function linkedPeer(page: Page, peerId: string): Promise<PeerSnapshot> {
  * Checks the stored bytes' SHA-256 and that every piece came from laptop 1; returns laptop 1 as laptop 2 sees it.
  */
 async function transferThroughPages(lesson: Lesson, label: string): Promise<PeerSnapshot> {
-  const [seeder, downloader] = lesson.pages as [Page, Page];
+  const [seederPage, downloaderPage] = lesson.pages as [Page, Page];
+  const [seeder, downloader] = [playwrightTab(seederPage), playwrightTab(downloaderPage)];
   const [seederId] = lesson.peerIds as [string];
-  await linkedPeer(downloader, seederId);
+  await linkedPeer(downloaderPage, seederId);
   const linkedMs = Date.now() - lesson.joinedAt;
   const file = randomFile(`${label}.bin`, FILE_BYTES);
   const fileId = await seedThroughPage(seeder, file);
@@ -51,7 +53,7 @@ async function transferThroughPages(lesson: Lesson, label: string): Promise<Peer
   expect(await sha256Of(downloader, fileId)).toBe(file.sha256);
   const stored = await fileIn(downloader, fileId);
   expect(stored?.sources).toEqual({ [seederId]: stored?.pieceCount });
-  return linkedPeer(downloader, seederId);
+  return linkedPeer(downloaderPage, seederId);
 }
 
 const diagnosticsText = (page: Page): Promise<string> => page.locator('#diagnostics-panel').innerText();
@@ -146,7 +148,7 @@ describe.skipIf(!canUseNetns())('classroom with client isolation and the relay o
       expect(text).toMatch(/Server reachable/);
       expect(text).toMatch(/server reachable, but the link to .+ failed/);
       expect(text).toMatch(/isolate devices.*ask the teacher to turn on the relay \(TURN\) or to use a hotspot/);
-      expect((await snapshotOf(page)).peers.filter((p) => p.linkState === 'connected')).toEqual([]);
+      expect((await snapshotOf(playwrightTab(page))).peers.filter((p) => p.linkState === 'connected')).toEqual([]);
     }));
   });
 });

@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser as PuppeteerBrowser } from 'puppeteer-core';
 import { build } from 'vite';
 import type { IceServer } from '../../shared/signaling.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling-server/server.ts';
+import { playwrightTab, puppeteerTab, type BrowserName, type BrowserTab } from './browser-tab.ts';
+import { launchFirefox } from './firefox.ts';
 
 // End-to-end fixture: the built page served by the real signaling server (in this process), and headless
-// Debian Chromium tabs. Under scripts/netns-run.sh (npm run test:e2e) the server also listens on the
+// Debian Chromium tabs (Playwright), plus Firefox ESR tabs (Puppeteer over WebDriver BiDi) when a test asks. Under scripts/netns-run.sh (npm run test:e2e) the server also listens on the
 // namespace's LAN address, so a tab can open the page the way a second laptop would (not a secure context).
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,8 +50,10 @@ export interface Harness {
   localUrl: string;
   /** http://<LAN IP>:<port>/ inside the test's network namespace, or null outside one (then skip). */
   lanUrl(): string | null;
-  /** Opens a tab. Tabs of one harness share one browser profile (as tabs of one browser do) unless `isolated`. */
+  /** Opens a Chromium tab. Tabs of one harness share one browser profile (as tabs of one browser do) unless `isolated`. */
   openTab(url: string, opts?: { isolated?: boolean }): Promise<Tab>;
+  /** Opens a tab of either browser behind the browser-neutral interface; Firefox starts on first use. */
+  open(url: string, browser: BrowserName): Promise<BrowserTab>;
   /** Console errors and uncaught page errors of every tab so far, prefixed with the tab's URL. */
   consoleErrors: string[];
   close(): Promise<void>;
@@ -80,6 +85,24 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     });
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
   };
+  let firefox: Promise<PuppeteerBrowser> | null = null;
+  const openTab = async (url: string, tabOpts: { isolated?: boolean } = {}): Promise<Tab> => {
+    const context = tabOpts.isolated ? await browser.newContext() : shared;
+    const page = await context.newPage();
+    watch(page);
+    await page.goto(url);
+    return { page, context };
+  };
+  const openFirefoxTab = async (url: string): Promise<BrowserTab> => {
+    firefox ??= launchFirefox();
+    const page = await (await firefox).newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`firefox ${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`firefox ${page.url()}: ${String(e)}`));
+    await page.goto(url);
+    return puppeteerTab(page, 'firefox');
+  };
   return {
     server,
     browser,
@@ -88,15 +111,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const ip = lanIp();
       return ip === null ? null : `http://${ip}:${server.port}/`;
     },
-    async openTab(url, tabOpts = {}) {
-      const context = tabOpts.isolated ? await browser.newContext() : shared;
-      const page = await context.newPage();
-      watch(page);
-      await page.goto(url);
-      return { page, context };
-    },
+    openTab,
+    open: async (url, name) => (name === 'firefox' ? openFirefoxTab(url) : playwrightTab((await openTab(url)).page)),
     consoleErrors,
     async close() {
+      await (await firefox?.catch(() => null))?.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
       await server.close();
     },

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shareWithConsole } from '../../node-peer/share-console.ts';
+import type { BrowserTab } from './browser-tab.ts';
 import { lanIp, removeBuiltPage, startHarness, type Harness } from './harness.ts';
 import { createThroughPage, fileIn, joinThroughPage, MiB, randomFile, ready, seedThroughPage, sha256Of, waitForFile } from './tabs.ts';
 
@@ -19,8 +19,8 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 
 describe.skipIf(lanIp() === null)('node peer with tabs', () => {
   let harness: Harness;
-  let a: Page;
-  let b: Page;
+  let a: BrowserTab;
+  let b: BrowserTab;
   let aId: string;
   let work: string;
   const stops: Array<() => void> = [];
@@ -28,8 +28,8 @@ describe.skipIf(lanIp() === null)('node peer with tabs', () => {
   beforeAll(async () => {
     harness = await startHarness();
     work = await mkdtemp(path.join(tmpdir(), 'tabswarm-node-peer-'));
-    a = (await harness.openTab(harness.localUrl)).page;
-    b = (await harness.openTab(harness.lanUrl()!)).page;
+    a = await harness.open(harness.localUrl, 'chromium');
+    b = await harness.open(harness.lanUrl()!, 'chromium');
     aId = await ready(a);
     await ready(b);
   });

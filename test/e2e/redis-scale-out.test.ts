@@ -2,6 +2,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { playwrightTab } from './browser-tab.ts';
 import { buildPage, CHROMIUM_ARGS, removeBuiltPage } from './harness.ts';
 import { createThroughPage, MiB, randomFile, ready, seedThroughPage, sha256Of, waitForFile } from './tabs.ts';
 
@@ -27,8 +28,8 @@ describe.skipIf(!hasRedis)('two tabs on two signaling processes', () => {
   });
 
   it('redis: a tab on process 1 downloads a file a tab on process 0 seeds, intact', async () => {
-    const a = await (await browser.newContext()).newPage();
-    const b = await (await browser.newContext()).newPage();
+    const a = playwrightTab(await (await browser.newContext()).newPage());
+    const b = playwrightTab(await (await browser.newContext()).newPage());
     await a.goto(`${servers[0]!.httpUrl}/`);
     await b.goto(`${servers[1]!.httpUrl}/`);
     await Promise.all([ready(a), ready(b)]);

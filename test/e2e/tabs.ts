@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import type { FileSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
+import type { BrowserTab } from './browser-tab.ts';
 
-// Helpers for driving tabs through the page and reading window.tabswarm.
+// Helpers for driving tabs (Chromium or Firefox) through the page and reading window.tabswarm.
 
 export interface TestFile {
   name: string;
@@ -18,70 +18,60 @@ export function randomFile(name: string, bytes: number): TestFile {
   return { name, buffer, sha256: createHash('sha256').update(buffer).digest('hex') };
 }
 
-export const snapshotOf = (page: Page): Promise<TabswarmSnapshot> => page.evaluate(() => window.tabswarm!.snapshot());
+export const snapshotOf = (page: BrowserTab): Promise<TabswarmSnapshot> => page.evaluate(() => window.tabswarm!.snapshot());
 
-export async function fileIn(page: Page, fileId: string): Promise<FileSnapshot | undefined> {
+export async function fileIn(page: BrowserTab, fileId: string): Promise<FileSnapshot | undefined> {
   const snap = await snapshotOf(page);
   return snap.swarms.flatMap((s) => s.files).find((f) => f.fileId === fileId);
 }
 
 /** Waits until window.tabswarm exists and the tab has its peerId. */
-export async function ready(page: Page): Promise<string> {
-  await page.waitForFunction(() => window.tabswarm?.snapshot().peerId != null);
-  return (await snapshotOf(page)).peerId!;
+export function ready(page: BrowserTab): Promise<string> {
+  return page.waitFor(() => window.tabswarm?.snapshot().peerId);
 }
 
-/** Playwright refuses in-memory files over 50 MiB: bigger ones go through a temporary file on disk. */
-const MAX_BUFFER_UPLOAD = 32 * 1024 * 1024;
-
 /** Shares a file through the page's file input, into the swarm in the page's URL; returns its fileId. */
-export async function seedThroughPage(page: Page, file: TestFile): Promise<string> {
-  const dir = file.buffer.length > MAX_BUFFER_UPLOAD ? await mkdtemp(path.join(tmpdir(), 'tabswarm-seed-')) : null;
+export async function seedThroughPage(page: BrowserTab, file: TestFile): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tabswarm-seed-'));
   try {
-    if (dir === null) {
-      await page.setInputFiles('#seed-input', { name: file.name, mimeType: 'application/octet-stream', buffer: file.buffer });
-    } else {
-      await writeFile(path.join(dir, file.name), file.buffer);
-      await page.setInputFiles('#seed-input', path.join(dir, file.name));
-    }
-    const handle = await page.waitForFunction(
+    await writeFile(path.join(dir, file.name), file.buffer);
+    await page.setInputFiles('#seed-input', [path.join(dir, file.name)]);
+    return await page.waitFor(
       (name) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((f) => f.name === name && f.seeded)?.fileId,
       file.name, { timeout: 60_000 },
     );
-    return (await handle.jsonValue()) as string;
   } finally {
-    if (dir !== null) await rm(dir, { recursive: true, force: true }); // seeded: every piece is in the tab's store
+    await rm(dir, { recursive: true, force: true }); // seeded: every piece is in the tab's store
   }
 }
 
 /** Joins through the page's join form, as a person pasting a link; resolves once the tab is in the swarm. */
-export async function joinThroughPage(page: Page, link: string): Promise<void> {
+export async function joinThroughPage(page: BrowserTab, link: string): Promise<void> {
   const swarmId = /#swarm=([0-9a-f]{32})/.exec(link)![1]!;
-  await page.getByLabel('Swarm link or code').fill(link);
-  await page.getByRole('button', { name: 'Join swarm' }).click();
-  await page.waitForFunction((id) => window.tabswarm!.snapshot().swarms.some((s) => s.swarmId === id), swarmId);
+  await page.fill('#join-input', link);
+  await page.click('form.join-form button[type="submit"]');
+  await page.waitFor((id) => window.tabswarm!.snapshot().swarms.some((s) => s.swarmId === id), swarmId);
   // The form clears its input once the join settled: typing before that would be wiped.
-  await page.waitForFunction(() => (document.getElementById('join-input') as HTMLInputElement | null)?.value === '');
+  await page.waitFor(() => (document.getElementById('join-input') as HTMLInputElement | null)?.value === '');
 }
 
 /** Creates a swarm with the page's button; returns the join link the page shows for it. */
-export async function createThroughPage(page: Page): Promise<string> {
+export async function createThroughPage(page: BrowserTab): Promise<string> {
   const before = await page.evaluate(() => location.hash);
   await page.click('#create-swarm');
-  await page.waitForFunction((old) => /^#swarm=[0-9a-f]{32}$/.test(location.hash) && location.hash !== old, before);
-  const hash = await page.evaluate(() => location.hash);
-  return (await (await page.waitForSelector(`#share-link[href$="${hash}"]`)).getAttribute('href'))!;
+  const hash = await page.waitFor((old) => /^#swarm=[0-9a-f]{32}$/.test(location.hash) && location.hash !== old && location.hash, before);
+  return page.waitFor((h) => document.querySelector(`#share-link[href$="${h}"]`)?.getAttribute('href'), hash);
 }
 
-export function waitForFile(page: Page, fileId: string, test: 'complete' | { piecesHad: number }, timeout = 120_000) {
-  return page.waitForFunction(([id, t]) => {
+export function waitForFile(page: BrowserTab, fileId: string, test: 'complete' | { piecesHad: number }, timeout = 120_000) {
+  return page.waitFor(([id, t]) => {
     const f = window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((x) => x.fileId === id);
     if (!f) return false;
     return t === 'complete' ? f.state === 'complete' : f.piecesHad >= t.piecesHad;
   }, [fileId, test] as const, { timeout, polling: 50 });
 }
 
-export const sha256Of = (page: Page, fileId: string): Promise<string> =>
+export const sha256Of = (page: BrowserTab, fileId: string): Promise<string> =>
   page.evaluate((id) => window.tabswarm!.sha256(id), fileId);
 
 export const MiB = 1024 * 1024;

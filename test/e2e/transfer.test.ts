@@ -1,5 +1,5 @@
-import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserTab } from './browser-tab.ts';
 import { lanIp, removeBuiltPage, startHarness, type Harness } from './harness.ts';
 import {
   createThroughPage, fileIn, joinThroughPage, mbPerSecond, MiB, randomFile, ready, seedThroughPage, sha256Of, snapshotOf, waitForFile,
@@ -13,22 +13,22 @@ const BIG = 24 * MiB;
 
 describe.skipIf(lanIp() === null)('transfer between tabs', () => {
   let harness: Harness;
-  let a: Page;
-  let b: Page;
-  let c: Page;
+  let a: BrowserTab;
+  let b: BrowserTab;
+  let c: BrowserTab;
   let ids: { a: string; b: string; c: string };
 
   beforeAll(async () => {
     harness = await startHarness();
-    a = (await harness.openTab(harness.localUrl)).page;
-    b = (await harness.openTab(harness.localUrl)).page;
-    c = (await harness.openTab(harness.lanUrl()!)).page;
+    a = await harness.open(harness.localUrl, 'chromium');
+    b = await harness.open(harness.localUrl, 'chromium');
+    c = await harness.open(harness.lanUrl()!, 'chromium');
     ids = { a: await ready(a), b: await ready(b), c: await ready(c) };
     // A lobby swarm links the three tabs first, as tabs of a class are; every swarm below reuses these links.
     const lobby = await a.evaluate(() => window.tabswarm!.createSwarm());
     for (const page of [b, c]) await page.evaluate((link) => window.tabswarm!.joinSwarm(link), lobby.link);
     for (const page of [a, b, c]) {
-      await page.waitForFunction(() => window.tabswarm!.snapshot().peers.filter((p) => p.linkState === 'connected').length === 2);
+      await page.waitFor(() => window.tabswarm!.snapshot().peers.filter((p) => p.linkState === 'connected').length === 2);
     }
   });
 

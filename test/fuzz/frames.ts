@@ -59,7 +59,7 @@ function bitfield(rng: Rng, pool?: IdPool) {
 
 /** A random message that encode accepts. Blocks are mostly small; 1 in 100 up to the cap. */
 export function randomMsg(rng: Rng, pool?: IdPool): WireMsg {
-  switch (int(rng, 7)) {
+  switch (int(rng, 8)) {
     case 0: return randomHello(rng, pool);
     case 1: return { type: 'bitfield', ...route(rng, pool), ...bitfield(rng, pool) };
     case 2: return { type: 'have', ...route(rng, pool), piece: int(rng, pool ? 64 : MAX_PIECES_PER_FILE) };
@@ -69,6 +69,7 @@ export function randomMsg(rng: Rng, pool?: IdPool): WireMsg {
       return { type: 'block', ...route(rng, pool), piece, offset, data: blockData(rng, length) };
     }
     case 5: return { type: 'cancel', ...route(rng, pool), ...span(rng, pool) };
+    case 6: return { type: 'drop', ...route(rng, pool) };
     default: return { type: 'reject', ...route(rng, pool), ...span(rng, pool), reason: pick(rng, REASONS) };
   }
 }

@@ -1,5 +1,6 @@
 import { StorageFailure, type FileRecord, type ProfileStore } from '../../peer/contracts.ts';
 import type { FileId, SwarmId } from '../../shared/ids.ts';
+import type { Route } from '../../shared/wire-messages.ts';
 
 /** A ProfileStore in memory, for engine tests; `failWrites` simulates a full disk. */
 export interface MemoryStore extends ProfileStore {
@@ -15,6 +16,10 @@ export function createMemoryStore(): MemoryStore {
   const pieces = new Map<string, Uint8Array>();
   const swarms = new Set<SwarmId>();
   const files = new Map<string, FileRecord>();
+  const removed = new Map<string, Route>();
+  const dropPieces = (fileId: FileId) => {
+    for (const k of [...pieces.keys()]) if (k.startsWith(`${fileId}:`)) pieces.delete(k);
+  };
   const store: MemoryStore = {
     pieces,
     failWrites: false,
@@ -44,11 +49,39 @@ export function createMemoryStore(): MemoryStore {
       return new Blob(parts as BlobPart[], { type: mimeType });
     },
     saveSwarm: async (swarmId) => void swarms.add(swarmId),
-    removeSwarm: async (swarmId) => void swarms.delete(swarmId),
     listSwarms: async () => [...swarms],
-    saveFile: async (record) => void files.set(`${record.swarmId}:${record.fileId}`, record),
-    removeFile: async (swarmId, fileId) => void files.delete(`${swarmId}:${fileId}`),
+    async saveFile(record) {
+      files.set(`${record.swarmId}:${record.fileId}`, record);
+      removed.delete(`${record.swarmId}:${record.fileId}`);
+    },
     listFiles: async () => [...files.values()],
+    async forgetFile(fileId) {
+      for (const [k, f] of files) {
+        if (f.fileId !== fileId) continue;
+        files.delete(k);
+        removed.set(k, { swarmId: f.swarmId, fileId });
+      }
+      dropPieces(fileId);
+    },
+    listRemoved: async () => [...removed.values()],
+    async leaveSwarm(swarmId) {
+      swarms.delete(swarmId);
+      for (const [k, r] of removed) if (r.swarmId === swarmId) removed.delete(k);
+      const left = [...files].filter(([, f]) => f.swarmId === swarmId);
+      for (const [k] of left) files.delete(k);
+      for (const [, f] of left) if (![...files.values()].some((o) => o.fileId === f.fileId)) dropPieces(f.fileId);
+    },
+    async clear() {
+      for (const m of [pieces, swarms, files, removed]) m.clear();
+    },
+    async usage() {
+      const bytes = new Map<FileId, number>();
+      for (const [k, piece] of pieces) {
+        const fileId = k.slice(0, k.indexOf(':'));
+        bytes.set(fileId, (bytes.get(fileId) ?? 0) + piece.length);
+      }
+      return bytes;
+    },
     close() {},
   };
   return store;

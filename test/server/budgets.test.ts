@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../shared/signaling.ts';
 import { makeFile, newSwarmId, startHarness, type Harness, type TestClient } from './fixture.ts';
 
 // Budgets that hold across sockets: stored manifest bytes per peer, per address and in total; share-code guesses
@@ -53,6 +54,30 @@ describe('manifest budgets', () => {
     const c = await peerFrom('127.0.0.4');
     await c.join(s3);
     expect(await announce(c, s3, 8)).toBeNull();
+  });
+});
+
+describe('frame bytes per address', () => {
+  it('bytes: the sockets of one address share one allowance of frame bytes; over it, ERR_RATE_LIMIT, others unaffected', async () => {
+    // hello and join of both sockets take ~200 bytes; each padded rename ~870: two fit in 2,400, the third does not.
+    await start({ limits: { inboundBytesBurstPerAddress: 2400, inboundBytesPerSecondPerAddress: 1 } });
+    const swarmId = newSwarmId();
+    const [a1, a2, b] = [await peerFrom('127.0.0.2'), await peerFrom('127.0.0.2'), await peerFrom('127.0.0.3')];
+    for (const p of [a1, a2, b]) await p.join(swarmId);
+    const padded = (name: string) => encodeFrame({ type: 'nickname', nickname: name }).replace('{', `{"pad":"${'x'.repeat(800)}",`);
+    const count = (c: TestClient, type: string) => c.received.filter((f) => f.type === type).length;
+    const outcomes = [];
+    for (const [i, p] of [a1, a2, a1, a2].entries()) {
+      const [errors, renames] = [count(p, 'error'), count(b, 'peer-updated')];
+      p.send(padded(`A${i}`));
+      while (count(p, 'error') === errors && count(b, 'peer-updated') === renames) await new Promise((r) => setTimeout(r, 5));
+      outcomes.push(count(p, 'error') > errors ? 'refused' : 'renamed');
+    }
+    expect(outcomes).toEqual(['renamed', 'renamed', 'refused', 'refused']);
+    expect(new Set(a1.received.concat(a2.received).flatMap((f) => (f.type === 'error' ? [f.code] : [])))).toEqual(new Set(['ERR_RATE_LIMIT']));
+    b.send(padded('Bea'));
+    const renamedBea = () => a1.received.some((f) => f.type === 'peer-updated' && f.peer.nickname === 'Bea');
+    while (!renamedBea()) await new Promise((r) => setTimeout(r, 5));
   });
 });
 

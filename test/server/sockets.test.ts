@@ -90,11 +90,20 @@ describe('connections per address and in total', () => {
     while (!textFrames(again).some((f) => f['type'] === 'welcome')) await sleep(5);
   });
 
+  it('new sockets: an address opening them faster than its allowance is refused 429 before any handshake', async () => {
+    const { server } = await start({ limits: { newConnectionsBurstPerAddress: 3, newConnectionsPerSecondPerAddress: 0.001 } });
+    for (let i = 0; i < 3; i++) (await openRawWs(server.port, { localAddress: '127.0.0.7' })).socket.destroy();
+    await expect(openRawWs(server.port, { localAddress: '127.0.0.7' })).rejects.toThrow(/ 429 /);
+    const other = await openRawWs(server.port, { localAddress: '127.0.0.8' });
+    other.send(OPCODE.text, helloText);
+    while (!textFrames(other).some((f) => f['type'] === 'welcome')) await sleep(5);
+  });
+
   it('a flood of refused sockets is one log line, not one per socket (the teacher\'s terminal stays readable)', async () => {
     const lines: string[] = [];
     const logger = { info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(m) };
     const { server } = await start({ limits: { maxConnectionsPerAddress: 2 }, logger });
-    const flood = await Promise.all(Array.from({ length: 40 }, () => openRawWs(server.port, { localAddress: '127.0.0.2' })));
+    const flood = await Promise.all(Array.from({ length: 20 }, () => openRawWs(server.port, { localAddress: '127.0.0.2' })));
     await Promise.all(flood.slice(2).map((raw) => raw.ended));
     expect(new Set(flood.slice(2).map(closeCode))).toEqual(new Set([CLOSE_TOO_MANY_FROM_ADDRESS]));
     expect(lines.filter((line) => line === 'refusing a connection')).toHaveLength(1);

@@ -47,6 +47,7 @@ export const wireMsgArbitraries: { [T in WireType]: fc.Arbitrary<Extract<WireMsg
   cancel: fc.tuple(route, span).map(([r, s]) => ({ type: 'cancel' as const, ...r, ...s })),
   reject: fc.tuple(route, span, fc.constantFrom(...REASONS)).map(([r, s, reason]) =>
     ({ type: 'reject' as const, ...r, ...s, reason })),
+  drop: route.map((r) => ({ type: 'drop' as const, ...r })),
 };
 
 export const WIRE_TYPES = Object.keys(wireMsgArbitraries) as WireType[];

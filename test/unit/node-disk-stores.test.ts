@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,9 +7,10 @@ import { createManifest, pieceSize, type Manifest } from '../../shared/manifest.
 import type { FileRecord } from '../../peer/contracts.ts';
 import { openGetStore } from '../../node-peer/get-store.ts';
 import { hashFile } from '../../node-peer/hash-file.ts';
+import { openManifestCache } from '../../node-peer/manifest-cache.ts';
 import { outputPathFor } from '../../node-peer/output-paths.ts';
 import { createShareStore } from '../../node-peer/share-store.ts';
-import type { SharedFile } from '../../node-peer/shared-files.ts';
+import { findSharedFiles, hashSharedFiles, ShareInputError, type HashProgress, type SharedFile } from '../../node-peer/shared-files.ts';
 
 // The Node peer's stores on real files: the sharer serves only bytes that still match the manifest, the
 // downloader resumes from what is verified on disk, names from peers never leave the output folder.
@@ -40,6 +41,39 @@ describe('node hashing', () => {
       expect(fromDisk.manifest).toEqual(inTab.manifest);
       expect(fromDisk.fileId).toBe(inTab.fileId);
     }
+  });
+});
+
+describe('shared files', () => {
+  it('shared files: a restart takes manifests from the cache; a file touched since is hashed again; the swarm is kept', async () => {
+    await mkdir(path.join(dir, 'lab9', 'data'), { recursive: true });
+    await mkdir(path.join(dir, 'lab9', '.git'));
+    await writeFile(path.join(dir, 'lab9', 'ex1.py'), 'print(1)\n');
+    await writeFile(path.join(dir, 'lab9', 'data', 'set.csv'), randomBytes(100 * KiB));
+    await writeFile(path.join(dir, 'lab9', '.git', 'HEAD'), 'ref');
+    const cacheDir = path.join(dir, 'cache');
+    const share = async () => {
+      const seen: HashProgress[] = [];
+      const cache = await openManifestCache(cacheDir);
+      const files = await hashSharedFiles(await findSharedFiles([path.join(dir, 'lab9')]), cache, (p) => seen.push(p));
+      const swarmId = cache.swarmFor([path.join(dir, 'lab9')]);
+      await cache.save();
+      return { files, swarmId, cached: seen.filter((p) => p.cached).map((p) => p.name) };
+    };
+    const first = await share();
+    expect(first.files.map((f) => f.manifest.name)).toEqual(['lab9/data/set.csv', 'lab9/ex1.py']);
+    expect(first.cached).toEqual([]);
+    expect((await share()).cached).toEqual(['lab9/data/set.csv', 'lab9/ex1.py']);
+    const later = new Date(Date.now() + 5000);
+    await utimes(path.join(dir, 'lab9', 'ex1.py'), later, later);
+    const third = await share();
+    expect(third.cached).toEqual(['lab9/data/set.csv']);
+    expect(third.files.map((f) => f.fileId)).toEqual(first.files.map((f) => f.fileId));
+    expect(third.swarmId).toBe(first.swarmId);
+  });
+
+  it('shared files: a path that does not exist is refused by name', async () => {
+    await expect(findSharedFiles([path.join(dir, 'nope')])).rejects.toThrow(new ShareInputError(`no such file or folder: ${path.join(dir, 'nope')}`));
   });
 });
 

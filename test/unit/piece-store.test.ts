@@ -8,6 +8,7 @@ import { StorageFailure, type ProfileStore } from '../../peer/contracts.ts';
 const FILE_A = 'a'.repeat(64);
 const FILE_B = 'b'.repeat(64);
 const SWARM = '1'.repeat(32);
+const SWARM_2 = '2'.repeat(32);
 const manifest: Manifest = { name: 'notes.txt', size: 10, mimeType: 'text/plain', pieceLength: 65536, pieceHashes: ['c'.repeat(64)] };
 
 const bytesOf = (...values: number[]) => new Uint8Array(values);
@@ -87,16 +88,57 @@ describe('piece store', () => {
     expect(await store.storedPieces(FILE_A)).toEqual([]);
   });
 
-  it('piece store: removing a file from its last swarm deletes its pieces, not another file\'s', async () => {
+  it('piece store: forgetting a file deletes its records in every swarm and its pieces, not another file\'s', async () => {
     const store = await freshStore();
-    await store.putPiece(FILE_A, 0, bytesOf(1));
+    await store.putPiece(FILE_A, 0, bytesOf(1, 2, 3));
     await store.putPiece(FILE_B, 0, bytesOf(2));
-    await store.saveFile({ swarmId: SWARM, fileId: FILE_A, manifest, origin: 'seeded' });
+    for (const swarmId of [SWARM, SWARM_2]) await store.saveFile({ swarmId, fileId: FILE_A, manifest, origin: 'seeded' });
+    await store.saveFile({ swarmId: SWARM, fileId: FILE_B, manifest, origin: 'downloaded' });
     expect(await store.readBlock(FILE_A, 0, 0, 1)).toEqual(bytesOf(1));
-    await store.removeFile(SWARM, FILE_A);
+    expect(await store.usage()).toEqual(new Map([[FILE_A, 3], [FILE_B, 1]]));
+    await store.forgetFile(FILE_A);
     expect(await store.storedPieces(FILE_A)).toEqual([]);
     expect(await store.readBlock(FILE_A, 0, 0, 1)).toBeNull();
+    expect((await store.listFiles()).map((f) => f.fileId)).toEqual([FILE_B]);
+    expect(await store.listRemoved()).toEqual([{ swarmId: SWARM, fileId: FILE_A }, { swarmId: SWARM_2, fileId: FILE_A }]);
+    expect(await store.usage()).toEqual(new Map([[FILE_B, 1]]));
+    await store.saveFile({ swarmId: SWARM, fileId: FILE_A, manifest, origin: 'seeded' }); // shared again
+    expect(await store.listRemoved()).toEqual([{ swarmId: SWARM_2, fileId: FILE_A }]);
+  });
+
+  it('piece store: leaving a swarm deletes the pieces only it lists and forgets its removed routes', async () => {
+    const store = await freshStore();
+    await store.saveSwarm(SWARM);
+    await store.saveSwarm(SWARM_2);
+    await store.putPiece(FILE_A, 0, bytesOf(1));
+    await store.putPiece(FILE_B, 0, bytesOf(2));
+    await store.saveFile({ swarmId: SWARM, fileId: FILE_A, manifest, origin: 'downloaded' });
+    await store.saveFile({ swarmId: SWARM, fileId: FILE_B, manifest, origin: 'downloaded' });
+    await store.saveFile({ swarmId: SWARM_2, fileId: FILE_B, manifest, origin: 'downloaded' });
+    await store.forgetFile(FILE_A);
+    await store.leaveSwarm(SWARM);
+    expect(await store.listSwarms()).toEqual([SWARM_2]);
+    expect(await store.listRemoved()).toEqual([]);
     expect(await store.storedPieces(FILE_B)).toEqual([0]);
+    expect((await store.listFiles()).map((f) => [f.swarmId, f.fileId])).toEqual([[SWARM_2, FILE_B]]);
+    await store.leaveSwarm(SWARM_2);
+    expect(await store.usage()).toEqual(new Map());
+  });
+
+  it('piece store: clear empties the profile; pieces no record lists are swept when it opens again', async () => {
+    const profileId = randomHex(8);
+    const store = await freshStore(profileId);
+    await store.saveSwarm(SWARM);
+    await store.putPiece(FILE_A, 0, bytesOf(1));
+    await store.saveFile({ swarmId: SWARM, fileId: FILE_A, manifest, origin: 'seeded' });
+    await store.putPiece(FILE_B, 0, bytesOf(2)); // a seed cut short: pieces, no record yet
+    store.close();
+    const reopened = await freshStore(profileId);
+    expect(await reopened.usage()).toEqual(new Map([[FILE_A, 1]]));
+    await reopened.clear();
+    expect(await reopened.listSwarms()).toEqual([]);
+    expect(await reopened.listFiles()).toEqual([]);
+    expect(await reopened.usage()).toEqual(new Map());
   });
 
   it('piece store: peers reading the same piece at once read IndexedDB once; the cache stays within its bytes', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/manifest.ts';
 import { nextRequests, onBlock, onPeerBitfield, onPieceVerified } from '../../shared/piece-picker.ts';
 import {
-  addAnnouncement, createRoutingTable, filesSharedWith, forgetPeer, joinSwarm, leaveSwarm, route,
+  addAnnouncement, createRoutingTable, filesSharedWith, forgetPeer, joinSwarm, leaveSwarm, removeAnnouncement, route,
   setPeerSwarms, sharesSwarm, type RoutingTable,
 } from '../../shared/routing-table.ts';
 import { snapshotRoutingTable } from '../helpers/routing-snapshot.ts';
@@ -79,6 +79,15 @@ describe('routing table', () => {
     const a = route(table, S1, F1);
     const b = route(table, S2, F1);
     expect(a.ok && b.ok && a.value.picker !== b.value.picker).toBe(true);
+  });
+
+  it('routing table: a removed route is unknown from then on; the same file in another swarm stays', () => {
+    const table = tableWith({ swarmId: S1, fileId: F1, pieces: 1 }, { swarmId: S2, fileId: F1, pieces: 1 });
+    expect(removeAnnouncement(table, S1, F1)?.route).toEqual({ swarmId: S1, fileId: F1 });
+    expect(removeAnnouncement(table, S1, F1)).toBeNull();
+    const gone = route(table, S1, F1);
+    expect(gone.ok ? 'routed' : gone.error.reason).toBe('unknown-file');
+    expect(route(table, S2, F1).ok).toBe(true);
   });
 
   it('routing table: a peer that stops declaring a swarm leaves that swarm\'s files only', () => {

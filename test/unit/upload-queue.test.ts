@@ -3,7 +3,7 @@ import type { Manifest } from '../../shared/manifest.ts';
 import { onBlock, onPeerBitfield, nextRequests, onPieceFailed } from '../../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, setPeerSwarms, type RoutingTable } from '../../shared/routing-table.ts';
 import {
-  cancelRequest, createUploadQueue, enqueueRequest, nextToServe, queuedCount, removePeer,
+  cancelRequest, createUploadQueue, enqueueRequest, nextToServe, queuedCount, removePeer, removeRoute,
   type UploadQueue, type UploadRequest,
 } from '../../shared/upload-queue.ts';
 import { BLOCK, bitsOf, range, seededRng } from './picker-fixtures.ts';
@@ -38,6 +38,16 @@ function serveAll(q: UploadQueue): string[] {
 }
 
 describe('upload queue', () => {
+  it('upload queue: a dropped route loses its queued requests, from one peer or from all, and nothing else', () => {
+    const { table, q } = setup();
+    for (const peer of [A, B]) for (const piece of [0, 1]) expect(enqueueRequest(q, table, peer, req(piece)).ok).toBe(true);
+    expect(enqueueRequest(q, table, OUTSIDER, req(5, 0, OTHER_SWARM)).ok).toBe(true);
+    expect(removeRoute(q, { swarmId: SWARM, fileId: FILE }, A)).toBe(2);
+    expect([queuedCount(q, A), queuedCount(q, B), queuedCount(q, OUTSIDER)]).toEqual([0, 2, 1]);
+    expect(removeRoute(q, { swarmId: SWARM, fileId: FILE })).toBe(2);
+    expect(serveAll(q)).toEqual(['dd5.0']);
+  });
+
   it('upload queue: a flood from one peer cannot starve the others (round-robin across peers)', () => {
     const { table, q } = setup(8);
     for (let i = 0; i < 8; i++) enqueueRequest(q, table, A, req(i % 4, i >> 2));
@@ -76,7 +86,7 @@ describe('upload queue', () => {
     for (let strike = 0; strike < 3; strike++) {
       const [span] = nextRequests(entry.picker, C, strike).filter((s) => s.offset === 0);
       for (let block = 0; block < 4; block++) onBlock(entry.picker, C, { piece: span!.piece, offset: block * BLOCK, length: BLOCK });
-      onPieceFailed(entry.picker, span!.piece);
+      onPieceFailed(entry.picker, span!.piece, ['0', '1', '2', '3']); // C sent every block: its strike
     }
     expect(enqueueRequest(q, table, C, req(0))).toEqual({ ok: false, error: 'banned' });
   });

@@ -36,12 +36,14 @@ const count = (counts: Record<string, number>, key: string) => void (counts[key]
 
 /** Opens sockets that never say hello and send full-size frames (a maximal announce), reopening each one closed. */
 export function preHelloFlooder(port: number, address: string, frame: string): Abuser {
+  let masked: Buffer | null = null; // masked once: the attacker's CPU goes to sending, not to masking
   return loop('pre-hello flood', async (running, counts) => {
     while (running()) {
       const raw = await openRawWs(port, { localAddress: address }).catch(() => null);
       if (!raw) { count(counts, 'refused'); await sleep(50); continue; }
       count(counts, 'opened');
-      for (let i = 0; i < 4 && running(); i++) raw.send(OPCODE.text, frame);
+      masked ??= raw.frame(OPCODE.text, frame);
+      for (let i = 0; i < 4 && running(); i++) raw.socket.write(masked);
       await Promise.race([raw.ended, sleep(2000)]);
       raw.socket.destroy();
     }

@@ -28,6 +28,15 @@ export const tabswarmReady: WaitReady = (page) => page.waitForFunction(() => win
 /** A 1 GiB download at a few MB/s is minutes; longer means a stuck swarm. */
 const FILE_TIMEOUT_MS = Number(process.env['TABSWARM_BENCH_FILE_TIMEOUT_MS'] ?? 600_000);
 
+/**
+ * Closes a tab and deletes what it stored: a tab opened later in the same browser would otherwise take over its
+ * profile (its swarms and pieces) and measure a resume, not a download.
+ */
+export async function closeForGood(page: Page): Promise<void> {
+  await page.evaluate(() => window.tabswarm?.clearAll()).catch(() => undefined);
+  await page.close();
+}
+
 export const peerIdOf = (page: Page): Promise<string> => page.evaluate(() => window.tabswarm!.snapshot().peerId!);
 
 export const createSwarm = (page: Page): Promise<{ swarmId: string; link: string }> =>

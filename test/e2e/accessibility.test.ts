@@ -1,0 +1,144 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeBuiltPage, startHarness, type Harness } from './harness.ts';
+
+// The page for people who use a keyboard or a screen reader. Every step of the lesson is done with key presses
+// only (Tab to a control, then type or press Enter), and axe-core audits each state the page goes through:
+// start, swarm created, mid-download, complete, an error shown, phone width. Zero serious or critical findings.
+
+const MiB = 1024 * 1024;
+/** Big enough that B is still downloading while axe audits its page. */
+const BIG = 96 * MiB;
+const PHONE = { width: 390, height: 844 };
+const small = { name: 'notes.txt', buffer: Buffer.from('Every piece knows its route.\n'.repeat(2000)) };
+const big = { name: 'lecture.bin', buffer: randomBytes(BIG) };
+
+/** axe-core's WCAG 2.1 A/AA rules; returns the serious and critical findings as readable lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary ?? v.help}`));
+}
+
+/**
+ * Presses Tab (or Shift+Tab) until `target` has the focus, as a keyboard user would; fails if it is not
+ * reachable that way, or if the focused control shows no focus indicator.
+ */
+async function tabTo(page: Page, target: Locator, backwards = false): Promise<void> {
+  const element = await target.elementHandle({ timeout: 10_000 });
+  for (let presses = 0; presses < 60; presses++) {
+    if (await element!.evaluate((el) => el === document.activeElement)) {
+      const visible = await element!.evaluate((el) => {
+        // A visually hidden file input shows its focus on the label that stands for it.
+        const shown = el.matches('.visually-hidden') ? document.querySelector(`label[for="${el.id}"]`) : el;
+        const style = getComputedStyle(shown!);
+        return (style.outlineStyle !== 'none' && style.outlineWidth !== '0px') || style.boxShadow !== 'none';
+      });
+      expect(visible, 'the focused control shows a focus indicator').toBe(true);
+      return;
+    }
+    await page.keyboard.press(backwards ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`could not reach ${String(target)} with the Tab key`);
+}
+
+const fileState = (page: Page, name: string): Promise<string | undefined> =>
+  page.evaluate((n) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((f) => f.name === n)?.state, name);
+
+describe('accessibility and keyboard use', () => {
+  let harness: Harness;
+  let a: Page;
+  let b: Page;
+  let code = '';
+  let dir = ''; // the files to share, on disk as a person's are (Playwright hands over 50 MB only from disk)
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tabswarm-a11y-'));
+    for (const file of [small, big]) await writeFile(path.join(dir, file.name), file.buffer);
+    harness = await startHarness();
+    a = (await harness.openTab(harness.localUrl)).page;
+    await a.waitForFunction(() => window.tabswarm?.snapshot().server === 'connected');
+  });
+
+  afterAll(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+    await harness?.close();
+    await removeBuiltPage();
+  });
+
+  it('a11y: the start screen has no serious or critical accessibility findings', async () => {
+    expect(await seriousViolations(a)).toEqual([]);
+  });
+
+  it('keyboard: the teacher sets a nickname, creates a swarm and shares two files with keys only', async () => {
+    await tabTo(a, a.getByLabel('Your nickname'));
+    await a.keyboard.type('Teacher');
+    await a.keyboard.press('Enter');
+    await a.waitForFunction(() => window.tabswarm!.snapshot().nickname === 'Teacher');
+    await tabTo(a, a.getByRole('button', { name: 'Create a swarm' }));
+    await a.keyboard.press('Enter');
+    await a.getByLabel('Short code').filter({ hasText: /^[2-9A-HJKMNP-Z]{6}$/ }).waitFor();
+    code = (await a.getByLabel('Short code').textContent())!;
+    await tabTo(a, a.getByLabel('Files to share'));
+    const [chooser] = await Promise.all([a.waitForEvent('filechooser'), a.keyboard.press('Enter')]);
+    await chooser.setFiles([small.name, big.name].map((name) => path.join(dir, name))); // the browser's dialog, not the page
+    await a.waitForFunction(() => window.tabswarm!.snapshot().swarms[0]?.files.filter((f) => f.seeded).length === 2,
+      undefined, { timeout: 60_000 });
+    expect(await seriousViolations(a)).toEqual([]);
+  });
+
+  it('keyboard: a student joins by the short code with keys only; mid-download the page has no serious findings', async () => {
+    b = (await harness.openTab(harness.localUrl)).page;
+    await b.waitForFunction(() => window.tabswarm?.snapshot().server === 'connected');
+    await tabTo(b, b.getByLabel('Your nickname'));
+    await b.keyboard.type('Student');
+    await b.keyboard.press('Enter');
+    await tabTo(b, b.getByLabel('Swarm link or code'));
+    await b.keyboard.type(code.toLowerCase());
+    await b.keyboard.press('Enter');
+    await b.waitForFunction((n) => {
+      const f = window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((x) => x.name === n);
+      return f !== undefined && f.piecesHad > 0;
+    }, big.name, { polling: 20, timeout: 60_000 });
+    expect(await fileState(b, big.name)).toBe('downloading');
+    expect(await seriousViolations(b)).toEqual([]);
+  });
+
+  it('a11y: a screen reader hears where pieces came from: the piece map, its legend and the event log are named', async () => {
+    await b.waitForFunction((n) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((f) => f.name === n)?.state === 'complete',
+      big.name, { timeout: 120_000 });
+    const card = b.locator('li.file-card', { hasText: big.name });
+    const pieces = await b.evaluate((n) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((f) => f.name === n)!.pieceCount, big.name);
+    await expect.poll(() => card.ariaSnapshot()).toMatch(new RegExp(`img "Piece map of lecture\\.bin: ${pieces} of ${pieces} pieces, ${pieces} from Teacher"`));
+    await expect.poll(() => card.getByRole('list', { name: 'Piece map legend' }).ariaSnapshot()).toMatch(/from Teacher \d+/);
+    const log = await b.getByRole('log', { name: 'Event log' }).ariaSnapshot();
+    expect(log).toMatch(/Joined swarm [0-9a-f]{8}: 1 other member\(s\), 2 file\(s\) announced/);
+    expect(log).toMatch(/Connected to Teacher/);
+    expect(log).toMatch(/lecture\.bin is complete and verified/);
+    expect(await seriousViolations(b)).toEqual([]);
+  });
+
+  it('keyboard: the student saves the finished file with keys only; the bytes are exact', async () => {
+    await tabTo(b, b.getByRole('button', { name: `Save ${small.name}` }));
+    const [download] = await Promise.all([b.waitForEvent('download'), b.keyboard.press('Enter')]);
+    expect(download.suggestedFilename()).toBe(small.name);
+    const saved = await readFile((await download.path())!);
+    expect(createHash('sha256').update(saved).digest('hex')).toBe(createHash('sha256').update(small.buffer).digest('hex'));
+  });
+
+  it('a11y: an error shown (a code that names no swarm) and the phone-width layout have no serious findings', async () => {
+    await tabTo(b, b.getByLabel('Swarm link or code'), true);
+    await b.keyboard.type('ZZZZZZ');
+    await b.keyboard.press('Enter');
+    await b.getByRole('status').filter({ hasText: /Could not join/ }).waitFor();
+    expect(await seriousViolations(b)).toEqual([]);
+    await b.setViewportSize(PHONE);
+    expect(await seriousViolations(b)).toEqual([]);
+  });
+});
