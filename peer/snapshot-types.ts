@@ -1,3 +1,4 @@
+import type { PeerFaultCode } from '../shared/errors.ts';
 import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
 import type { LinkState } from './contracts.ts';
 
@@ -80,6 +81,10 @@ export interface PeerSnapshot {
   requestsInFlight: number;
   /** Requests this peer has queued with us. */
   peerRequestsQueued: number;
+  /** Faults charged to this peer by code (ERR_UNREQUESTED blocks, ERR_PIECE_HASH strikes, ERR_BANNED). */
+  faults: Partial<Record<PeerFaultCode, number>>;
+  /** Banned on at least one of our routes (it sent bad pieces of that file). */
+  banned: boolean;
 }
 
 /** Counters for proving behaviour (e.g. nothing re-fetched after a reload) and for diagnostics. */

@@ -26,7 +26,15 @@ export const PEER_ERROR_CODES = [
 ] as const;
 export type PeerErrorCode = (typeof PEER_ERROR_CODES)[number];
 
-export type ErrorCode = CodecErrorCode | PeerErrorCode;
+/** Faults charged to a remote peer: counted per peer (the snapshot's `faults`), never thrown. */
+export const PEER_FAULT_CODES = [
+  'ERR_UNREQUESTED', // a block we never asked that peer for: dropped, and a bad frame on its link
+  'ERR_PIECE_HASH', // a strike: a piece it sent alone failed its hash, or its block differs from the verified copy
+  'ERR_BANNED', // its strikes on a file reached MAX_HASH_STRIKES: banned for that file
+] as const;
+export type PeerFaultCode = (typeof PEER_FAULT_CODES)[number];
+
+export type ErrorCode = CodecErrorCode | PeerErrorCode | PeerFaultCode;
 
 /** An error value with a stable code: returned, logged and counted, never thrown on peer input. */
 export interface CodedError<C extends ErrorCode = ErrorCode> {

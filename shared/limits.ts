@@ -67,6 +67,10 @@ export const MAX_HELLO_FRAME_BYTES = 1 * KiB;
 export const HELLO_TIMEOUT_MS = 10_000;
 /** Sockets one address may hold: a laptop with dozens of the page's tabs, ×2 (more: close 4011). */
 export const MAX_CONNECTIONS_PER_ADDRESS = 64;
+/** New sockets one address may open at once: a laptop reloading a dozen tabs, ×2 (more: the upgrade is refused 429). */
+export const NEW_CONNECTIONS_BURST_PER_ADDRESS = 24;
+/** New sockets per second per address after that: tabs reconnect with backoff; a flood reopening sockets does not. */
+export const NEW_CONNECTIONS_PER_SECOND_PER_ADDRESS = 2;
 /** Sockets in all: the 5,000-socket load bench ×2; each costs ~10–50 KB of server memory (more: close 4012). */
 export const MAX_CONNECTIONS = 10_000;
 /** A message begun but unfinished this long (a trickled frame, fragments never ended) closes the socket 4014. */
@@ -145,8 +149,19 @@ export const DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER = DEFAULT_MAX_REQUESTS_PER_PEE
  * ~10 MB/s needs 30 × 1 MiB / 10 MB/s ≈ 3 s to reach the back of its queue: 20 s leaves headroom.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
-/** Corrupt pieces a peer may contribute to before it is banned for that route (one may be an accident). */
+/** Corrupt pieces a peer is proven to have sent before it is banned for that route (one may be an accident). */
 export const MAX_HASH_STRIKES = 3;
+/**
+ * Cancelled requests per peer (per route) whose blocks are still accepted from that peer: what it may have sent
+ * before our cancel reached it is at most one pipeline: 8 default ones (64). Older ones, and blocks never asked
+ * of it, are refused and charged.
+ */
+export const MAX_CANCELLED_REQUESTS_REMEMBERED = 8 * DEFAULT_MAX_REQUESTS_PER_PEER;
+/**
+ * Pieces per route holding a failed copy's block digests (smart ban) until a good copy convicts the liar: ~64 B
+ * per block, so ≤ 2 MiB even for 16 MiB pieces of 16 KiB blocks. Past it the oldest is forgotten (nobody struck).
+ */
+export const MAX_PIECES_WITH_EVIDENCE = 32;
 /**
  * Requests one peer may have queued with us, across routes: 16 default windows, room for a peer that runs a
  * larger ?window. A queued request is ~100 bytes (the block is read only when served): 30 peers cost ~400 KB.

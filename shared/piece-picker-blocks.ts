@@ -1,17 +1,18 @@
 import { getBit, setBit } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
-import { banPeer } from './piece-picker-peers.ts';
 import {
-  blockCountOf, blockSpan, dropRequest, type PeerSpan, type PiecePicker, type PieceSource,
+  blockCountOf, blockKey, blockSpan, cancelRequest, discardCopy, dropRequest, type PeerSpan, type PiecePicker, type PieceSource,
 } from './piece-picker-state.ts';
 import type { BlockSpan } from './wire-messages.ts';
 
-// What arrives: blocks, then the engine's verdict on each completed piece.
+// What arrives: blocks, then the engine's verdict on each completed piece (a failure: piece-picker-smart-ban.ts).
+// A block is taken only from the peer it was requested from (or, for a while, one whose request we cancelled):
+// nobody can write into a piece someone else is sending us, so nobody can get that sender blamed for it.
 
 export type BlockRefusal =
   | 'bad-span' // not one of the piece's blocks (offset off the grid, wrong length, piece out of range)
-  | 'duplicate' // already received, or the piece is had or being verified
-  | 'unrequested' // nobody is fetching that piece: there is no buffer for it
+  | 'duplicate' // asked of the sender, but already received, or the piece is had, verifying or being fetched elsewhere
+  | 'unrequested' // never asked of the sender (or cancelled long ago): charge it to the sender
   | 'banned'; // the sender is banned on this route
 
 export type BlockOutcome =
@@ -29,21 +30,22 @@ export function onBlock(p: PiecePicker, peerId: PeerId, span: BlockSpan): BlockO
   if (p.banned.has(peerId)) return { accepted: false, reason: 'banned' };
   const block = blockIndexOf(p, span);
   if (block === null) return { accepted: false, reason: 'bad-span' };
+  const sender = p.peers.get(peerId);
+  const key = blockKey(p, span.piece, block);
+  if (!sender?.requests.has(key) && !sender?.cancelled.delete(key)) return { accepted: false, reason: 'unrequested' };
   const a = p.active.get(span.piece);
-  if (getBit(p.had, span.piece) || a?.verifying || (a && a.receivedFrom[block] !== undefined)) {
+  if (!a || a.verifying || a.receivedFrom[block] !== undefined || (a.exclusive && a.owner !== peerId)) {
     return { accepted: false, reason: 'duplicate' };
   }
-  if (!a) return { accepted: false, reason: 'unrequested' };
   const cancels: PeerSpan[] = [];
   for (const other of [...(a.requestedBy[block] ?? [])]) {
     const peer = p.peers.get(other);
-    if (peer) dropRequest(p, other, peer, span);
-    if (other !== peerId) cancels.push({ peerId: other, span });
+    if (other === peerId) dropRequest(p, other, sender, span);
+    else if (peer && cancelRequest(p, other, peer, span)) cancels.push({ peerId: other, span });
   }
   a.receivedFrom[block] = peerId;
   a.receivedCount++;
-  const sender = p.peers.get(peerId);
-  if (sender) sender.stalled = false;
+  sender.stalled = false;
   a.verifying = a.receivedCount === a.blockCount;
   return { accepted: true, pieceComplete: a.verifying, cancels };
 }
@@ -60,40 +62,10 @@ export function onPieceVerified(p: PiecePicker, piece: number): PieceSource | nu
   for (const [peerId, bytes] of bytesBy) if (source === undefined || bytes > bytesBy.get(source)!) source = peerId;
   p.active.delete(piece);
   p.suspects.delete(piece);
+  p.evidence.delete(piece);
   setBit(p.had, piece);
   p.sources[piece] = source ?? 'local';
   return p.sources[piece]!;
-}
-
-export interface PieceFailure {
-  /** Every peer that sent a block of the bad copy gets one strike. */
-  struck: PeerId[];
-  /** Those whose strikes reached maxStrikes: banned on this route from now on. */
-  banned: PeerId[];
-  /** The banned peers' outstanding requests: send them 'cancel' (or close the route with them). */
-  cancels: PeerSpan[];
-}
-
-/** The completed piece failed its hash: all its blocks are missing again and its contributors are struck. */
-export function onPieceFailed(p: PiecePicker, piece: number): PieceFailure {
-  const a = p.active.get(piece);
-  const failure: PieceFailure = { struck: [], banned: [], cancels: [] };
-  if (!a?.verifying) return failure;
-  p.active.delete(piece);
-  const struck = new Set(a.receivedFrom.filter((from): from is PeerId => from !== undefined));
-  const suspects = p.suspects.get(piece) ?? new Set<PeerId>();
-  for (const peerId of struck) {
-    suspects.add(peerId);
-    const strikes = (p.strikes.get(peerId) ?? 0) + 1;
-    p.strikes.set(peerId, strikes);
-    failure.struck.push(peerId);
-    if (strikes >= p.options.maxStrikes && !p.banned.has(peerId)) {
-      failure.banned.push(peerId);
-      failure.cancels.push(...banPeer(p, peerId));
-    }
-  }
-  p.suspects.set(piece, suspects);
-  return failure;
 }
 
 /** A verified piece whose write failed (storage full): missing again, and no peer is blamed for it. */
@@ -104,16 +76,9 @@ export function onPieceUnstored(p: PiecePicker, piece: number): void {
 /** A piece we hold without downloading it (seeding, or resumed from the store). Returns cancels for it. */
 export function markHadLocally(p: PiecePicker, piece: number): PeerSpan[] {
   if (!Number.isInteger(piece) || piece < 0 || piece >= p.layout.pieceCount || getBit(p.had, piece)) return [];
-  const cancels: PeerSpan[] = [];
-  for (const [peerId, peer] of p.peers) {
-    for (const req of [...peer.requests.values()]) {
-      if (req.span.piece !== piece) continue;
-      dropRequest(p, peerId, peer, req.span);
-      cancels.push({ peerId, span: req.span });
-    }
-  }
-  p.active.delete(piece);
+  const cancels = discardCopy(p, piece);
   p.suspects.delete(piece);
+  p.evidence.delete(piece);
   setBit(p.had, piece);
   p.sources[piece] = 'local';
   return cancels;

@@ -1,7 +1,7 @@
 import { bitfieldFromBytes, clearBit, createBitfield, getBit, setBit, type BitfieldError } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
 import {
-  addAvailability, addCounts, deactivateIfIdle, dropRequest, releaseAllRequests,
+  addAvailability, addCounts, deactivateIfIdle, discardCopy, dropRequest, releaseAllRequests,
   type PeerSpan, type PickerPeer, type PiecePicker,
 } from './piece-picker-state.ts';
 import { err, ok, type Result } from './result.ts';
@@ -65,11 +65,18 @@ export function onPeerGone(p: PiecePicker, peerId: PeerId): BlockSpan[] {
 /**
  * The peer answered a request with 'reject'. The block is free again; 'not-had' corrects its bitfield,
  * 'unknown-route'/'banned' mean it will not serve this route at all, 'queue-full' slows it to one request.
+ * An exclusive copy it was sending is thrown away: returns the cancels for its other requests on that piece.
  */
-export function onRequestRejected(p: PiecePicker, peerId: PeerId, span: BlockSpan, reason: RejectReason): void {
+export function onRequestRejected(p: PiecePicker, peerId: PeerId, span: BlockSpan, reason: RejectReason): PeerSpan[] {
   const peer = p.peers.get(peerId);
-  if (!peer || !dropRequest(p, peerId, peer, span)) return;
+  if (!peer || !dropRequest(p, peerId, peer, span)) return [];
+  const cancels = p.active.get(span.piece)?.exclusive ? discardCopy(p, span.piece) : [];
   deactivateIfIdle(p, span.piece);
+  applyRejectReason(p, peerId, peer, span, reason);
+  return cancels;
+}
+
+function applyRejectReason(p: PiecePicker, peerId: PeerId, peer: PickerPeer, span: BlockSpan, reason: RejectReason): void {
   switch (reason) {
     case 'not-had':
       if (clearBit(peer.have, span.piece)) p.availability[span.piece]!--;
@@ -107,7 +114,10 @@ function peerOrNew(p: PiecePicker, peerId: PeerId): PickerPeer {
   let peer = p.peers.get(peerId);
   if (!peer) {
     const size = p.layout.pieceCount;
-    peer = { have: createBitfield(size), requests: new Map(), inFlightBytes: 0, stalled: false, fetching: createBitfield(size) };
+    peer = {
+      have: createBitfield(size), requests: new Map(), inFlightBytes: 0, stalled: false, fetching: createBitfield(size),
+      cancelled: new Map(),
+    };
     p.peers.set(peerId, peer);
   }
   return peer;

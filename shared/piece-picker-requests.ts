@@ -1,8 +1,8 @@
 import { getBit } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
 import {
-  activatePiece, addRequest, blockSpan, deactivateIfIdle, dropRequest, hasRoomFor, mayAskFor, openBlocks,
-  type ActivePiece, type PeerSpan, type PickerPeer, type PiecePicker,
+  activatePiece, addRequest, blockSpan, cancelRequest, deactivateIfIdle, discardCopy, hasRoomFor, mayAskFor, mayJoinCopy,
+  openBlocks, type ActivePiece, type PeerSpan, type PickerPeer, type PiecePicker,
 } from './piece-picker-state.ts';
 import type { BlockSpan } from './wire-messages.ts';
 
@@ -18,7 +18,7 @@ export function nextRequests(p: PiecePicker, peerId: PeerId, now: number): Block
   if (!peer || p.banned.has(peerId)) return [];
   const out: BlockSpan[] = [];
   for (const [piece, a] of p.active) {
-    if (a.verifying || openBlocks(a) === 0 || !mayAskFor(p, peerId, peer, piece)) continue;
+    if (a.verifying || openBlocks(a) === 0 || !mayJoinCopy(a, peerId) || !mayAskFor(p, peerId, peer, piece)) continue;
     if (!requestBlocks(p, peerId, peer, piece, a, now, out, false)) return out;
   }
   while (hasRoomFor(p, peer, 1)) {
@@ -31,7 +31,7 @@ export function nextRequests(p: PiecePicker, peerId: PeerId, now: number): Block
   }
   if (!hasRoomFor(p, peer, 1) || !isEndgame(p)) return out;
   for (const [piece, a] of p.active) {
-    if (a.verifying || !getBit(peer.have, piece)) continue;
+    if (a.verifying || a.exclusive || !getBit(peer.have, piece)) continue;
     if (!requestBlocks(p, peerId, peer, piece, a, now, out, true)) return out;
   }
   return out;
@@ -84,9 +84,9 @@ function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer): numbe
   return best;
 }
 
-/** Endgame: no connected peer could be asked for a block that is not already requested. */
+/** Endgame: no connected peer could be asked for a block that is not already requested (exclusive copies wait for their owner). */
 export function isEndgame(p: PiecePicker): boolean {
-  for (const a of p.active.values()) if (!a.verifying && openBlocks(a) > 0) return false;
+  for (const a of p.active.values()) if (!a.verifying && !a.exclusive && openBlocks(a) > 0) return false;
   for (let piece = 0; piece < p.layout.pieceCount; piece++) {
     if (p.availability[piece] === 0 || getBit(p.had, piece)) continue;
     if (!p.active.has(piece)) return false;
@@ -101,7 +101,10 @@ export interface ExpireResult {
   reassigned: PeerSpan[];
 }
 
-/** Call periodically (e.g. every second). A peer that timed out is stalled: one request at a time. */
+/**
+ * Call periodically (e.g. every second). A peer that timed out is stalled: one request at a time. An exclusive
+ * copy whose owner timed out is thrown away (another peer may then fetch it whole).
+ */
 export function expire(p: PiecePicker, now: number): ExpireResult {
   const cancels: PeerSpan[] = [];
   for (const [peerId, peer] of p.peers) {
@@ -111,9 +114,10 @@ export function expire(p: PiecePicker, now: number): ExpireResult {
   }
   for (const { peerId, span } of cancels) {
     const peer = p.peers.get(peerId)!;
-    dropRequest(p, peerId, peer, span);
+    cancelRequest(p, peerId, peer, span);
     peer.stalled = true;
   }
+  for (const { span } of [...cancels]) if (p.active.get(span.piece)?.exclusive) cancels.push(...discardCopy(p, span.piece));
   const reassigned: PeerSpan[] = [];
   for (const { peerId, span } of cancels) {
     const taker = reassign(p, peerId, span, now);

@@ -2,7 +2,7 @@ import { createBitfield, getBit, type Bitfield } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
 import {
   DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER, DEFAULT_MAX_REQUESTS_PER_PEER,
-  DEFAULT_REQUEST_TIMEOUT_MS, MAX_BLOCK_LENGTH, MAX_HASH_STRIKES,
+  DEFAULT_REQUEST_TIMEOUT_MS, MAX_BLOCK_LENGTH, MAX_CANCELLED_REQUESTS_REMEMBERED, MAX_HASH_STRIKES,
 } from './limits.ts';
 import type { BlockSpan } from './wire-messages.ts';
 
@@ -53,6 +53,8 @@ export interface PickerPeer {
   stalled: boolean;
   /** Pieces it said it started fetching ('fetching') and has not announced yet. */
   fetching: Bitfield;
+  /** Requests to it we cancelled lately, oldest first (≤ MAX_CANCELLED_REQUESTS_REMEMBERED): their blocks may be on the way. */
+  cancelled: Map<number, BlockSpan>;
 }
 
 /** A piece with at least one block requested or received, not yet verified. */
@@ -69,7 +71,14 @@ export interface ActivePiece {
   startedAt: number;
   /** Every block received; waiting for onPieceVerified / onPieceFailed. */
   verifying: boolean;
+  /** A copy after a failed one with several contributors: every block comes from one peer, `owner` (smart ban). */
+  exclusive: boolean;
+  /** The peer an exclusive copy is fetched from; null until its first request. */
+  owner: PeerId | null;
 }
+
+/** A failed copy with several contributors: who sent each block and the block's digest (smart ban). */
+export type FailedCopy = { from: PeerId; digest: string }[];
 
 export type PieceSource = PeerId | 'local';
 
@@ -95,6 +104,8 @@ export interface PiecePicker {
   banned: Set<PeerId>;
   /** Peers that sent blocks of a failed copy of a piece: asked for it again only if nobody else has it. */
   suspects: Map<number, Set<PeerId>>;
+  /** Failed copies with several contributors, until a good copy shows whose blocks differed (oldest first). */
+  evidence: Map<number, FailedCopy>;
 }
 
 export function createPiecePicker(layout: PieceLayout, options: Partial<PickerOptions> & Pick<PickerOptions, 'rng'>): PiecePicker {
@@ -120,6 +131,7 @@ export function createPiecePicker(layout: PieceLayout, options: Partial<PickerOp
     strikes: new Map(),
     banned: new Set(),
     suspects: new Map(),
+    evidence: new Map(),
   };
 }
 
@@ -165,6 +177,7 @@ export function activatePiece(p: PiecePicker, piece: number, now: number): Activ
   const a: ActivePiece = {
     blockCount, receivedFrom: new Array(blockCount), receivedCount: 0,
     requestedBy: new Array(blockCount), requestedBlocks: 0, startedAt: now, verifying: false,
+    exclusive: p.evidence.has(piece), owner: null,
   };
   p.active.set(piece, a);
   if (p.started.length < p.layout.pieceCount) p.started.push(piece); // bounded should nobody drain it
@@ -188,7 +201,10 @@ export function addRequest(p: PiecePicker, peerId: PeerId, peer: PickerPeer, a: 
   if (by.size === 0) a.requestedBlocks++;
   by.add(peerId);
   a.requestedBy[block] = by;
-  peer.requests.set(blockKey(p, span.piece, block), { span, since: now });
+  if (a.exclusive) a.owner = peerId;
+  const key = blockKey(p, span.piece, block);
+  peer.requests.set(key, { span, since: now });
+  peer.cancelled.delete(key);
   peer.inFlightBytes += span.length;
 }
 
@@ -206,11 +222,40 @@ export function dropRequest(p: PiecePicker, peerId: PeerId, peer: PickerPeer, sp
   return true;
 }
 
+/** Drops a request we tell the peer to cancel; its block may already be on the way, so it stays acceptable a while. */
+export function cancelRequest(p: PiecePicker, peerId: PeerId, peer: PickerPeer, span: BlockSpan): boolean {
+  if (!dropRequest(p, peerId, peer, span)) return false;
+  const key = blockKey(p, span.piece, span.offset / p.options.blockLength);
+  peer.cancelled.delete(key);
+  peer.cancelled.set(key, span);
+  if (peer.cancelled.size > MAX_CANCELLED_REQUESTS_REMEMBERED) peer.cancelled.delete(peer.cancelled.keys().next().value!);
+  return true;
+}
+
+/** May the peer be asked for blocks of this copy? An exclusive copy is fetched from its owner alone. */
+export const mayJoinCopy = (a: ActivePiece, peerId: PeerId): boolean => !a.exclusive || a.owner === null || a.owner === peerId;
+
+/**
+ * Throws a piece's current copy away (we hold the piece now, or the owner of an exclusive copy timed out or
+ * refused): every request on it is cancelled and it is no longer active. Returns the cancels to send.
+ */
+export function discardCopy(p: PiecePicker, piece: number): PeerSpan[] {
+  const cancels: PeerSpan[] = [];
+  for (const [peerId, peer] of p.peers) {
+    for (const req of [...peer.requests.values()]) {
+      if (req.span.piece === piece && cancelRequest(p, peerId, peer, req.span)) cancels.push({ peerId, span: req.span });
+    }
+  }
+  p.active.delete(piece);
+  return cancels;
+}
+
 /** Releases every request to a peer; returns what was released. */
 export function releaseAllRequests(p: PiecePicker, peerId: PeerId, peer: PickerPeer): BlockSpan[] {
   const released = [...peer.requests.values()].map((r) => r.span);
   for (const span of released) dropRequest(p, peerId, peer, span);
   for (const span of released) deactivateIfIdle(p, span.piece);
+  for (const [piece, a] of p.active) if (a.exclusive && a.owner === peerId && !a.verifying) p.active.delete(piece); // nobody else may finish it
   return released;
 }
 

@@ -6,6 +6,7 @@ import type { PieceLayout, PiecePicker } from './piece-picker-state.ts';
 // that mutate it in place (on…/mark…/ban…/expire/nextRequests); no timers, I/O or randomness: pass `now`
 // and an `rng`. Pieces are split into blocks; rarest-first among connected peers, partial pieces first,
 // a per-peer pipeline capped in bytes and requests, timeouts, endgame, and hash-failure strikes and bans.
+// Blocks are taken only from the peer asked for them; a bad piece is blamed only on peers proven to have lied.
 //
 // Usage (the engine, per route; the routing table creates one picker per file):
 //   const picker = createPiecePicker(layoutOf(manifest), { rng: Math.random });
@@ -13,7 +14,9 @@ import type { PieceLayout, PiecePicker } from './piece-picker-state.ts';
 //   for (const span of nextRequests(picker, peerId, now)) send(peerId, { type: 'request', ...route, ...span });
 //   const got = onBlock(picker, peerId, { piece, offset, length: data.length });
 //   if (got.accepted) { keep(data); got.cancels.forEach((c) => send(c.peerId, { type: 'cancel', ...route, ...c.span })); }
-//   if (got.accepted && got.pieceComplete) ok ? onPieceVerified(picker, piece) : onPieceFailed(picker, piece);
+//   if (got.accepted && got.pieceComplete) hash it, then:                     // (digests: one per block, blockSpansOf)
+//     ok: if (needsBlockDigests(picker, piece)) strike(onGoodCopy(picker, piece, digests)); onPieceVerified(picker, piece);
+//     bad: strike(onPieceFailed(picker, piece, digests));   // only peers proven to have sent bad bytes are struck
 //   const { cancels, reassigned } = expire(picker, now);      // every second: send cancels, then requests
 //   onPeerGone(picker, peerId);                                // link closed: its requests are free again
 //   isDone(picker);                                            // every piece verified
@@ -28,8 +31,10 @@ export {
 export type { HaveError } from './piece-picker-peers.ts';
 export { expire, isEndgame, nextRequests } from './piece-picker-requests.ts';
 export type { ExpireResult } from './piece-picker-requests.ts';
-export { markHadLocally, onBlock, onPieceFailed, onPieceUnstored, onPieceVerified } from './piece-picker-blocks.ts';
-export type { BlockOutcome, BlockRefusal, PieceFailure } from './piece-picker-blocks.ts';
+export { markHadLocally, onBlock, onPieceUnstored, onPieceVerified } from './piece-picker-blocks.ts';
+export type { BlockOutcome, BlockRefusal } from './piece-picker-blocks.ts';
+export { needsBlockDigests, onGoodCopy, onPieceFailed } from './piece-picker-smart-ban.ts';
+export type { PieceFailure } from './piece-picker-smart-ban.ts';
 
 export const layoutOf = (m: Pick<Manifest, 'size' | 'pieceLength' | 'pieceHashes'>): PieceLayout => ({
   pieceCount: m.pieceHashes.length,

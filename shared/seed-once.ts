@@ -4,9 +4,9 @@ import { DEFAULT_REQUEST_TIMEOUT_MS } from './limits.ts';
 import type { PiecePicker } from './piece-picker.ts';
 
 // Seed each piece once (BEP 16's super-seeding idea, kept inside the existing wire messages): while the
-// initial seeder's uplink is busy, a request for a piece another connected peer already holds or is being
-// sent is refused ('not-had' for now), so leechers fetch it from that peer and the scarce seeder uplink
-// carries each piece about once. A refused peer is offered the piece again ('have') as soon as nobody else
+// initial seeder's uplink is busy, a request for a piece it already sent to another connected peer (which holds
+// it or is still receiving it) is refused ('not-had' for now), so leechers fetch it from that peer and the scarce
+// seeder uplink carries each piece about once. A refused peer is offered the piece again ('have') as soon as nobody else
 // covers it (the holder left) or after `reofferAfterMs` at the latest (the holder hoards or lied), and is
 // then served whatever others hold: no peer can make the seeder starve another. It switches itself off
 // where it cannot help: with one leecher nothing is ever covered, and an idle uplink serves duplicates.
@@ -91,23 +91,26 @@ function serve(s: SeedOnce, peerId: PeerId, piece: number, now: number): SeedVer
   return 'serve';
 }
 
-/** Does a connected peer other than `asker` hold the piece, or is one being sent it? */
+/**
+ * Is the piece out in the class with someone else? Only the peer we last sent it to counts, while connected and
+ * holding it (announced) or still being sent it: a bitfield claiming pieces we never sent covers nothing.
+ */
 function isCovered(s: SeedOnce, picker: PiecePicker, piece: number, asker: PeerId, now: number): boolean {
   const given = s.given.get(piece);
-  if (given && given.peerId !== asker && now - given.at < s.options.givenGraceMs && picker.peers.has(given.peerId)) return true;
-  const askerPeer = picker.peers.get(asker);
-  const askerHas = askerPeer !== undefined && getBit(askerPeer.have, piece);
-  return (picker.availability[piece] ?? 0) - (askerHas ? 1 : 0) > 0;
+  if (!given || given.peerId === asker) return false;
+  const holder = picker.peers.get(given.peerId);
+  return holder !== undefined && (getBit(holder.have, piece) || now - given.at < s.options.givenGraceMs);
 }
 
 /**
- * Refused pieces to offer again now (send each peer a 'have'): nobody else covers them any more, the peer has
- * waited `reofferAfterMs`, or every piece went out once and our uplink ran out of work (`idle`: a duplicate then
- * costs nothing and shortens the tail, where each last piece has one holder and N−2 peers wanting it). Call every
- * second or so, after a peer left, and when the upload queue runs dry.
+ * Refused pieces to offer again now (send each peer a 'have'): nobody else covers them any more, or the peer has
+ * waited `reofferAfterMs`. Call every second or so and after a peer left. With `idle` (the upload queue just ran
+ * dry; it may be often, so only this is checked then): every refused piece, once every piece went out once; a
+ * duplicate then costs nothing and shortens the tail, where each last piece has one holder and N−2 peers wanting it.
  */
 export function dueReoffers(s: SeedOnce, picker: PiecePicker, now: number, idle = false): { peerId: PeerId; piece: number }[] {
-  const tail = idle && s.given.size === picker.layout.pieceCount; // every piece went out once: only the tail is left
+  const tail = idle && s.given.size === picker.layout.pieceCount;
+  if (idle && !tail) return [];
   const due: { peerId: PeerId; piece: number }[] = [];
   for (const [peerId, refused] of s.refused) {
     const peer = picker.peers.get(peerId);

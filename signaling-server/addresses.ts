@@ -7,6 +7,8 @@ import { createTokenBucket, type TokenBucket } from './rate-limit.ts';
 export interface AddressLimits {
   maxConnectionsPerAddress: number;
   maxConnections: number;
+  newConnectionsBurstPerAddress: number;
+  newConnectionsPerSecondPerAddress: number;
   inboundBytesBurstPerAddress: number;
   inboundBytesPerSecondPerAddress: number;
   codeGuessBurstPerAddress: number;
@@ -20,6 +22,8 @@ export type ConnectVerdict = 'ok' | 'address-full' | 'server-full';
 export type GuessVerdict = 'ok' | 'address-rate' | 'server-rate';
 
 export interface Addresses {
+  /** Before the WebSocket handshake: false when the address opens sockets faster than its allowance. */
+  mayUpgrade(address: string): boolean;
   connect(address: string): ConnectVerdict;
   disconnect(address: string): void;
   /** Takes `bytes` from the address's allowance of frame bytes; false (nothing taken) when it has too few. */
@@ -32,6 +36,7 @@ export interface Addresses {
 
 interface Entry {
   connections: number;
+  upgrades: TokenBucket;
   bytes: TokenBucket;
   guesses: TokenBucket;
 }
@@ -49,6 +54,7 @@ export function createAddresses(limits: AddressLimits, now: () => number = Date.
     if (!e) {
       e = {
         connections: 0,
+        upgrades: createTokenBucket(limits.newConnectionsBurstPerAddress, limits.newConnectionsPerSecondPerAddress, now),
         bytes: createTokenBucket(limits.inboundBytesBurstPerAddress, limits.inboundBytesPerSecondPerAddress, now),
         guesses: createTokenBucket(limits.codeGuessBurstPerAddress, limits.codeGuessesPerSecondPerAddress, now),
       };
@@ -56,9 +62,10 @@ export function createAddresses(limits: AddressLimits, now: () => number = Date.
     }
     return e;
   };
-  const isWhole = (e: Entry) =>
-    e.bytes.available() >= limits.inboundBytesBurstPerAddress && e.guesses.available() >= limits.codeGuessBurstPerAddress;
+  const isWhole = (e: Entry) => e.upgrades.available() >= limits.newConnectionsBurstPerAddress
+    && e.bytes.available() >= limits.inboundBytesBurstPerAddress && e.guesses.available() >= limits.codeGuessBurstPerAddress;
   return {
+    mayUpgrade: (address) => entry(address).upgrades.take(1),
     connect(address) {
       if (connections >= limits.maxConnections) return 'server-full';
       const e = entry(address);

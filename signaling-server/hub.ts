@@ -35,6 +35,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   unfinishedMessageMs: L.UNFINISHED_MESSAGE_MS,
   maxConnectionsPerAddress: L.MAX_CONNECTIONS_PER_ADDRESS,
   maxConnections: L.MAX_CONNECTIONS,
+  newConnectionsBurstPerAddress: L.NEW_CONNECTIONS_BURST_PER_ADDRESS,
+  newConnectionsPerSecondPerAddress: L.NEW_CONNECTIONS_PER_SECOND_PER_ADDRESS,
   inboundBytesBurstPerAddress: L.INBOUND_BYTES_BURST_PER_ADDRESS,
   inboundBytesPerSecondPerAddress: L.INBOUND_BYTES_PER_SECOND_PER_ADDRESS,
   codeGuessBurstPerAddress: L.CODE_GUESS_BURST_PER_ADDRESS,

@@ -264,6 +264,10 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
       hub.logger.warn('refusing a /ws upgrade from another origin', { origin: req.headers.origin });
       return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     }
+    // Refused before the handshake's work: a flood reopening sockets costs the server one line each.
+    if (!hub.addresses.mayUpgrade(addressKey(req.socket.remoteAddress))) {
+      return void socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const host = opts.host ?? '0.0.0.0';

@@ -31,6 +31,8 @@ export interface ClassOptions {
   smallestPieceLength?: number;
   /** The picker's request timeout (ms); undefined: DEFAULT_REQUEST_TIMEOUT_MS, as the engine. */
   requestTimeoutMs?: number;
+  /** Hostile leechers (claim every piece, serve none), among the laptops; their own finish is not counted. */
+  hoarders?: number;
 }
 
 export interface ClassResult {
@@ -49,6 +51,7 @@ export interface ClassResult {
   finishS: number[];
   left: number;
   joinedLate: number;
+  hoarders: number;
   seedOnce: boolean;
   controlMessages: number;
 }
@@ -77,9 +80,10 @@ export function simulateClass(o: ClassOptions): ClassResult {
   const net = new SimNetwork(events, o.latencyS);
   const manifest = manifestOf(o.fileBytes, o.smallestPieceLength);
   const route = { swarmId: hex(1, 16), fileId: hex(2, 32) };
+  const hoarders = o.hoarders ?? 0;
   const make = (i: number): Laptop => new Laptop(net, {
     id: hex(i + 1, 16), manifest, route, seeding: i === 0, blockLength: o.blockLength, windowPerPeer: o.windowPerPeer,
-    requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng,
+    requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng, hoarder: i > 0 && i <= hoarders,
   });
   const rates = (i: number) => ({ up: i === 0 ? o.seederUplink ?? o.uplink : o.uplink, down: o.downlink });
   const churned = Math.floor((o.laptops - 1) * o.churn);
@@ -95,19 +99,21 @@ export function simulateClass(o: ClassOptions): ClassResult {
       net.connectToAll(laptop);
     });
   }
-  const leavers = shuffled(all.slice(1, present), rng).slice(0, churned);
+  const leavers = shuffled(all.slice(1 + hoarders, present), rng).slice(0, churned);
   for (const laptop of leavers) events.at(rng() * bound * 0.8, () => net.leave(laptop));
   const ticker = (): void => {
     for (const laptop of net.laptops.values()) if (!laptop.gone) laptop.tick();
     events.after(1, ticker);
   };
   events.after(1, ticker);
-  const stayers = all.slice(1).filter((l) => !leavers.includes(l));
+  const stayers = all.slice(1 + hoarders).filter((l) => !leavers.includes(l));
   events.runUntil(() => stayers.every((l) => l.completedAt !== null), bound * 50 + 60);
-  return resultOf(o, all[0]!, stayers, leavers.length, all.length - present, net.controlMessages);
+  return resultOf(o, all[0]!, stayers, { left: leavers.length, joinedLate: all.length - present, hoarders }, net.controlMessages);
 }
 
-function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], left: number, joinedLate: number, controlMessages: number): ClassResult {
+interface Churn { left: number; joinedLate: number; hoarders: number }
+
+function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], churn: Churn, controlMessages: number): ClassResult {
   const links = linksOf(o, o.laptops - 1);
   const boundS = distributionBound(links);
   const httpS = httpSeconds(links);
@@ -120,7 +126,7 @@ function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], left: numb
     completionS, boundS: round(boundS, 3), vsBound: completionS === null ? null : round(completionS / boundS, 3),
     binding: bindingTerm(links), seederSentPerFile: round(seeder.sentBytes / o.fileBytes, 3),
     httpS: round(httpS, 3), vsHttp: completionS === null ? null : round(completionS / httpS, 3),
-    finishS: finishS.map((t) => round(t, 2)), left, joinedLate, seedOnce: o.seedOnce, controlMessages,
+    finishS: finishS.map((t) => round(t, 2)), ...churn, seedOnce: o.seedOnce, controlMessages,
   };
 }
 

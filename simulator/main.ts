@@ -3,7 +3,7 @@ import { ENGINE_DEFAULTS, simulateClass, type ClassOptions } from './class-sim.t
 
 // `npm run simulate -- --laptops 30 --uplink 40mbit --file 1GiB [--downlink 100mbit] [--latency 2ms]
 //  [--churn 0.1] [--seed 1] [--seed-once off] [--seeder-uplink 100mbit] [--piece 256KiB] [--request-timeout 20s]`;
-//  --laptops takes a list (4,8,30).
+//  [--hoarders 1] (hostile students: claim every piece, serve none); --laptops takes a list (4,8,30).
 // One JSON line per class on stdout, with the keys of the bench's classroom lines and the CPU time it took.
 
 const UNITS: Record<string, number> = { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, kb: 1e3, mb: 1e6, gb: 1e9 };
@@ -30,10 +30,13 @@ function optionsFrom(argv: string[]): ClassOptions[] {
       'seeder-uplink': { type: 'string' }, downlink: { type: 'string' }, file: { type: 'string', default: '1GiB' },
       latency: { type: 'string', default: '1ms' }, churn: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' },
       'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' }, 'request-timeout': { type: 'string' },
+      hoarders: { type: 'string', default: '0' },
     },
   });
   const churn = Number(values.churn);
   if (!(churn >= 0 && churn < 1)) throw new Error('--churn is a fraction of the leechers in [0, 1)');
+  const hoarders = Number(values.hoarders);
+  if (!Number.isInteger(hoarders) || hoarders < 0) throw new Error('--hoarders is a count of laptops');
   const base = {
     ...ENGINE_DEFAULTS,
     fileBytes: Math.round(quantity(values.file, UNITS, 'file size')),
@@ -42,11 +45,12 @@ function optionsFrom(argv: string[]): ClassOptions[] {
     downlink: values.downlink ? quantity(values.downlink, RATES, 'downlink') : Infinity,
     ...(values.piece ? { smallestPieceLength: quantity(values.piece, UNITS, 'piece length') } : {}),
     ...(values['request-timeout'] ? { requestTimeoutMs: seconds(values['request-timeout']) * 1000 } : {}),
+    hoarders,
     latencyS: seconds(values.latency), churn, seed: Number(values.seed), seedOnce: values['seed-once'] !== 'off',
   };
   return values.laptops.split(',').map((n) => {
     const laptops = Number(n);
-    if (!Number.isInteger(laptops) || laptops < 2) throw new Error(`--laptops ${n}: at least 2 (the teacher and one student)`);
+    if (!Number.isInteger(laptops) || laptops < 2 + hoarders) throw new Error(`--laptops ${n}: at least the teacher, the hoarders and one student`);
     return { ...base, laptops };
   });
 }

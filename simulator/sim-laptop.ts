@@ -1,4 +1,4 @@
-import { getBit, isComplete } from '../shared/bitfield.ts';
+import { fullBitfield, getBit, isComplete } from '../shared/bitfield.ts';
 import type { PeerId } from '../shared/ids.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import {
@@ -36,6 +36,8 @@ export interface LaptopConfig {
   requestTimeoutMs: number;
   /** false: the initial seeder serves every request (the policy off, for comparison). */
   seedOnce: boolean;
+  /** A hostile student: claims every piece in its bitfield and never answers a request. */
+  hoarder?: boolean;
   rng: () => number;
 }
 
@@ -72,7 +74,7 @@ export class Laptop {
   connect(peerId: PeerId): void {
     this.peers.add(peerId);
     setPeerSwarms(this.table, peerId, [this.config.route.swarmId]);
-    const { bytes, size } = this.picker.had;
+    const { bytes, size } = this.config.hoarder ? fullBitfield(this.picker.layout.pieceCount) : this.picker.had;
     this.net.send(this, peerId, { type: 'bitfield', ...this.config.route, bits: bytes.slice(), pieceCount: size });
   }
 
@@ -92,7 +94,7 @@ export class Laptop {
       case 'bitfield': if (onPeerBitfield(p, from, msg.bits).ok) this.fill(from); return;
       case 'have': if (onPeerHave(p, from, msg.piece).ok && !getBit(p.had, msg.piece)) this.fill(from); return;
       case 'fetching': onPeerFetching(p, from, msg.piece); return;
-      case 'request': return this.onRequest(from, msg);
+      case 'request': return this.config.hoarder ? undefined : this.onRequest(from, msg);
       case 'cancel': if (cancelRequest(this.queue, from, msg)) this.backlog--; return;
       case 'reject': onRequestRejected(p, from, msg, msg.reason); return this.fillAll();
       case 'block': return this.onBlock(from, msg);

@@ -2,8 +2,9 @@ import { getBit, isComplete } from '../../shared/bitfield.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import {
-  expire, inFlightOf, markHadLocally, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerHave, onPieceFailed,
-  onPieceUnstored, onPieceVerified, onRequestRejected, type PeerSpan,
+  blockSpansOf, expire, inFlightOf, markHadLocally, needsBlockDigests, nextRequests, onBlock, onGoodCopy, onPeerBitfield,
+  onPeerFetching, onPeerHave, onPieceFailed, onPieceUnstored, onPieceVerified, onRequestRejected, type PeerSpan,
+  type PieceFailure, type PiecePicker,
 } from '../../shared/piece-picker.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import type { WireMsg } from '../../shared/wire-messages.ts';
@@ -11,7 +12,7 @@ import type { PieceStore } from '../contracts.ts';
 import { milestone } from '../milestones.ts';
 import { isQuotaFailure, quotaAdvice } from './storage-use.ts';
 import {
-  peersOnRoute, routesOf, routesWithPeer, type EngineState, type FileInfo, type PeerEntry, type RouteEntry,
+  chargeFault, peersOnRoute, routesOf, routesWithPeer, type EngineState, type FileInfo, type PeerEntry, type RouteEntry,
 } from './engine-state.ts';
 
 // The downloading half of a peer: what to ask whom (the route's picker), blocks gathered into pieces,
@@ -89,17 +90,22 @@ export function onFetchingMsg(entry: RouteEntry, peer: PeerEntry, msg: Msg<'fetc
 
 export function onRejectMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'reject'>): void {
   ctx.state.counters.rejectsReceived++;
-  onRequestRejected(entry.picker, peer.peerId, { piece: msg.piece, offset: msg.offset, length: msg.length }, msg.reason);
+  const span = { piece: msg.piece, offset: msg.offset, length: msg.length };
+  sendCancels(ctx, entry, onRequestRejected(entry.picker, peer.peerId, span, msg.reason));
   fillAll(ctx);
 }
 
-/** Returns false when the block was neither asked for nor a late duplicate (counted, dropped). */
+/**
+ * Returns false when the block was not asked of this peer (counted, charged to it, dropped: never written into a
+ * piece, whoever else is sending it). A late duplicate of a block we did ask it for is dropped without charge.
+ */
 export function onBlockMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'block'>): boolean {
   const file = ctx.state.files.get(entry.route.fileId);
   const outcome = onBlock(entry.picker, peer.peerId, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
   peer.down.add(msg.data.length);
   if (!file || !outcome.accepted) {
     ctx.state.counters.unrequestedBlocks++;
+    if (!outcome.accepted && outcome.reason === 'unrequested') chargeFault(peer, 'ERR_UNREQUESTED');
     return outcome.accepted || outcome.reason === 'duplicate';
   }
   ctx.state.counters.blockBytesReceived += msg.data.length;
@@ -133,8 +139,11 @@ async function verifyAndStore(ctx: DownloadContext, file: FileInfo, entry: Route
   file.verifying++;
   ctx.changed();
   try {
-    if ((await sha256Hex(bytes)) !== file.manifest.pieceHashes[piece]) return onCorruptPiece(ctx, entry, piece);
+    if ((await sha256Hex(bytes)) !== file.manifest.pieceHashes[piece]) return await onCorruptPiece(ctx, entry, piece, bytes);
     if (ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
+    if (needsBlockDigests(entry.picker, piece)) {
+      applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
+    }
     try {
       await ctx.store.putPiece(file.fileId, piece, bytes);
     } catch (e) {
@@ -195,11 +204,22 @@ export function broadcastHave(ctx: DownloadContext, file: FileInfo, piece: numbe
   }
 }
 
-function onCorruptPiece(ctx: DownloadContext, entry: RouteEntry, piece: number): void {
+async function onCorruptPiece(ctx: DownloadContext, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
   ctx.state.counters.piecesCorrupt++;
-  const failure = onPieceFailed(entry.picker, piece);
-  sendCancels(ctx, entry, failure.cancels);
+  applyStrikes(ctx, entry, onPieceFailed(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
   fillAll(ctx);
+}
+
+/** Smart ban's evidence: the SHA-256 of each block of a copy of a piece. */
+function blockDigests(picker: PiecePicker, piece: number, bytes: Uint8Array): Promise<string[]> {
+  return Promise.all(blockSpansOf(picker, piece).map((s) => sha256Hex(bytes.subarray(s.offset, s.offset + s.length))));
+}
+
+/** Peers proven to have sent bad blocks: charged; the banned ones' requests cancelled. */
+function applyStrikes(ctx: DownloadContext, entry: RouteEntry, failure: PieceFailure): void {
+  for (const peerId of failure.struck) chargeFault(ctx.state.peers.get(peerId), 'ERR_PIECE_HASH');
+  for (const peerId of failure.banned) chargeFault(ctx.state.peers.get(peerId), 'ERR_BANNED');
+  sendCancels(ctx, entry, failure.cancels);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { PeerFaultCode } from '../../shared/errors.ts';
 import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import {
@@ -60,6 +61,8 @@ export interface PeerEntry {
   rttMs: number | null;
   /** Bad frames it sent, not yet forgiven (debt), and when the debt was last updated. */
   badFrames: { debt: number; at: number };
+  /** Faults charged to it, by code: blocks nobody asked it for, bad pieces it was proven to send, bans. */
+  faults: Partial<Record<PeerFaultCode, number>>;
 }
 
 export interface EngineState {
@@ -99,6 +102,10 @@ export function emptyCounters(): EngineCounters {
     badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, blockBytesSent: 0, storeErrors: 0,
     firstPieceAtMs: 0,
   };
+}
+
+export function chargeFault(peer: PeerEntry | undefined, code: PeerFaultCode): void {
+  if (peer) peer.faults[code] = (peer.faults[code] ?? 0) + 1;
 }
 
 /** Every route of a file (one per swarm it was announced in). */

@@ -33,7 +33,7 @@ export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
     peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), dropped: new Set(), declared: new Set(),
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
-    relayed: null, rttMs: null, badFrames: { debt: 0, at: ctx.now() },
+    relayed: null, rttMs: null, badFrames: { debt: 0, at: ctx.now() }, faults: {},
   };
   ctx.state.peers.set(peer.peerId, peer);
   link.onMessage = (frame) => onFrame(ctx, peer, frame);

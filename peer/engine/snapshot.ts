@@ -93,8 +93,12 @@ function peerSnapshot(inp: SnapshotInputs, peerId: PeerId): PeerSnapshot {
   const { state } = inp;
   const peer = state.peers.get(peerId)!;
   let requestsInFlight = 0;
+  let banned = false;
   for (const files of state.table.swarms.values()) {
-    for (const entry of files.values()) requestsInFlight += entry.picker.peers.get(peerId)?.requests.size ?? 0;
+    for (const entry of files.values()) {
+      requestsInFlight += entry.picker.peers.get(peerId)?.requests.size ?? 0;
+      banned ||= entry.picker.banned.has(peerId);
+    }
   }
   return {
     peerId,
@@ -111,5 +115,7 @@ function peerSnapshot(inp: SnapshotInputs, peerId: PeerId): PeerSnapshot {
     piecesReceivedFrom: peer.piecesReceivedFrom,
     requestsInFlight,
     peerRequestsQueued: inp.queuedBy(peerId),
+    faults: { ...peer.faults },
+    banned,
   };
 }

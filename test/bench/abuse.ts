@@ -20,12 +20,15 @@ const GUESS_ADDRESSES = 8;
 
 interface Sample { joinMs: number | null; healthzMs: number }
 
-/** One GET /healthz and one join by a fresh tab (closed afterwards, as a tab that joined and left). */
+let samples = 0;
+
+/** One GET /healthz and one join by a fresh tab on its own laptop (closed afterwards, as a tab that joined and left). */
 async function sample(server: ServerChild): Promise<Sample> {
+  const laptop = `127.0.6.${(samples++ % 250) + 1}`;
   const t0 = performance.now();
   const healthz = await fetch(`${server.httpUrl}/healthz`).then((r) => r.text()).then(() => performance.now() - t0);
   const t1 = performance.now();
-  const member = await connectMember(server.wsUrl, newSwarmId(), 10_000).catch(() => null);
+  const member = await connectMember(server.wsUrl, newSwarmId(), 10_000, laptop).catch(() => null);
   const joinMs = member ? performance.now() - t1 : null;
   if (member) await closeAll([member]);
   return { joinMs, healthzMs: healthz };

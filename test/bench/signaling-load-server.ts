@@ -10,7 +10,9 @@ import type { ServerLimits } from '../../signaling-server/hub.ts';
  * The load bench's: a 1,000-member swarm is the issue's fan-out case (the production cap, MAX_MEMBERS_PER_SWARM,
  * is lower), and its 5,000 clients per process all come from 127.0.0.1, where a class spreads over its laptops.
  */
-const LOAD_LIMITS: Partial<ServerLimits> = { maxMembersPerSwarm: 2000, maxConnectionsPerAddress: 10_000 };
+const LOAD_LIMITS: Partial<ServerLimits> = {
+  maxMembersPerSwarm: 2000, maxConnectionsPerAddress: 10_000, newConnectionsBurstPerAddress: 10_000,
+};
 
 export interface UsageReply { type: 'usage'; rssBytes: number; cpuMicros: number }
 

@@ -2,8 +2,8 @@ import { checkAgainstManifest, type RoutedMsg } from '../../shared/codec.ts';
 import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import {
-  onPeerGone,
-  expire, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerHave, onPieceFailed, onPieceVerified, onRequestRejected,
+  blockSpansOf, expire, needsBlockDigests, nextRequests, onBlock, onGoodCopy, onPeerBitfield, onPeerFetching, onPeerGone,
+  onPeerHave, onPieceFailed, onPieceVerified, onRequestRejected, type PiecePicker,
 } from '../../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, route, setPeerSwarms, type FileEntry, type RoutingTable } from '../../shared/routing-table.ts';
 import { cancelRequest, createUploadQueue, enqueueRequest, nextToServe, type UploadQueue } from '../../shared/upload-queue.ts';
@@ -84,9 +84,7 @@ export function createRoutingFuzz(rng: Rng): RoutingFuzz {
       case 'block': {
         const outcome = onBlock(picker, sender, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
         if (!outcome.accepted) return `block:${outcome.reason}`;
-        if (outcome.pieceComplete) {
-          if (rng() < 0.8) onPieceVerified(picker, msg.piece); else onPieceFailed(picker, msg.piece);
-        }
+        if (outcome.pieceComplete) settlePiece(picker, msg.piece);
         return 'block:accepted';
       }
       default: {
@@ -94,6 +92,14 @@ export function createRoutingFuzz(rng: Rng): RoutingFuzz {
         return never;
       }
     }
+  }
+
+  /** Random verdicts on a completed piece, with random block digests (so some contributors differ, some not). */
+  function settlePiece(picker: PiecePicker, piece: number): void {
+    const digests = blockSpansOf(picker, piece).map(() => (rng() < 0.5 ? 'same' : 'other'));
+    if (rng() < 0.2) return void onPieceFailed(picker, piece, digests);
+    if (needsBlockDigests(picker, piece)) onGoodCopy(picker, piece, digests);
+    onPieceVerified(picker, piece);
   }
 
   const pool: IdPool = {

@@ -9,7 +9,8 @@ import { nextSignalingText } from './signaling-frames.ts';
 // own message path (size check, rate limiter, parse, ordered handlers, rooms, relay, broadcast). Half the
 // frames are nextSignalingText's random and mutated text; half aim at a small pool of swarms, files and the
 // live peers, so joins, announces and signals reach real state. A handler that throws is caught and logged by
-// the server: those logs are counted as uncaught exceptions. Rate limits are raised so frames reach the handlers.
+// the server: those logs are counted as uncaught exceptions. Rate limits (frames per socket, bytes and new sockets
+// per address) are raised so frames reach the handlers.
 
 const SOCKETS = 4;
 /** Frames sent before each barrier (a share-code of the socket's own swarm, answered in frame order). */
@@ -118,7 +119,8 @@ export async function fuzzServer(rng: Rng, frames: number): Promise<ServerFuzzRe
     warn: (message: string) => void (/failed/.test(message) && report.uncaught++),
   };
   const server = await createSignalingServer({
-    port: 0, host: '127.0.0.1', logger, limits: { rateBurst: 1e9, ratePerSecond: 1e9 },
+    port: 0, host: '127.0.0.1', logger,
+    limits: { rateBurst: 1e9, ratePerSecond: 1e9, inboundBytesBurstPerAddress: 1e12, newConnectionsBurstPerAddress: 1e9 },
   });
   const url = `ws://127.0.0.1:${server.port}/ws`;
   const pool = await makePool(rng);

@@ -28,6 +28,8 @@ export interface HostileOptions {
   /** Join those swarms on the fixture's signaling hub first, so the target counts it as a member. */
   join: boolean;
   serve?: ServedFile;
+  /** Sees every frame the target sends it (after `received` records it), e.g. to act on 'fetching' hints. */
+  onMessage?: (msg: WireMsg, self: HostilePeer) => void;
 }
 
 export interface HostilePeer {
@@ -69,6 +71,7 @@ export function attachHostilePeer(fx: EngineFixture, target: TestPeer, name: str
     if (!decoded.ok) throw new Error(`target sent an undecodable frame: ${decoded.error.code}`);
     hostile.received.push(decoded.value);
     if (decoded.value.type === 'request' && opts.serve) void answer(hostile, opts.serve, decoded.value);
+    opts.onMessage?.(decoded.value, hostile);
   };
   target.linkTo.set(peerId, toHostile);
   toHostile.onStateChange = (s) => s === 'closed' && target.links.emit('onLinkClosed', peerId);

@@ -90,6 +90,15 @@ describe('connections per address and in total', () => {
     while (!textFrames(again).some((f) => f['type'] === 'welcome')) await sleep(5);
   });
 
+  it('new sockets: an address opening them faster than its allowance is refused 429 before any handshake', async () => {
+    const { server } = await start({ limits: { newConnectionsBurstPerAddress: 3, newConnectionsPerSecondPerAddress: 0.001 } });
+    for (let i = 0; i < 3; i++) (await openRawWs(server.port, { localAddress: '127.0.0.7' })).socket.destroy();
+    await expect(openRawWs(server.port, { localAddress: '127.0.0.7' })).rejects.toThrow(/ 429 /);
+    const other = await openRawWs(server.port, { localAddress: '127.0.0.8' });
+    other.send(OPCODE.text, helloText);
+    while (!textFrames(other).some((f) => f['type'] === 'welcome')) await sleep(5);
+  });
+
   it('flood: 120 sockets sending full-size frames without hello are all cut off, and a new tab still joins', async () => {
     const { server, peer, httpUrl } = await start({ limits: { maxConnectionsPerAddress: 16 } });
     const addresses = Array.from({ length: 8 }, (_, i) => `127.0.1.${i + 1}`);

@@ -36,6 +36,14 @@ describe('class simulator', () => {
     expect(off.completionS!).toBeGreaterThan(on.completionS! * 1.03);
   });
 
+  it('class simulator: a hostile student claiming every piece and serving none slows the class no more with seed-once than without', () => {
+    const hostile: ClassOptions = { ...CLASS, hoarders: 1 };
+    const on = simulateClass(hostile);
+    const off = simulateClass({ ...hostile, seedOnce: false });
+    expect(on.finishS).toHaveLength(6); // the six honest leechers all finish
+    expect(on.completionS!).toBeLessThanOrEqual(off.completionS!);
+  });
+
   it('class simulator: 1 → 1 is the seeder uplink alone, with or without seed-once', () => {
     const pair = { ...CLASS, laptops: 2 };
     expect(simulateClass(pair).vsBound!).toBeLessThanOrEqual(1.01);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineParams } from '../../peer/snapshot-types.ts';
 import { encode as encodeMsg } from '../../shared/codec.ts';
-import { createManifest, type Manifest } from '../../shared/manifest.ts';
+import { createManifest, pieceSize, type Manifest } from '../../shared/manifest.ts';
 import { MAX_BAD_FRAMES_PER_LINK, MAX_HASH_STRIKES, MAX_WIRE_FRAME_BYTES } from '../../shared/limits.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
@@ -20,10 +21,10 @@ afterEach(() => fx?.closeAll());
 
 
 /** A seeds a file in a new swarm; B joins it; both see each other as members, not yet linked. */
-async function seededSwarm(bytes: Uint8Array) {
+async function seededSwarm(bytes: Uint8Array, bParams: Partial<EngineParams> = params) {
   fx = createEngineFixture();
   const a = await fx.peer('a1', { params });
-  const b = await fx.peer('b2', { params });
+  const b = await fx.peer('b2', { params: bParams });
   const swarmId = await a.engine.createSwarm();
   const file = new File([bytes as BlobPart], 'f.bin', { type: 'application/octet-stream' });
   const [fileId] = await a.engine.seed(swarmId, [file]);
@@ -90,9 +91,10 @@ describe('hostile peer', () => {
     ];
     for (const frame of frames) await evil.sendRaw(frame);
     await until(() => a.engine.snapshot().counters.badMessages >= before.badMessages + frames.length, 2000, 'counted');
-    // A block of a piece we hold, asked of nobody: counted, dropped (not charged: endgame makes late duplicates legal).
+    // A block of a piece we hold, never asked of it: counted, dropped, charged to it (a late duplicate would not be).
     await evil.send(block(0, 0, 16 * KiB));
     await until(() => a.engine.snapshot().counters.unrequestedBlocks > before.unrequestedBlocks, 2000, 'unrequested counted');
+    expect(a.engine.snapshot().peers.find((p) => p.peerId === evil.peerId)?.faults).toEqual({ ERR_UNREQUESTED: 1 });
     expect(evil.link.state).toBe('connected'); // a few bad frames are tolerated
     expect(a.engine.snapshot().peers.map((p) => p.peerId)).toContain(evil.peerId);
   });
@@ -151,4 +153,52 @@ describe('hostile peer', () => {
     expect(files.map((f) => f.fileId)).toEqual([fileId]);
     expect(files.map((f) => f.name)).toEqual(['f.bin']);
   });
+
+  it('hostile peer: a peer with nothing that sends garbage into the pieces the seeder serves is refused; the seeder is never blamed', async () => {
+    const bytes = randomBytes(1024 * KiB);
+    const { a, b, swarmId, fileId, manifest, route } = await seededSwarm(bytes);
+    // It claims nothing, hears which pieces B started (B's 'fetching' hints) and sends garbage for every block of them.
+    const framer = attachHostilePeer(fx, b, 'bad5', {
+      swarms: [swarmId], join: true,
+      onMessage: (msg, self) => {
+        if (msg.type !== 'fetching') return;
+        for (let offset = 0; offset < pieceSize(manifest, msg.piece); offset += params.blockSize) {
+          const data = new Uint8Array(Math.min(params.blockSize, pieceSize(manifest, msg.piece) - offset)).fill(0xee);
+          void self.send({ type: 'block', ...route, piece: msg.piece, offset, data }).catch(() => undefined);
+        }
+      },
+    });
+    await until(() => membersOf(b).includes(framer.peerId), 2000, 'framer is a member');
+    await framer.greet();
+    fx.connect(a, b);
+    await until(complete(b, fileId), 10_000, 'b complete');
+
+    expect(await sha256Hex(new Uint8Array(await (await b.engine.fileBlob(fileId)).arrayBuffer()))).toBe(await sha256Hex(bytes));
+    expect(framer.received.some((m) => m.type === 'fetching')).toBe(true); // it did hear which pieces to aim at
+    const snap = b.engine.snapshot();
+    const seeder = snap.peers.find((p) => p.peerId === a.peerId)!;
+    expect(seeder).toMatchObject({ linkState: 'connected', banned: false, faults: {} });
+    expect(snap.counters.piecesCorrupt).toBe(0);
+    expect(fileOf(snap, fileId)!.pieceSources.every((source) => source === a.peerId)).toBe(true);
+    expect(snap.peers.find((p) => p.peerId === framer.peerId)?.faults.ERR_UNREQUESTED).toBeGreaterThan(0);
+  }, 15_000);
+
+  it('hostile peer: a liar and an honest seeder send blocks of the same pieces: only the liar is struck and banned', async () => {
+    const bytes = randomBytes(2048 * KiB);
+    // A window of 6 blocks for pieces of 4: each peer's pipeline ends halfway through a piece the other one finishes.
+    const { a, b, swarmId, fileId, manifest, route } = await seededSwarm(bytes, { ...params, windowPerPeer: 6 });
+    const liar = attachHostilePeer(fx, b, 'bad6', { swarms: [swarmId], join: true, serve: { route, manifest, bytes, corrupt: true } });
+    await until(() => membersOf(b).includes(liar.peerId), 2000, 'liar is a member');
+    fx.connect(a, b);
+    await liar.greet();
+    await until(complete(b, fileId), 10_000, 'b complete');
+
+    expect(await sha256Hex(new Uint8Array(await (await b.engine.fileBlob(fileId)).arrayBuffer()))).toBe(await sha256Hex(bytes));
+    const snap = b.engine.snapshot();
+    expect(snap.counters.piecesCorrupt).toBeGreaterThan(0);
+    expect(snap.peers.find((p) => p.peerId === a.peerId)).toMatchObject({ banned: false, faults: {} });
+    const blamed = snap.peers.find((p) => p.peerId === liar.peerId)!;
+    expect(blamed.banned).toBe(true);
+    expect(blamed.faults.ERR_PIECE_HASH).toBeGreaterThanOrEqual(MAX_HASH_STRIKES);
+  }, 15_000);
 });

@@ -53,11 +53,11 @@ describe('seed-once in the engine', () => {
     const { sentPerFile, rejectsSent } = await classOfFour(true);
     expect(rejectsSent).toBeGreaterThan(0); // it did hold pieces back, and nobody stalled
     expect(sentPerFile).toBeLessThanOrEqual(1.1);
-  });
+  }, 20_000);
 
   it('seed-once engine: with seedOnce off (?seedOnce=0) the seeder serves every request it can', async () => {
     expect((await classOfFour(false)).rejectsSent).toBe(0);
     expect(paramsFromQuery('?seedOnce=0')).toEqual({ seedOnce: false });
     expect(paramsFromQuery('?seedOnce=1')).toEqual({});
-  });
+  }, 20_000);
 });

@@ -34,14 +34,22 @@ describe('seed-once', () => {
 
   it('seed-once: switches itself off when the uplink would otherwise idle (the seeder is not the bottleneck)', () => {
     const { picker, seed } = seeder(['X', 'Y']);
+    onSeedRequest(seed, picker, 'Y', 3, BUSY, 0);
     onPeerHave(picker, 'Y', 3);
     expect(onSeedRequest(seed, picker, 'X', 3, IDLE, 0)).toBe('serve');
     expect(seed.counters.duplicates).toBe(1);
   });
 
-  it('seed-once: a hoarding leecher that claims every piece and serves none delays the others by reofferAfterMs at most', () => {
+  it('seed-once: a leecher whose bitfield claims pieces it was never sent blocks nobody', () => {
+    const { picker, seed } = seeder(['X', 'L']);
+    announce(picker, 'L', range(0, 8)); // L lies: it claims everything at the start of the lesson
+    for (const piece of range(0, 8)) expect(onSeedRequest(seed, picker, 'X', piece, BUSY, 0)).toBe('serve');
+  });
+
+  it('seed-once: a hoarding leecher that got a piece and serves nobody delays the others by reofferAfterMs at most', () => {
     const { picker, seed } = seeder(['X', 'H']);
-    announce(picker, 'H', range(0, 8)); // H lies (or hoards): it claims everything
+    expect(onSeedRequest(seed, picker, 'H', 5, BUSY, 0)).toBe('serve');
+    onPeerHave(picker, 'H', 5); // H announces it, then never answers a request for it
     expect(onSeedRequest(seed, picker, 'X', 5, BUSY, 1_000)).toBe('refuse');
     expect(dueReoffers(seed, picker, 5_999)).toEqual([]);
     expect(dueReoffers(seed, picker, 6_000)).toEqual([{ peerId: 'X', piece: 5 }]);
@@ -57,6 +65,7 @@ describe('seed-once', () => {
 
   it('seed-once: a leecher that leaves holding the only copy: the piece is offered again at once', () => {
     const { picker, seed } = seeder(['X', 'Y', 'Z']);
+    onSeedRequest(seed, picker, 'Y', 6, BUSY, 0);
     onPeerHave(picker, 'Y', 6);
     expect(onSeedRequest(seed, picker, 'X', 6, BUSY, 100)).toBe('refuse');
     expect(onSeedRequest(seed, picker, 'Z', 6, BUSY, 100)).toBe('refuse');
@@ -79,6 +88,7 @@ describe('seed-once', () => {
 
   it('seed-once: a refused peer that got the piece elsewhere is not offered it again', () => {
     const { picker, seed } = seeder(['X', 'Y']);
+    onSeedRequest(seed, picker, 'Y', 1, BUSY, 0);
     onPeerHave(picker, 'Y', 1);
     expect(onSeedRequest(seed, picker, 'X', 1, BUSY, 0)).toBe('refuse');
     onPeerHave(picker, 'X', 1);

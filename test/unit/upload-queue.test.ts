@@ -86,7 +86,7 @@ describe('upload queue', () => {
     for (let strike = 0; strike < 3; strike++) {
       const [span] = nextRequests(entry.picker, C, strike).filter((s) => s.offset === 0);
       for (let block = 0; block < 4; block++) onBlock(entry.picker, C, { piece: span!.piece, offset: block * BLOCK, length: BLOCK });
-      onPieceFailed(entry.picker, span!.piece);
+      onPieceFailed(entry.picker, span!.piece, ['0', '1', '2', '3']); // C sent every block: its strike
     }
     expect(enqueueRequest(q, table, C, req(0))).toEqual({ ok: false, error: 'banned' });
   });

@@ -29,8 +29,8 @@ function nextFrame(socket: WebSocket, type: string, timeoutMs: number): Promise<
 }
 
 /** Connects, says hello, joins swarmId; resolves once `joined` arrived. */
-export async function connectMember(wsUrl: string, swarmId: string, timeoutMs = 30_000): Promise<LoadClient> {
-  const socket = new WebSocket(wsUrl);
+export async function connectMember(wsUrl: string, swarmId: string, timeoutMs = 30_000, localAddress?: string): Promise<LoadClient> {
+  const socket = new WebSocket(wsUrl, localAddress ? { localAddress } : {});
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
