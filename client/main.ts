@@ -67,11 +67,12 @@ async function start(): Promise<void> {
     installLinkTestHook(links);
   }
   window.addEventListener('pagehide', () => {
+    const empty = engine.snapshot().swarms.length === 0; // read before close() leaves the swarms
     engine.close();
     links.close();
     signaling.close();
     store.close();
-    keeper.close();
+    keeper.close({ empty });
   });
   // Back from the back/forward cache: its heartbeat stopped and another tab may hold the profile now.
   window.addEventListener('pageshow', (e) => {

@@ -103,13 +103,14 @@ function isCovered(s: SeedOnce, picker: PiecePicker, piece: number, asker: PeerI
 }
 
 /**
- * Refused pieces to offer again now (send each peer a 'have'): nobody else covers them any more, the peer has
- * waited `reofferAfterMs`, or every piece went out once and our uplink ran out of work (`idle`: a duplicate then
- * costs nothing and shortens the tail, where each last piece has one holder and N−2 peers wanting it). Call every
- * second or so, after a peer left, and when the upload queue runs dry.
+ * Refused pieces to offer again now (send each peer a 'have'): nobody else covers them any more, or the peer has
+ * waited `reofferAfterMs`. Call every second or so and after a peer left. With `idle` (the upload queue just ran
+ * dry; it may be often, so only this is checked then): every refused piece, once every piece went out once; a
+ * duplicate then costs nothing and shortens the tail, where each last piece has one holder and N−2 peers wanting it.
  */
 export function dueReoffers(s: SeedOnce, picker: PiecePicker, now: number, idle = false): { peerId: PeerId; piece: number }[] {
-  const tail = idle && s.given.size === picker.layout.pieceCount; // every piece went out once: only the tail is left
+  const tail = idle && s.given.size === picker.layout.pieceCount;
+  if (idle && !tail) return [];
   const due: { peerId: PeerId; piece: number }[] = [];
   for (const [peerId, refused] of s.refused) {
     const peer = picker.peers.get(peerId);

@@ -26,6 +26,8 @@ export interface ProfileRecord {
   closed: boolean;
   /** Bytes its pieces took when last counted: shown for orphans without opening their databases. */
   bytes: number;
+  /** Its tab closed in no swarm: nothing to carry on, so it is never adopted and goes without a grace period. */
+  empty: boolean;
 }
 
 export interface Census {
@@ -49,6 +51,8 @@ export function isHeld(census: Census, profileId: string): boolean {
   return record !== null && !record.closed && census.now - record.at < HEARTBEAT_FRESH_MS;
 }
 
+const isEmpty = (census: Census, id: string): boolean => census.profiles.get(id)?.empty === true;
+
 /** Profiles no live tab holds, most recently alive first (never-recorded ones last). */
 export function orphansOf(census: Census, except: ReadonlySet<string> = new Set()): string[] {
   const lastAlive = (id: string) => census.profiles.get(id)?.at ?? -Infinity;
@@ -64,7 +68,7 @@ export function orphansOf(census: Census, except: ReadonlySet<string> = new Set(
 export function chooseProfile(census: Census, lost: ReadonlySet<string> = new Set()): ProfileChoice {
   const own = census.sessionProfileId;
   if (own !== null && !lost.has(own) && !isHeld(census, own)) return { how: 'resumed', profileId: own };
-  const orphan = orphansOf(census, lost)[0];
+  const orphan = orphansOf(census, lost).find((id) => !isEmpty(census, id));
   return orphan === undefined ? { how: 'fresh' } : { how: 'adopted', profileId: orphan };
 }
 
@@ -81,7 +85,7 @@ export function planPrune(census: Census, mine: ReadonlySet<string>, graceMs = O
   for (const id of orphansOf(census, mine)) {
     const record = census.profiles.get(id) ?? null;
     if (record === null) plan.startGrace.push(id);
-    else if (census.now - record.at >= graceMs) plan.prune.push(id);
+    else if (record.empty || census.now - record.at >= graceMs) plan.prune.push(id);
   }
   return plan;
 }
@@ -93,7 +97,7 @@ export function parseRecord(text: string | null): ProfileRecord | null {
     const v = JSON.parse(text) as Partial<Record<keyof ProfileRecord, unknown>> | null;
     if (typeof v?.owner !== 'string' || typeof v.at !== 'number' || !Number.isFinite(v.at)) return null;
     const bytes = typeof v.bytes === 'number' && Number.isFinite(v.bytes) && v.bytes >= 0 ? v.bytes : 0;
-    return { owner: v.owner, at: v.at, closed: v.closed === true, bytes };
+    return { owner: v.owner, at: v.at, closed: v.closed === true, bytes, empty: v.empty === true };
   } catch {
     return null;
   }

@@ -66,8 +66,8 @@ export interface ProfileKeeper {
   prune(opts?: { all?: boolean }): Promise<string[]>;
   /** Bytes this tab's profile holds, written with each heartbeat. */
   setBytes(bytes: number): void;
-  /** The page is going away: the record says so, and the profile is free at once. */
-  close(): void;
+  /** The page is going away: the record says so, and the profile is free at once. `empty`: it is in no swarm. */
+  close(opts?: { empty?: boolean }): void;
 }
 
 export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
@@ -146,7 +146,7 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
   }
 
   function beat(profileId: string): void {
-    writeRecord(profileId, { owner: tabId, at: now(), closed: false, bytes: held.get(profileId) ?? 0 });
+    writeRecord(profileId, { owner: tabId, at: now(), closed: false, bytes: held.get(profileId) ?? 0, empty: false });
   }
 
   function heartbeat(): void {
@@ -189,7 +189,7 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
     async prune(opts = {}) {
       const census = await takeCensus();
       const plan = planPrune(census, new Set(held.keys()), opts.all === true ? -Infinity : ORPHAN_GRACE_MS);
-      for (const id of plan.startGrace) writeRecord(id, { owner: '', at: census.now, closed: true, bytes: 0 });
+      for (const id of plan.startGrace) writeRecord(id, { owner: '', at: census.now, closed: true, bytes: 0, empty: false });
       const deleted: string[] = [];
       for (const id of opts.all === true ? [...plan.prune, ...plan.startGrace] : plan.prune) {
         if (!(await claimOne(id))) continue; // a tab adopted it meanwhile
@@ -203,9 +203,9 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
     setBytes(bytes) {
       if (mine !== null && held.has(mine)) held.set(mine, bytes);
     },
-    close() {
+    close(opts = {}) {
       clearInterval(timer);
-      for (const [id, bytes] of held) writeRecord(id, { owner: tabId, at: now(), closed: true, bytes });
+      for (const [id, bytes] of held) writeRecord(id, { owner: tabId, at: now(), closed: true, bytes, empty: id === mine && opts.empty === true });
       held.clear();
       deps.channel?.close();
     },

@@ -79,6 +79,7 @@ describe('storage lifecycle', () => {
 
   it('storage: two tabs opened at the same moment never get one profile, even with one orphan to adopt', async () => {
     const closing = await tab();
+    await closing.evaluate(() => window.tabswarm!.createSwarm()); // a tab closed in no swarm leaves nothing to adopt
     const orphan = await profileOf(closing);
     await closing.close();
     const [x, y] = await Promise.all([tab(), tab()]);
