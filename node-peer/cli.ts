@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
   });
   const [command, ...rest] = positionals;
   if (values.help === true || command === undefined) return void log(USAGE);
-  if (command === 'share') return share(rest, serverFor(values.server));
+  if (command === 'share' && rest.length > 0) return share(rest, serverFor(values.server));
   if (command === 'get' && rest.length === 1) return get(rest[0]!, values.out ?? '.', serverFor(values.server, rest[0]));
   throw new ShareInputError(USAGE);
 }

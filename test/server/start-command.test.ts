@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
 
-// `npm start` (and `npm run simulate`) as a teacher types them: a mistake is refused with a clear line, before
+// `npm start` (and `npm run simulate`, `npx tabswarm`) as a teacher types them: a mistake is refused with a clear line, before
 // anything is served; --help says what the options are.
 
 function runScript(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
@@ -40,4 +40,11 @@ it('npm run simulate -- --help prints the options; a mistyped option gets them t
   expect(typo.code).toBe(2);
   expect(typo.output).toMatch(/Unknown option '--laptop'[\s\S]*usage: npm run simulate/);
   expect(typo.output).not.toContain('    at ');
+}, 20_000);
+
+it('npx tabswarm share with nothing to share prints the usage, not a hashing line', async () => {
+  const { code, output } = await runScript('bin/tabswarm.js', ['share']);
+  expect(code).toBe(1);
+  expect(output).toContain('usage:');
+  expect(output).not.toContain('hashing');
 }, 20_000);
