@@ -123,11 +123,17 @@ async function startRelays(config: IceConfig, opts: Options, secret: Uint8Array)
   return started;
 }
 
+/** What to do about the errors a teacher meets when the relay cannot listen. */
+const START_HINTS: Record<string, string> = {
+  EADDRINUSE: ' (is tabswarm already running? stop it first; another STUN/TURN server? set STUN_PORT / TURN_PORT, or STUN=off TURN=off)',
+  EADDRNOTAVAIL: ' (HOST is not an address of this machine now: leave HOST unset, or give one of the addresses `npm start` prints without it)',
+  ENOTFOUND: ' (HOST is not an address)',
+};
+
 export async function startIceServices(config: IceConfig, opts: Options): Promise<IceServices> {
   const secret = randomBytes(32);
   const { relays, stunPort, turnPort, turnRelay } = await startRelays(config, opts, secret).catch((error: unknown) => {
-    const busy = (error as { code?: unknown }).code === 'EADDRINUSE';
-    const hint = busy ? ' (is tabswarm already running? stop it first; another STUN/TURN server? set STUN_PORT / TURN_PORT, or STUN=off TURN=off)' : '';
+    const hint = START_HINTS[String((error as { code?: unknown }).code)] ?? '';
     throw new Error(`STUN/TURN could not start: ${String(error)}${hint}`, { cause: error });
   });
   const now = opts.now ?? Date.now;

@@ -4,9 +4,9 @@ import { expect, it } from 'vitest';
 // `npm start` (and `npm run simulate`, `npx tabswarm`) as a teacher types them: a mistake is refused with a clear line, before
 // anything is served; --help says what the options are.
 
-function runScript(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
+function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STUN: 'off', TURN: 'off' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STUN: 'off', TURN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -47,4 +47,11 @@ it('npx tabswarm share with nothing to share prints the usage, not a hashing lin
   expect(code).toBe(1);
   expect(output).toContain('usage:');
   expect(output).not.toContain('hashing');
+}, 20_000);
+
+it('npm start with a HOST this machine does not have says so', async () => {
+  // 192.0.2.1 is TEST-NET-1: documentation only, never an address of this machine; binding it fails at once.
+  const { code, output } = await runScript('signaling-server/main.ts', [], { HOST: '192.0.2.1', STUN: 'on', TURN: 'off', STUN_PORT: '0' });
+  expect(code).toBe(1);
+  expect(output).toContain('HOST is not an address of this machine');
 }, 20_000);
