@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import { encodeFrame, type PeerInfo } from '../shared/signaling.ts';
+import { createByteBudget } from './byte-budget.ts';
 import type { Directory, LocalPeers } from './directory.ts';
 import type { Logger } from './hub.ts';
 import { createRedisBus, type BusMessage } from './redis-bus.ts';
@@ -38,6 +39,8 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
   const rooms = createRooms(opts.limits, opts.randomInt); // this process's members
   const localSwarms = new Set<SwarmId>();
   const mirror = createRedisMirror();
+  const budget = createByteBudget(opts.limits); // manifests this process's peers announced, by peer/address/total
+  const charged = new Map<SwarmId, { from: PeerId; address: string; bytes: number }[]>();
   let seq = 0;
 
   /** Frames for this process's sockets: members of the message's swarms, each once. */
@@ -105,6 +108,8 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
 
   function release(swarmId: SwarmId): void {
     if (rooms.members(swarmId).size > 0) return;
+    for (const c of charged.get(swarmId) ?? []) budget.release(c.from, c.address, c.bytes);
+    charged.delete(swarmId);
     localSwarms.delete(swarmId);
     mirror.forget(swarmId);
     bus.unsubscribe(swarmKeys(prefix, swarmId).channel);
@@ -140,12 +145,22 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
   }
 
   /**
-   * Limits are checked by Redis for the whole school; against the mirror while Redis is down. The per-peer,
-   * per-address and total manifest budgets of the in-memory directory are not kept in Redis yet: only per swarm.
+   * Per-swarm limits are checked by Redis for the whole school (against the mirror while Redis is down). The
+   * per-peer, per-address and total manifest budgets are this process's: charged here, released once it has
+   * no member left in the swarm.
    */
-  async function announce(swarmId: SwarmId, from: PeerId, _address: string, fileId: FileId, manifest: Manifest): Promise<AnnounceOutcome> {
+  async function announce(swarmId: SwarmId, from: PeerId, address: string, fileId: FileId, manifest: Manifest): Promise<AnnounceOutcome> {
     if (!rooms.isMember(from, swarmId)) return 'not-member';
     const json = JSON.stringify({ fileId, manifest, from });
+    const verdict = budget.charge(from, address, json.length);
+    if (verdict !== 'ok') return `over-${verdict}-budget`;
+    const outcome = await announceShared(swarmId, from, fileId, json);
+    if (outcome === 'stored') charged.set(swarmId, [...charged.get(swarmId) ?? [], { from, address, bytes: json.length }]);
+    else budget.release(from, address, json.length);
+    return outcome;
+  }
+
+  async function announceShared(swarmId: SwarmId, from: PeerId, fileId: FileId, json: string): Promise<AnnounceOutcome> {
     const order = mirror.nextOrder();
     const k = swarmKeys(prefix, swarmId);
     const shared = await bus.run(() => scripts.announce(

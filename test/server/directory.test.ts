@@ -54,16 +54,16 @@ function processOf(make: (local: LocalPeers) => Directory, shared?: ReturnType<t
 
 const LIMITS: RoomLimits = { ...DEFAULT_LIMITS, maxMembersPerSwarm: 3 };
 
-const memoryCluster = async (n: number): Promise<Cluster> => {
-  const one = processOf((local) => createMemoryDirectory(LIMITS, randomInt, local));
+const memoryCluster = async (n: number, limits = LIMITS): Promise<Cluster> => {
+  const one = processOf((local) => createMemoryDirectory(limits, randomInt, local));
   return { processes: Array.from({ length: n }, () => one), close: () => one.directory.close() };
 };
 
 let redis: TestRedis | null = null;
-const redisCluster = async (n: number): Promise<Cluster> => {
+const redisCluster = async (n: number, limits = LIMITS): Promise<Cluster> => {
   const prefix = `t${randomBytes(4).toString('hex')}:`;
   const processes = Array.from({ length: n }, () => processOf((local) => createRedisDirectory({
-    url: redis!.url, limits: LIMITS, local, logger: silentLogger, heartbeatMs: 200, randomInt, prefix,
+    url: redis!.url, limits, local, logger: silentLogger, heartbeatMs: 200, randomInt, prefix,
   })));
   await vi.waitFor(() => expect(processes.every((p) => p.directory.health().mode === 'redis')).toBe(true));
   return { processes, close: async () => void (await Promise.all(processes.map((p) => p.directory.close()))) };
@@ -166,6 +166,24 @@ describe.each(kinds)('directory (%s)', (_kind, makeCluster) => {
       expect(await p0!.directory.leaveAll(a.peerId)).toEqual([swarmId]);
       expect(await p1!.directory.resolveCode(code!)).toBeNull();
       expect(await p1!.directory.members(swarmId)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('directory: one peer\'s manifests are budgeted across its swarms, and freed when those swarms empty', async () => {
+    const file1 = await makeFile(100_000, 11);
+    const file2 = await makeFile(100_000, 12);
+    const bytes = JSON.stringify({ fileId: file1.fileId, manifest: file1.manifest, from: newPeerId() }).length; // ids: one length
+    const { processes: [p0], close } = await makeCluster(1, { ...LIMITS, maxAnnouncedBytesPerPeer: Math.floor(bytes * 1.5) });
+    try {
+      const peer = p0!.connect('a');
+      const [s1, s2] = [newSwarmId(), newSwarmId()];
+      for (const swarmId of [s1, s2]) await p0!.directory.join(peer.peerId, swarmId);
+      expect(await p0!.directory.announce(s1, peer.peerId, '127.0.0.9', file1.fileId, file1.manifest)).toBe('stored');
+      expect(await p0!.directory.announce(s2, peer.peerId, '127.0.0.9', file2.fileId, file2.manifest)).toBe('over-peer-budget');
+      await p0!.directory.leave(peer.peerId, s1);
+      expect(await p0!.directory.announce(s2, peer.peerId, '127.0.0.9', file2.fileId, file2.manifest)).toBe('stored');
     } finally {
       await close();
     }
