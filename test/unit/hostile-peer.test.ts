@@ -53,10 +53,11 @@ describe('hostile peer', () => {
     const got = fileOf(snap, fileId)!;
     expect(await sha256Hex(new Uint8Array(await (await b.engine.fileBlob(fileId)).arrayBuffer()))).toBe(await sha256Hex(bytes));
     expect(got.pieceSources.every((source) => source === a.peerId)).toBe(true);
-    // Banned at the third strike; pieces of its already-full window may still fail after that.
+    // Banned at the third strike. Pieces already complete may still fail after that: hashing is asynchronous, so
+    // while the window's pieces await their hash the next window is already asked for (two windows at most).
     const windowPieces = params.windowPerPeer * params.blockSize / manifest.pieceLength;
     expect(snap.counters.piecesCorrupt).toBeGreaterThanOrEqual(MAX_HASH_STRIKES);
-    expect(snap.counters.piecesCorrupt).toBeLessThanOrEqual(MAX_HASH_STRIKES + windowPieces);
+    expect(snap.counters.piecesCorrupt).toBeLessThanOrEqual(MAX_HASH_STRIKES + 2 * windowPieces);
     expect(liar.blocksServed).toBeGreaterThan(0);
     // Banned on the route: it is asked for nothing more, and its own requests are refused 'banned'.
     const asked = liar.received.filter((m) => m.type === 'request').length;
