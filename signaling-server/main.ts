@@ -36,6 +36,20 @@ function parseIceServers(json: string | undefined): IceServer[] {
 /** A Redis URL without its password, for the banner. */
 const redactedUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
 
+function parseRedisUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+    throw new Error(`REDIS_URL must look like redis://host:6379 (or rediss://, with user:password@ and /db if needed): ${redactedUrl(value)}`);
+  }
+  return value;
+}
+
 function parseHeartbeat(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const ms = Number(value);
@@ -71,6 +85,8 @@ async function main(): Promise<void> {
   const port = Number(values.port ?? process.env['PORT'] ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port: ${values.port ?? process.env['PORT']}`);
   const host = values.host ?? process.env['HOST'] ?? '0.0.0.0';
+  const redisUrl = parseRedisUrl(process.env['REDIS_URL']);
+  const heartbeatMs = parseHeartbeat(process.env['HEARTBEAT_MS']);
   const iceServers = parseIceServers(process.env['ICE_SERVERS']);
   const iceConfig = parseIceConfig({
     ...process.env, ...(values.stun === undefined ? {} : { STUN_PORT: values.stun }), ...(values.turn === undefined ? {} : { TURN_PORT: values.turn }),
@@ -79,8 +95,6 @@ async function main(): Promise<void> {
   if (!iceConfig.ok) throw new Error(iceConfig.error);
   let isMember = (_peerId: string): boolean => false; // the relay starts first; the server answers once it runs
   const ice = await startIceServices(iceConfig.value, { isMember: (peerId) => isMember(peerId), logger: consoleLogger });
-  const redisUrl = process.env['REDIS_URL'] || undefined;
-  const heartbeatMs = parseHeartbeat(process.env['HEARTBEAT_MS']);
   const resume = loadResumeKey(process.env['STATE_DIR'] || undefined);
   if (resume.problem) console.warn(`resume key kept in memory only (tabs get new peer ids after a restart): ${resume.problem}`);
   let resumeKey = resume.key;

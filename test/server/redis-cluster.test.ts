@@ -122,3 +122,9 @@ describe.skipIf(!hasRedis)('signaling over Redis, several processes', () => {
     for (const p of processes) expect(p.output()).not.toMatch(/Unhandled|TypeError|ReferenceError/);
   });
 });
+
+describe('REDIS_URL', () => {
+  it('redis: npm start refuses a REDIS_URL that is not a redis:// URL before serving anything', async () => {
+    await expect(startServerProcess({ REDIS_URL: 'notaurl' })).rejects.toThrow(/REDIS_URL must look like redis:\/\/host:6379/);
+  });
+});
