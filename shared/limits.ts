@@ -73,6 +73,13 @@ export const NEW_CONNECTIONS_BURST_PER_ADDRESS = 24;
 export const NEW_CONNECTIONS_PER_SECOND_PER_ADDRESS = 2;
 /** Sockets in all: the 5,000-socket load bench ×2; each costs ~10–50 KB of server memory (more: close 4012). */
 export const MAX_CONNECTIONS = 10_000;
+/** TCP connections (a descriptor each) are capped at accept: an address's sockets plus this many for page loads
+ *  and upgrades in progress (a browser opens ~6 per host; several browsers on one laptop, ×2)… */
+export const TCP_HEADROOM_PER_ADDRESS = 64;
+/** …and the server's sockets plus this many in all. */
+export const TCP_HEADROOM = 1_024;
+/** An HTTP request whose headers have not all arrived this long is closed (Node's default: 60 s). */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 /** A message begun but unfinished this long (a trickled frame, fragments never ended) closes the socket 4014. */
 export const UNFINISHED_MESSAGE_MS = 20_000;
 /** Manifest JSON one peer may have stored in all its swarms: two full swarms' worth of a teacher's files. */

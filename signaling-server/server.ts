@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { newPeerId, type PeerId } from '../shared/ids.ts';
 import { err, type Result } from '../shared/result.ts';
-import { HEARTBEAT_MS, MAX_WS_PAYLOAD_BYTES } from '../shared/limits.ts';
+import {
+  HEARTBEAT_MS, HTTP_HEADERS_TIMEOUT_MS, MAX_WS_PAYLOAD_BYTES, TCP_HEADROOM, TCP_HEADROOM_PER_ADDRESS,
+} from '../shared/limits.ts';
 import {
   CLOSE_NO_HELLO, CLOSE_RATE_LIMIT, CLOSE_SERVER_FULL, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, CLOSE_TOO_MANY_FROM_ADDRESS,
   CLOSE_UNFINISHED, SIGNAL_PATH, parseClientFrame, type ClientFrame, type IceServer, type SignalError,
@@ -22,6 +24,7 @@ import { createSocketRateLimiter } from './rate-limit.ts';
 import { createMemoryDirectory } from './memory-directory.ts';
 import { createRedisDirectory } from './redis-directory.ts';
 import { createStaticHandler } from './static.ts';
+import { guardTcpConnections } from './tcp-guard.ts';
 import { throttledLogger } from './throttled-log.ts';
 import { isAllowedOrigin } from './web-security.ts';
 import { setMaxMessageBytes } from './ws-receiver.ts';
@@ -258,6 +261,11 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_WS_PAYLOAD_BYTES, hub.limits.maxFrameBytes) });
   wss.on('connection', (socket, req: IncomingMessage) => onConnection(hub, clients, socket, req));
   wss.on('error', (error) => hub.logger.warn('ws server error', { error: error.message }));
+  guardTcpConnections(http, {
+    maxPerAddress: hub.limits.maxConnectionsPerAddress + TCP_HEADROOM_PER_ADDRESS,
+    maxTotal: hub.limits.maxConnections + TCP_HEADROOM,
+    headersTimeoutMs: HTTP_HEADERS_TIMEOUT_MS,
+  }, hub.logger);
   http.on('clientError', (_error, socket) => socket.destroy());
   http.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== SIGNAL_PATH) return void socket.destroy();
