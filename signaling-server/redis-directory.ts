@@ -6,7 +6,7 @@ import { createByteBudget } from './byte-budget.ts';
 import type { Directory, LocalPeers } from './directory.ts';
 import type { Logger } from './hub.ts';
 import { createRedisBus, type BusMessage } from './redis-bus.ts';
-import { defineScripts, membershipEntry, procKeys, swarmKeys } from './redis-keys.ts';
+import { defineScripts, leaveKeys, membershipEntry, procKeys, swarmKeys } from './redis-keys.ts';
 import { createRedisMirror } from './redis-mirror.ts';
 import { createUpkeep } from './redis-upkeep.ts';
 import { createRooms, randomShareCode, type AnnounceOutcome, type JoinOutcome, type RoomLimits } from './rooms.ts';
@@ -41,7 +41,6 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
   const mirror = createRedisMirror();
   const budget = createByteBudget(opts.limits); // manifests this process's peers announced, by peer/address/total
   const charged = new Map<SwarmId, { from: PeerId; address: string; bytes: number }[]>();
-  let seq = 0;
 
   /** Frames for this process's sockets: members of the message's swarms, each once. */
   function deliverLocal(message: BusMessage): void {
@@ -69,7 +68,12 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
   });
   const scripts = defineScripts(bus.cmd);
   const memberJson = (peerId: PeerId): string =>
-    JSON.stringify({ peerId, nickname: opts.local.info(peerId)?.nickname ?? '', proc: procId, seq: Date.now() * 1000 + (++seq % 1000) });
+    JSON.stringify({ peerId, nickname: opts.local.info(peerId)?.nickname ?? '', proc: procId, seq: mirror.nextOrder() });
+  /** Adds (or refreshes) a local peer's membership in Redis: on join, on a new nickname, after an outage. */
+  const joinShared = (peerId: PeerId, swarmId: SwarmId) => bus.run(() => scripts.join(
+    [swarmKeys(prefix, swarmId).members, me.memberships], peerId, memberJson(peerId),
+    opts.limits.maxMembersPerSwarm, membershipEntry(swarmId, peerId), ttlMs,
+  ));
 
   function send(swarmIds: SwarmId[], text: string, except: PeerId | null, ann?: BusMessage['ann']): void {
     const message: BusMessage = { o: procId, s: swarmIds, e: except, t: text, ...(ann ? { ann } : {}) };
@@ -78,19 +82,13 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
   }
 
   const upkeep = createUpkeep({
-    bus, scripts, prefix, procId, ttlMs, logger: opts.logger, mirror, memberJson,
-    maxMembersPerSwarm: opts.limits.maxMembersPerSwarm,
+    bus, scripts, prefix, procId, ttlMs, logger: opts.logger, mirror, joinShared,
     localSwarms: () => localSwarms,
     localMembers: (swarmId) => rooms.members(swarmId),
     peerLeft: (swarmId, peerId) => send([swarmId], encodeFrame({ type: 'peer-left', swarmId, peerId }), null),
   });
   const timer = setInterval(() => void upkeep.beat().then(() => upkeep.reapDead()), Math.max(10, opts.heartbeatMs / 2));
   timer.unref();
-
-  const joinShared = (peerId: PeerId, swarmId: SwarmId) => bus.run(() => scripts.join(
-    [swarmKeys(prefix, swarmId).members, me.memberships], peerId, memberJson(peerId),
-    opts.limits.maxMembersPerSwarm, membershipEntry(swarmId, peerId), ttlMs,
-  ));
 
   /** The first local member of a swarm: listen to its channel and mirror what it holds. */
   async function adopt(swarmId: SwarmId): Promise<void> {
@@ -128,10 +126,7 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
 
   async function leave(peerId: PeerId, swarmId: SwarmId): Promise<boolean> {
     if (!rooms.leave(peerId, swarmId)) return false;
-    const k = swarmKeys(prefix, swarmId);
-    await bus.run(() => scripts.leave(
-      [k.members, k.announcements, k.announcedBytes, k.code, me.memberships], peerId, membershipEntry(swarmId, peerId), `${prefix}c:`,
-    ));
+    await bus.run(() => scripts.leave(leaveKeys(prefix, swarmId, me.memberships), peerId, membershipEntry(swarmId, peerId), `${prefix}c:`));
     release(swarmId);
     return true;
   }

@@ -27,6 +27,12 @@ export const procKeys = (prefix: string, procId: string) => ({
 
 export const membershipEntry = (swarmId: string, peerId: string): string => `${swarmId} ${peerId}`;
 
+/** The LEAVE script's keys for a membership held by the process whose memberships set is `memberships`. */
+export function leaveKeys(prefix: string, swarmId: string, memberships: string): [string, string, string, string, string] {
+  const k = swarmKeys(prefix, swarmId);
+  return [k.members, k.announcements, k.announcedBytes, k.code, memberships];
+}
+
 // KEYS: members, memberships  ARGV: peerId, memberJson, maxMembers, entry, ttlMs
 const JOIN = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then

@@ -10,7 +10,7 @@ interface MirroredSwarm {
 }
 
 export interface RedisMirror {
-  /** A cluster-wide announce order: time first, so announcements from several processes interleave sensibly. */
+  /** A cluster-wide order (announcements, joins): time first, so entries from several processes interleave sensibly. */
   nextOrder(): number;
   remember(swarmId: SwarmId, fileId: FileId, json: string, order: number): void;
   has(swarmId: SwarmId, fileId: FileId): boolean;

@@ -1,7 +1,7 @@
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import type { Logger } from './hub.ts';
 import type { RedisBus } from './redis-bus.ts';
-import { membershipEntry, procKeys, swarmKeys, type SwarmScripts } from './redis-keys.ts';
+import { leaveKeys, procKeys, swarmKeys, type SwarmScripts } from './redis-keys.ts';
 import type { RedisMirror } from './redis-mirror.ts';
 
 // What keeps the shared state true over time: each process beats (its own liveness key, the expiry of its
@@ -19,8 +19,8 @@ export interface UpkeepDeps {
   /** The swarms this process has members in, and those members. */
   localSwarms(): Iterable<SwarmId>;
   localMembers(swarmId: SwarmId): Iterable<PeerId>;
-  memberJson(peerId: PeerId): string;
-  maxMembersPerSwarm: number;
+  /** Adds or refreshes a local peer's membership in Redis. */
+  joinShared(peerId: PeerId, swarmId: SwarmId): Promise<unknown>;
   /** peer-left for the members of a dead process, to every process's sockets. */
   peerLeft(swarmId: SwarmId, peerId: PeerId): void;
 }
@@ -57,10 +57,7 @@ export function createUpkeep(d: UpkeepDeps): Upkeep {
     let reaped = 0;
     for (const entry of entries) {
       const [swarmId, peerId] = entry.split(' ') as [SwarmId, PeerId];
-      const k = swarmKeys(d.prefix, swarmId);
-      const left = await d.bus.run(() => d.scripts.leave(
-        [k.members, k.announcements, k.announcedBytes, k.code, dead.memberships], peerId, entry, `${d.prefix}c:`,
-      ));
+      const left = await d.bus.run(() => d.scripts.leave(leaveKeys(d.prefix, swarmId, dead.memberships), peerId, entry, `${d.prefix}c:`));
       if (left === 1) {
         reaped += 1;
         d.peerLeft(swarmId, peerId);
@@ -86,11 +83,7 @@ export function createUpkeep(d: UpkeepDeps): Upkeep {
     await beat();
     for (const swarmId of d.localSwarms()) {
       const k = swarmKeys(d.prefix, swarmId);
-      for (const peerId of d.localMembers(swarmId)) {
-        await d.bus.run(() => d.scripts.join(
-          [k.members, me.memberships], peerId, d.memberJson(peerId), d.maxMembersPerSwarm, membershipEntry(swarmId, peerId), d.ttlMs,
-        ));
-      }
+      for (const peerId of d.localMembers(swarmId)) await d.joinShared(peerId, swarmId);
       for (const [fileId, { json, order }] of d.mirror.entries(swarmId)) {
         await d.bus.run(() => d.scripts.restoreAnnouncement([k.announcements, k.announcedBytes], fileId, `${order}|${json}`, json.length, d.ttlMs));
       }
