@@ -23,42 +23,31 @@ const GOAL_RSS_MB = 300;
 const FANOUT_TIMEOUT_MS = 15_000;
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
-interface Child<Reply> { send(message: unknown): Promise<Reply>; stop(): Promise<void> }
+interface Child<Reply> { ready: unknown; send(message: unknown): Promise<Reply>; stop(): Promise<void> }
+interface ServerChild { wsUrl: string; usage(): Promise<UsageReply>; stop(): Promise<void> }
 interface Setup { label: string; processes: number; redisUrl: string | null }
 
-/** A child speaking one reply per command over IPC, in order; resolves once it said it is ready. */
+/** A child that says it is ready (its first message), then answers each command once, in order. */
 async function forkChild<Reply>(ctx: BenchContext, file: string, env: Record<string, string> = {}): Promise<Child<Reply>> {
   const child: ChildProcess = fork(join(ctx.repoRoot, 'test', 'bench', file), [], {
     execArgv: process.execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending: ((reply: Reply) => void)[] = [];
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
+  const ready = await new Promise<unknown>((resolve, reject) => {
+    child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`${file} exited (${code})`)));
   });
   child.on('message', (m) => pending.shift()?.(m as Reply));
   return {
+    ready,
     send: (message) => new Promise<Reply>((resolve) => { pending.push(resolve); child.send(message as object); }),
     stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send('stop'); }),
   };
 }
 
-async function startServer(ctx: BenchContext, redisUrl: string | null): Promise<Child<UsageReply> & { wsUrl: string }> {
-  const entry = join(ctx.repoRoot, 'test', 'bench', 'signaling-load-server.ts');
-  const child = fork(entry, [], {
-    execArgv: process.execArgv, env: { ...process.env, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`signaling server exited (${code})`)));
-  });
-  const pending: ((u: UsageReply) => void)[] = [];
-  child.on('message', (m) => { if ((m as UsageReply).type === 'usage') pending.shift()?.(m as UsageReply); });
-  return {
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    send: () => new Promise<UsageReply>((resolve) => { pending.push(resolve); child.send('usage'); }),
-    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.send('stop'); }),
-  };
+async function startServer(ctx: BenchContext, redisUrl: string | null): Promise<ServerChild> {
+  const child = await forkChild<UsageReply>(ctx, 'signaling-load-server.ts', redisUrl ? { REDIS_URL: redisUrl } : {});
+  return { wsUrl: `ws://127.0.0.1:${(child.ready as { port: number }).port}/ws`, usage: () => child.send('usage'), stop: child.stop };
 }
 
 const swarmSizes = (copies: number): number[] =>
@@ -75,9 +64,9 @@ async function announceOnce(workers: Child<ClientReply>[], announcer: LoadClient
   return replies.flatMap((r) => (r.type === 'arrivals' ? r.times.map((t) => t - sentAt) : []));
 }
 
-async function fanout(ctx: BenchContext, setup: Setup, workers: Child<ClientReply>[], servers: Child<UsageReply>[], swarm: [string, number], announcer: LoadClient): Promise<void> {
+async function fanout(ctx: BenchContext, setup: Setup, workers: Child<ClientReply>[], servers: ServerChild[], swarm: [string, number], announcer: LoadClient): Promise<void> {
   const rounds = ctx.quick ? 5 : 20;
-  const before = await Promise.all(servers.map((s) => s.send(null)));
+  const before = await Promise.all(servers.map((s) => s.usage()));
   const started = performance.now();
   const latencies: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -85,7 +74,7 @@ async function fanout(ctx: BenchContext, setup: Setup, workers: Child<ClientRepl
     if (got.length < swarm[1] - 1) ctx.log(`fan-out round ${round}: ${got.length}/${swarm[1] - 1} arrived`);
     latencies.push(...got);
   }
-  const after = await Promise.all(servers.map((s) => s.send(null)));
+  const after = await Promise.all(servers.map((s) => s.usage()));
   const cpuMs = after.reduce((sum, u, i) => sum + (u.cpuMicros - before[i]!.cpuMicros) / 1000, 0);
   ctx.emit(compared(ctx.baselines, 'goal:fanout-p99-ms', {
     bench: 'signaling-fanout', config: { setup: setup.label, processes: setup.processes, members: swarm[1], rounds, sequential: true },
@@ -115,7 +104,7 @@ async function measure(ctx: BenchContext, setup: Setup): Promise<void> {
   const workers = await Promise.all(servers.map(() => forkChild<ClientReply>(ctx, 'signaling-load-clients.ts')));
   const announcers: LoadClient[] = [];
   try {
-    const idle = await Promise.all(servers.map((s) => s.send(null)));
+    const idle = await Promise.all(servers.map((s) => s.usage()));
     const sizes = swarmSizes(setup.processes).map((size) => [newSwarmId(), size] as [string, number]);
     const fanoutSwarms = [sizes[0]!, sizes.find(([, size]) => size === 30)!];
     const started = performance.now();
@@ -123,7 +112,7 @@ async function measure(ctx: BenchContext, setup: Setup): Promise<void> {
     for (const [swarmId] of fanoutSwarms) announcers.push(await connectMember(servers[0]!.wsUrl, swarmId));
     await Promise.all(workers.map((w, i) => w.send({ type: 'connect', wsUrl: servers[i]!.wsUrl, swarms: perWorker[i]! } satisfies ClientCommand)));
     const ms = performance.now() - started;
-    const connected = await Promise.all(servers.map((s) => s.send(null)));
+    const connected = await Promise.all(servers.map((s) => s.usage()));
     const total = sizes.reduce((sum, [, size]) => sum + size, 0);
     ctx.log(`signaling-load (${setup.label} × ${setup.processes}): ${total} clients joined in ${Math.round(ms)} ms`);
     for (const [i, swarm] of fanoutSwarms.entries()) await fanout(ctx, setup, workers, servers, swarm, announcers[i]!);
