@@ -51,7 +51,8 @@ function launch(port: number): Promise<ChildProcess> {
   });
 }
 
-const stopped = (child: ChildProcess, signal: NodeJS.Signals): Promise<void> =>
+/** Sends `signal` and resolves once the child has exited (at once if it already had). */
+export const stopped = (child: ChildProcess, signal: NodeJS.Signals): Promise<void> =>
   new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopped } from './redis-server.ts';
 
 // A signaling server in a process of its own, started as `npm start` starts it (signaling-server/main.ts), on a
 // free port of 127.0.0.1, without STUN/TURN. For tests of several processes sharing state through Redis.
@@ -16,13 +17,6 @@ export interface ServerProcess {
   kill(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const exited = (child: ChildProcess, signal: NodeJS.Signals): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
 
 export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   // node itself with tsx's loader (not the tsx CLI, which runs node as a child a SIGKILL would not reach)
@@ -47,8 +41,8 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
         wsUrl: `ws://127.0.0.1:${port}/ws`,
         httpUrl: `http://127.0.0.1:${port}`,
         output: () => out,
-        kill: () => exited(child, 'SIGKILL'),
-        stop: () => exited(child, 'SIGTERM'),
+        kill: () => stopped(child, 'SIGKILL'),
+        stop: () => stopped(child, 'SIGTERM'),
       });
     };
     child.stdout!.on('data', check);
