@@ -1,127 +1,204 @@
-import { createHash } from 'node:crypto';
-import { constants, openAsBlob } from 'node:fs';
-import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import { lstat, mkdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileId, SwarmId } from '../shared/ids.ts';
+import { SIZES } from '../shared/limits.ts';
 import { pieceSize } from '../shared/manifest.ts';
 import { StorageFailure, type FileRecord, type ProfileStore } from '../peer/contracts.ts';
 import type { Route } from '../shared/wire-messages.ts';
+import {
+  createEmpty, freeBytes, isExactly, makeFolders, openPart, placeFile, verifiedOnDisk, writeFailure,
+} from './get-disk.ts';
+import { DEFAULT_RULES, nameRules, STORE_PREFIX, type GetRules, type Refusal } from './get-rules.ts';
 import { loadGetState, saveGetState, type GetState } from './get-state.ts';
 import { outputPathFor } from './output-paths.ts';
+import { formatBytes } from './terminal.ts';
+import { createTargetBook } from './target-book.ts';
+import { createVerifiedPieces } from './verified-pieces.ts';
 
-// The downloader's store: each file is written piece by piece, at its offset, into `<name>.part` inside the
-// output folder, and renamed to `<name>` once every piece is in. A piece counts only once written; after a
-// restart (Ctrl-C, crash) every piece already on disk is hashed again and kept only if it matches.
+// The downloader's store. A file is admitted (get-rules.ts: name, ceiling, free space) and given its own path
+// at once (target-book.ts), written piece by piece into `.tabswarm-get.parts/<fileId>.part`, and moved into
+// place once every piece is in, never over anything (get-disk.ts). A finished file is the person's: if it no
+// longer verifies on a later run, it is left as it is and the swarm's version goes beside it. Pieces are served
+// only as read back and verified. After a restart every piece on disk is hashed again and kept only if it matches.
+
+const PARTS_DIR = `${STORE_PREFIX}.parts`;
+/** Verified pieces read back from disk, kept for the next requests (as the sharer's, share-store.ts). */
+const SERVED_CACHE_BYTES = 16 * SIZES.MiB;
 
 interface Entry {
   record: FileRecord;
-  /** The finished file's path; `${target}.part` until then. */
+  segments: string[];
+  /** Where the finished file goes, relative to the output folder ('/'-separated), held in the target book. */
   target: string;
   had: Set<number>;
   /** The check of what is already on disk, run once per process. */
   checked: Promise<void> | null;
   handle: Promise<FileHandle> | null;
+  /** Bytes of it on disk when it was admitted, and written since: what it no longer needs of the free space. */
+  onDisk: number;
+  finishing: Promise<void> | null;
   complete: boolean;
 }
 
-const partOf = (target: string): string => `${target}.part`;
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
-
-function writeFailure(e: unknown, name: string, outDir: string): StorageFailure {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new StorageFailure('ERR_STORAGE_QUOTA',
-      `the disk is full: ${name} could not be written into ${outDir}. Free some space and run the same command again; verified pieces are kept.`);
-  }
-  return new StorageFailure('ERR_STORAGE_WRITE', `could not write ${name} into ${outDir}: ${code ?? String(e)}`);
-}
-
-/** Hashes the pieces already in the file at `file` and returns those that match their manifest hash. */
-async function verifiedOnDisk(file: string, record: FileRecord): Promise<number[]> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    const { manifest } = record;
-    const good: number[] = [];
-    const buffer = new Uint8Array(manifest.pieceLength);
-    for (let index = 0; index < manifest.pieceHashes.length; index++) {
-      const length = pieceSize(manifest, index);
-      const { bytesRead } = await handle.read(buffer, 0, length, index * manifest.pieceLength);
-      if (bytesRead !== length) break; // the file ends here: nothing further was written
-      if (createHash('sha256').update(buffer.subarray(0, length)).digest('hex') === manifest.pieceHashes[index]) good.push(index);
-    }
-    return good;
-  } finally {
-    await handle.close();
-  }
+export interface SkippedFile extends Refusal {
+  fileId: FileId;
+  name: string;
 }
 
 export interface GetStore extends ProfileStore {
-  /** Where a file ends up once complete (null: not known to this store). */
+  admit(record: FileRecord): Promise<boolean>;
+  /** Where a file ends up once complete (null: not taken by this store). */
   targetOf(fileId: FileId): string | null;
+  /** Files announced and not taken, with the reason. */
+  skipped(): SkippedFile[];
   /** Resolves once every record and file this store was asked to write is on disk. */
   settled(): Promise<void>;
 }
 
-export async function openGetStore(outDir: string): Promise<GetStore> {
+export interface GetStoreOptions {
+  rules?: Partial<GetRules>;
+  /** Told of what the person should know: a file of theirs kept, a finished file that stopped being served. */
+  onNotice?: (line: string) => void;
+  /** Told when an announced file is left out (the engine does not report files it never took). */
+  onSkipped?: (file: SkippedFile) => void;
+}
+
+export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): Promise<GetStore> {
   const root = path.resolve(outDir);
+  const parts = path.join(root, PARTS_DIR);
   await mkdir(root, { recursive: true });
+  const rules = { ...DEFAULT_RULES, ...opts.rules };
+  const names = nameRules(rules);
+  const notice = opts.onNotice ?? (() => {});
   const state: GetState = await loadGetState(root);
+  const recorded = new Map(state.files.map((f) => [f.fileId, f]));
+  const book = createTargetBook(root);
   const entries = new Map<FileId, Entry>();
-  for (const f of state.files) {
-    entries.set(f.fileId, { record: { ...f, origin: 'downloaded' }, target: path.join(root, f.target), had: new Set(), checked: null, handle: null, complete: false });
-  }
+  const skipped = new Map<FileId, SkippedFile>();
+  const served = createVerifiedPieces({
+    cacheBytes: SERVED_CACHE_BYTES, since: 'downloaded', noFollow: true,
+    onBroken: (fileId, reason) => {
+      const entry = entries.get(fileId);
+      if (entry?.complete) notice(`stopped serving ${entry.target}: ${reason}. It is yours; the others are still served.`);
+    },
+  });
   let closed = false;
   const removed: Route[] = []; // routes removed in this run (a downloader is started for one swarm and its files)
-  const pendingSaves = new Set<Promise<void>>(); // records (and empty files) being written
+  const pendingSaves = new Set<Promise<unknown>>(); // records (and empty files) being written
   let writes: Promise<void> = Promise.resolve(); // state writes, one after another
   const persist = (): Promise<void> => (writes = writes.catch(() => undefined).then(() => saveGetState(root, state)));
+  const partPath = (fileId: FileId): string => path.join(parts, `${fileId}.part`);
+  const partOf = (entry: Entry): string => partPath(entry.record.fileId);
+  const fullPath = (entry: Entry): string => outputPathFor(root, entry.target.split('/'));
 
-  async function check(entry: Entry): Promise<void> {
-    const done = await exists(entry.target) && !(await exists(partOf(entry.target)));
-    const pieces = await verifiedOnDisk(done ? entry.target : partOf(entry.target), entry.record);
-    for (const i of pieces) entry.had.add(i);
-    if (entry.had.size === entry.record.manifest.pieceHashes.length) await finish(entry, done);
+  function skip(record: FileRecord, refusal: Refusal): false {
+    const file = { fileId: record.fileId, name: record.manifest.name, ...refusal };
+    skipped.set(record.fileId, file);
+    opts.onSkipped?.(file);
+    if (recorded.delete(record.fileId)) { // taken by an earlier run, left out by this one's rules
+      state.files = state.files.filter((f) => f.fileId !== record.fileId);
+      track(persist().then(() => rm(partPath(record.fileId), { force: true })));
+    }
+    return false;
   }
 
-  async function finish(entry: Entry, alreadyRenamed: boolean): Promise<void> {
-    if (entry.complete) return;
-    entry.complete = true;
+  /** Bytes already on disk for a file an earlier run took: its part, or the finished file. */
+  async function alreadyOnDisk(record: FileRecord): Promise<number> {
+    const was = recorded.get(record.fileId);
+    if (was === undefined) return 0;
+    const part = await lstat(partPath(record.fileId)).catch(() => null);
+    if (part !== null) return Math.min(record.manifest.size, part.blocks * 512);
+    const done = await lstat(outputPathFor(root, was.target.split('/'))).catch(() => null);
+    return done?.size === record.manifest.size ? done.size : 0;
+  }
+
+  /** Bytes the admitted files still need on disk. */
+  const stillNeeded = (): number =>
+    [...entries.values()].reduce((n, e) => n + (e.complete ? 0 : Math.max(0, e.record.manifest.size - e.onDisk)), 0);
+
+  async function admit(record: FileRecord): Promise<boolean> {
+    if (closed) return false;
+    if (entries.has(record.fileId)) return true;
+    if (skipped.has(record.fileId)) return false;
+    const judged = names.check(record.manifest.name);
+    if (!judged.ok) return skip(record, judged.error);
+    const plain = judged.value.segments.join('/');
+    const [free, onDisk, sameThere] = await Promise.all([
+      freeBytes(root), alreadyOnDisk(record), isExactly(outputPathFor(root, judged.value.segments), record.manifest),
+    ]);
+    if (entries.has(record.fileId) || skipped.has(record.fileId)) return entries.has(record.fileId);
+    // From here to the end nothing is awaited: the ceiling and the path are decided for one file at a time.
+    const size = record.manifest.size;
+    const total = [...entries.values()].reduce((n, e) => n + e.record.manifest.size, 0);
+    if (total + size > rules.maxBytes) return skip(record, { reason: `over the ${formatBytes(rules.maxBytes)} ceiling: --max-size raises it`, failed: true });
+    if (entries.size + 1 > rules.maxFiles) return skip(record, { reason: `more than ${rules.maxFiles} files: --max-files raises the ceiling`, failed: true });
+    if (stillNeeded() + size - onDisk > free) {
+      return skip(record, { reason: `not enough free space: ${formatBytes(size - onDisk)} more needed, ${formatBytes(free)} free in ${root}`, failed: true });
+    }
+    const was = recorded.get(record.fileId);
+    // A file already there that is exactly the swarm's (its record lost) is taken as done: nothing is written to it.
+    const target = was !== undefined && book.hold(record.fileId, was.target) ? was.target
+      : sameThere && book.hold(record.fileId, plain) ? plain : book.reserve(record.fileId, judged.value.segments);
+    entries.set(record.fileId, { record, segments: judged.value.segments, target, had: new Set(), checked: null, handle: null, onDisk, finishing: null, complete: false });
+    state.files = state.files.filter((f) => f.fileId !== record.fileId);
+    state.files.push({ swarmId: record.swarmId, fileId: record.fileId, manifest: record.manifest, target });
+    track(persist());
+    return true;
+  }
+
+  function track<T>(p: Promise<T>): Promise<T> {
+    pendingSaves.add(p);
+    void p.catch(() => undefined).then(() => pendingSaves.delete(p));
+    return p;
+  }
+
+  /** A file of the person's is at the entry's path: it is left alone and the swarm's version goes beside it. */
+  async function moveAside(entry: Entry, why: string): Promise<void> {
+    const mine = entry.target;
+    entry.target = book.reserve(entry.record.fileId, entry.segments, new Set([mine]));
+    for (const f of state.files) if (f.fileId === entry.record.fileId) f.target = entry.target;
+    await persist();
+    notice(`kept ${mine}: ${why}; it is yours and stays as it is. The swarm's version goes to ${entry.target}`);
+  }
+
+  async function check(entry: Entry): Promise<void> {
+    const { manifest } = entry.record;
+    const part = await lstat(partOf(entry)).then((s) => s.isFile(), () => false);
+    if (!part) {
+      const at = await lstat(fullPath(entry)).catch(() => null);
+      if (at !== null && (await isExactly(fullPath(entry), manifest))) {
+        for (let i = 0; i < manifest.pieceHashes.length; i++) entry.had.add(i);
+        entry.complete = true;
+        return;
+      }
+      if (at !== null) await moveAside(entry, 'it no longer matches the swarm\'s file (edited since it was downloaded?)');
+    }
+    for (const i of part ? await verifiedOnDisk(partOf(entry), manifest) : []) entry.had.add(i);
+    if (entry.had.size === manifest.pieceHashes.length && manifest.size > 0) await finish(entry);
+  }
+
+  /** Moves the finished file into place (once); a path taken meanwhile (by the person) gets another, suffixed one. */
+  const finish = (entry: Entry): Promise<void> => (entry.finishing ??= placeFinished(entry));
+
+  async function placeFinished(entry: Entry): Promise<void> {
     const handle = entry.handle;
     entry.handle = null;
     if (handle) await (await handle).close();
-    if (entry.record.manifest.size === 0) await writeFile(entry.target, new Uint8Array(0));
-    else if (!alreadyRenamed) await rename(partOf(entry.target), entry.target);
+    for (;;) {
+      await makeFolders(root, entry.target.split('/').slice(0, -1).join('/'));
+      const placed = entry.record.manifest.size === 0 ? await createEmpty(fullPath(entry)) : await placeFile(partOf(entry), fullPath(entry));
+      if (placed === 'placed') break;
+      if (entry.record.manifest.size === 0 && (await isExactly(fullPath(entry), entry.record.manifest))) break; // an empty file already
+      await moveAside(entry, 'a file of that name appeared there during the download');
+    }
+    entry.complete = true;
+    served.forget(entry.record.fileId);
   }
 
   function handleFor(entry: Entry): Promise<FileHandle> {
-    entry.handle ??= mkdir(path.dirname(entry.target), { recursive: true })
-      .then(() => open(partOf(entry.target), constants.O_RDWR | constants.O_CREAT, 0o644));
+    entry.handle ??= mkdir(parts, { recursive: true, mode: 0o700 }).then(() => openPart(partOf(entry)));
     return entry.handle;
-  }
-
-  async function targetFor(record: FileRecord): Promise<string> {
-    const taken = new Set([...entries.values()].map((e) => e.target));
-    const plain = outputPathFor(root, record.manifest.name);
-    if (!taken.has(plain) && !(await exists(plain)) && !(await exists(partOf(plain)))) return plain;
-    return outputPathFor(root, record.manifest.name, `-${record.fileId.slice(0, 8)}`);
-  }
-
-  async function saveRecord(record: FileRecord): Promise<void> {
-    if (entries.has(record.fileId)) return;
-    const target = await targetFor(record);
-    const entry: Entry = { record, target, had: new Set(), checked: Promise.resolve(), handle: null, complete: false };
-    entries.set(record.fileId, entry);
-    state.files.push({ swarmId: record.swarmId, fileId: record.fileId, manifest: record.manifest, target: path.relative(root, target) });
-    await persist();
-    if (record.manifest.pieceHashes.length > 0) return;
-    await finish(entry, false).catch((e: unknown) => {
-      throw writeFailure(e, record.manifest.name, root);
-    });
   }
 
   /** Drops records matching `drop` and the entries of `fileIds`, deleting their unfinished downloads. */
@@ -131,17 +208,20 @@ export async function openGetStore(outDir: string): Promise<GetStore> {
     for (const fileId of fileIds) {
       const entry = entries.get(fileId);
       entries.delete(fileId);
+      book.release(fileId);
+      served.forget(fileId);
       if (entry === undefined || entry.complete) continue;
       await entry.handle?.then((h) => h.close()).catch(() => undefined);
-      await rm(partOf(entry.target), { force: true });
+      await rm(partOf(entry), { force: true });
     }
   }
 
   return {
+    admit,
     async storedPieces(fileId) {
       const entry = entries.get(fileId);
       if (entry === undefined) return [];
-      entry.checked ??= check(entry);
+      entry.checked ??= track(check(entry));
       await entry.checked;
       return [...entry.had];
     },
@@ -149,40 +229,36 @@ export async function openGetStore(outDir: string): Promise<GetStore> {
       const entry = entries.get(fileId);
       if (closed || entry === undefined) throw new StorageFailure('ERR_STORAGE_WRITE', 'the download store is closed');
       if (entry.complete || entry.had.has(index)) return;
-      const name = entry.record.manifest.name;
       try {
         const handle = await handleFor(entry);
         await handle.write(bytes, 0, bytes.byteLength, index * entry.record.manifest.pieceLength);
         entry.had.add(index);
-        if (entry.had.size === entry.record.manifest.pieceHashes.length) await finish(entry, false);
+        entry.onDisk += bytes.byteLength;
+        if (entry.had.size === entry.record.manifest.pieceHashes.length) await finish(entry);
       } catch (e) {
-        throw writeFailure(e, name, root);
+        throw writeFailure(e, entry.target, root);
       }
     },
     async readBlock(fileId, index, offset, length) {
       const entry = entries.get(fileId);
-      if (entry === undefined || !entry.had.has(index)) return null;
-      const { manifest } = entry.record;
-      if (offset < 0 || length < 0 || offset + length > pieceSize(manifest, index)) return null;
-      const handle = entry.complete ? await open(entry.target, 'r') : await handleFor(entry);
-      try {
-        const bytes = new Uint8Array(length);
-        const { bytesRead } = await handle.read(bytes, 0, length, index * manifest.pieceLength + offset);
-        return bytesRead === length ? bytes : null;
-      } finally {
-        if (entry.complete) await handle.close();
-      }
+      if (closed || entry === undefined || !entry.had.has(index)) return null;
+      const piece = await served.piece({ fileId, manifest: entry.record.manifest, path: entry.complete ? fullPath(entry) : partOf(entry) }, index);
+      if (piece === null || offset < 0 || length < 0 || offset + length > piece.byteLength) return null;
+      return piece.subarray(offset, offset + length);
     },
     async fileBlob(fileId) {
       const entry = entries.get(fileId);
       if (entry === undefined || !entry.complete) throw new StorageFailure('ERR_STORAGE_WRITE', 'file is not complete');
-      return openAsBlob(entry.target);
+      return openAsBlob(fullPath(entry));
     },
-    saveFile(record) {
-      const saving = saveRecord(record);
-      pendingSaves.add(saving);
-      void saving.catch(() => undefined).then(() => pendingSaves.delete(saving));
-      return saving;
+    async saveFile(record) {
+      if (!(await admit(record))) return;
+      const entry = entries.get(record.fileId)!;
+      if (record.manifest.pieceHashes.length > 0) return;
+      entry.checked ??= Promise.resolve();
+      await track(finish(entry)).catch((e: unknown) => {
+        throw writeFailure(e, entry.target, root);
+      });
     },
     // A finished file in the output folder is the person's own: only unfinished downloads (.part) are deleted.
     async forgetFile(fileId) {
@@ -216,14 +292,19 @@ export async function openGetStore(outDir: string): Promise<GetStore> {
       await persist();
     },
     listSwarms: async () => [...state.swarms],
-    listFiles: async () => [...entries.values()].map((e) => e.record),
-    targetOf: (fileId) => entries.get(fileId)?.target ?? null,
+    listFiles: async () => state.files.map((f) => ({ swarmId: f.swarmId, fileId: f.fileId, manifest: f.manifest, origin: 'downloaded' })),
+    targetOf: (fileId) => {
+      const entry = entries.get(fileId);
+      return entry === undefined ? null : fullPath(entry);
+    },
+    skipped: () => [...skipped.values()],
     async settled() {
       await Promise.allSettled([writes, ...pendingSaves]);
     },
     close() {
       if (closed) return;
       closed = true;
+      served.close();
       for (const e of entries.values()) void e.handle?.then((h) => h.close()).catch(() => undefined);
     },
   };

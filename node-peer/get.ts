@@ -1,13 +1,16 @@
 import type { SwarmId } from '../shared/ids.ts';
+import { verifyManifest } from '../shared/manifest.ts';
 import type { FileSnapshot, SwarmSnapshot } from '../peer/snapshot-types.ts';
-import { parseJoinTarget } from '../peer/signaling/join-target.ts';
 import { withWarmCache } from '../peer/storage/warm-store.ts';
-import { openGetStore, type GetStore } from './get-store.ts';
+import { announcedOnJoin, swarmOf } from './get-list.ts';
+import type { GetRules } from './get-rules.ts';
+import { openGetStore, type GetStore, type SkippedFile } from './get-store.ts';
 import { startNodePeer, type NodePeer } from './node-peer.ts';
 import { reportServerState, whenOpen } from './terminal.ts';
 
-// `get`: joins the swarm a link, id or code names, downloads every file announced in it into the output
-// folder (verified piece by piece, resumable), and resolves once all of them are complete.
+// `get`: joins the swarm a link, id or code names, downloads the files announced in it that its rules take
+// (get-rules.ts) into the output folder (verified piece by piece, resumable), and resolves once each of them is
+// complete or has failed: one file's failure leaves the others going.
 
 export interface GetProgress {
   files: FileSnapshot[];
@@ -21,14 +24,9 @@ export interface Getting {
   peer: NodePeer;
   store: GetStore;
   swarmId: SwarmId;
-  /** Resolves with the complete files' paths; rejects with the first file error (a full disk). */
-  done: Promise<string[]>;
+  /** Resolves once every file is written, failed (a full disk, a name the disk refused) or left out. */
+  done: Promise<GetOutcome>;
   close(): void;
-}
-
-/** A join target that names no swarm (a mistyped or expired code). */
-export class JoinTargetError extends Error {
-  override readonly name = 'JoinTargetError';
 }
 
 const hadBytes = (f: FileSnapshot): number =>
@@ -44,39 +42,40 @@ export function progressOf(swarm: SwarmSnapshot | undefined): GetProgress {
   };
 }
 
-/** The fileIds the server listed for the swarm when we joined it: done means at least these are complete. */
-function announcedOnJoin(peer: NodePeer, swarmId: SwarmId): Promise<Set<string>> {
-  return new Promise((resolve) => {
-    const unsubscribe = peer.signaling.subscribe({
-      onJoined: (joined, _members, announcements) => {
-        if (joined !== swarmId) return;
-        unsubscribe();
-        resolve(new Set(announcements.map((a) => a.fileId)));
-      },
-    });
-  });
+/** How a `get` ended: the files written, those that failed, and those the rules left out (with the reason). */
+export interface GetOutcome {
+  done: string[];
+  failed: Array<{ name: string; error: string }>;
+  skipped: SkippedFile[];
 }
 
+/** Resolves once every file announced on join (and any since) is complete, failed, or left out by the store. */
 function waitForFiles(
   peer: NodePeer, store: GetStore, swarmId: SwarmId, expected: Set<string>, onProgress: (p: GetProgress) => void,
-): Promise<string[]> {
-  return new Promise((resolve, reject) => {
+  onSkipped: (recheck: () => void) => void,
+): Promise<GetOutcome> {
+  return new Promise((resolve) => {
+    let finished = false;
     const check = () => {
+      if (finished) return;
       const swarm = peer.engine.snapshot().swarms.find((s) => s.swarmId === swarmId);
       const progress = progressOf(swarm);
       onProgress(progress);
-      const failed = progress.files.find((f) => f.state === 'error');
-      const present = new Set(progress.files.map((f) => f.fileId));
-      if (failed) {
-        unsubscribe();
-        reject(new Error(failed.error ?? `${failed.name} could not be stored`));
-      } else if (present.size > 0 && [...expected].every((id) => present.has(id)) && progress.files.every((f) => f.state === 'complete')) {
-        unsubscribe();
-        const paths = progress.files.map((f) => store.targetOf(f.fileId) ?? f.name);
-        void store.settled().then(() => resolve(paths));
-      }
+      const skipped = store.skipped();
+      const accounted = new Set([...progress.files.map((f) => f.fileId), ...skipped.map((f) => f.fileId)]);
+      if (accounted.size === 0 || ![...expected].every((id) => accounted.has(id))) return;
+      if (!progress.files.every((f) => f.state === 'complete' || f.state === 'error')) return;
+      finished = true;
+      unsubscribe();
+      const done = progress.files.filter((f) => f.state === 'complete').map((f) => store.targetOf(f.fileId) ?? f.name);
+      const failed = [
+        ...progress.files.filter((f) => f.state === 'error').map((f) => ({ name: f.name, error: f.error ?? 'it could not be stored' })),
+        ...skipped.filter((f) => f.failed).map((f) => ({ name: f.name, error: f.reason })),
+      ];
+      void store.settled().then(() => resolve({ done, failed, skipped: skipped.filter((f) => !f.failed) }));
     };
     const unsubscribe = peer.engine.onChange(check);
+    onSkipped(check);
     check();
   });
 }
@@ -85,11 +84,17 @@ export async function startGetting(opts: {
   target: string;
   out: string;
   server: string;
+  rules?: Partial<GetRules>;
   onProgress?: (p: GetProgress) => void;
-  /** Told when the server cannot be reached, and when it is back. */
+  /** Told when the server cannot be reached and when it is back, and of files of the person's kept as they are. */
   log?: (line: string) => void;
 }): Promise<Getting> {
-  const store = await openGetStore(opts.out);
+  let recheck = () => {};
+  const store = await openGetStore(opts.out, {
+    ...(opts.rules === undefined ? {} : { rules: opts.rules }),
+    ...(opts.log === undefined ? {} : { onNotice: opts.log }),
+    onSkipped: () => recheck(),
+  });
   const peer = startNodePeer({ server: opts.server, store: withWarmCache(store) });
   const stopReporting = opts.log ? reportServerState(peer.signaling, opts.server, opts.log) : () => {};
   const close = () => {
@@ -98,12 +103,13 @@ export async function startGetting(opts: {
   };
   try {
     await whenOpen(peer.signaling);
-    const swarmId = await parseJoinTarget(opts.target, peer.signaling);
-    if (swarmId === null) throw new JoinTargetError(`${opts.target} is not a join link, swarm id or current share code`);
-    const announced = announcedOnJoin(peer, swarmId);
+    const swarmId = await swarmOf(opts.target, peer.signaling);
+    // Announcements whose manifest does not hash to their fileId are dropped by the engine: not waited for.
+    const announced = announcedOnJoin(peer.signaling, swarmId).then(async (list) =>
+      new Set((await Promise.all(list.map(async (a) => ((await verifyManifest(a.fileId, a.manifest)).ok ? [a.fileId] : [])))).flat()));
     await peer.engine.start(); // resumes the files this folder already holds
     await peer.engine.joinSwarm(swarmId);
-    const done = announced.then((expected) => waitForFiles(peer, store, swarmId, expected, opts.onProgress ?? (() => {})));
+    const done = announced.then((expected) => waitForFiles(peer, store, swarmId, expected, opts.onProgress ?? (() => {}), (r) => void (recheck = r)));
     return { peer, store, swarmId, done, close };
   } catch (e) {
     close();

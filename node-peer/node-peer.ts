@@ -53,15 +53,20 @@ function openSocket(url: string): globalThis.WebSocket {
   return socket as unknown as globalThis.WebSocket;
 }
 
-export function startNodePeer(opts: NodePeerOptions): NodePeer {
-  const page = parseServerUrl(opts.server);
+/** The signaling client alone, over `ws` (what `get --list` needs: the swarm's announcements, no links). */
+export function startNodeSignaling(page: URL, nickname?: string): SignalingClient {
   let identity: StoredIdentity | null = null; // kept for this process: a reconnect resumes the same peerId
-  const signaling = createSignalingClient({
+  return createSignalingClient({
     url: signalingUrl(page),
     identity: { load: () => identity, save: (id) => void (identity = id) },
     createSocket: (url) => openSocket(url),
-    ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
+    ...(nickname === undefined ? {} : { nickname }),
   });
+}
+
+export function startNodePeer(opts: NodePeerOptions): NodePeer {
+  const page = parseServerUrl(opts.server);
+  const signaling = startNodeSignaling(page, opts.nickname);
   const links = createLinkManager({
     signaling,
     createLink: (linkOpts) => createPeerLink({ ...linkOpts, wrtc }),

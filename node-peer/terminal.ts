@@ -15,6 +15,17 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
+/**
+ * Characters a terminal acts on or that reorder or hide text: C0 controls (ESC starts CSI/OSC sequences: clear
+ * screen, move the cursor, OSC 52 writes the clipboard), DEL, C1 controls (0x9b is a one-byte CSI), bidi
+ * embeddings, overrides and isolates (`\u202etxt.exe` shows as `exe.txt`), line separators, zero-width characters.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
+/** A name from a peer as it may be printed: every such character shown as a visible `\u{…}` escape. */
+export const printable = (text: string): string =>
+  text.replace(UNPRINTABLE, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+
 /** `[#########-----------]  45%` */
 export function progressBar(done: number, total: number, width = 24): string {
   const ratio = total === 0 ? 1 : Math.min(1, done / total);

@@ -79,6 +79,11 @@ export class StorageFailure extends CodedFailure {
  * interrupted, it leaves the store as it was; committed, records and pieces are gone together.
  */
 export interface ProfileStore extends PieceStore {
+  /**
+   * Whether to take a file announced by others (or resumed) at all: a store with rules of its own (the Node
+   * downloader: names, ceilings, free space) says no before anything is fetched. Absent: every file is taken.
+   */
+  admit?(record: FileRecord): Promise<boolean>;
   saveSwarm(swarmId: SwarmId): Promise<void>;
   listSwarms(): Promise<SwarmId[]>;
   /** Also forgets that the route was removed: the file is shared here again. */

@@ -41,6 +41,8 @@ export async function addRoute(ctx: RoutesContext, src: RouteSource): Promise<Ro
   // A removed file stays removed, whoever announces it; sharing it again from this tab brings it back.
   if (src.seeded) ctx.state.removed.get(src.swarmId)?.delete(src.fileId);
   else if (isRemoved(ctx.state, src.swarmId, src.fileId)) return null;
+  const record = { swarmId: src.swarmId, fileId: src.fileId, manifest: src.manifest, origin: 'downloaded' } as const;
+  if (!src.seeded && ctx.store.admit !== undefined && !(await ctx.store.admit(record))) return null;
   const stored = src.seeded ? 'all' : await ctx.store.storedPieces(src.fileId);
   if (!ctx.state.table.swarms.has(src.swarmId) || (!src.seeded && isRemoved(ctx.state, src.swarmId, src.fileId))) return null;
   const known = ctx.state.table.swarms.get(src.swarmId)?.get(src.fileId);

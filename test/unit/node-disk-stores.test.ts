@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import type { FileRecord } from '../../peer/contracts.ts';
 import { openGetStore } from '../../node-peer/get-store.ts';
 import { hashFile } from '../../node-peer/hash-file.ts';
 import { openManifestCache } from '../../node-peer/manifest-cache.ts';
-import { outputPathFor } from '../../node-peer/output-paths.ts';
+import { writeFailure } from '../../node-peer/get-disk.ts';
+import { outputPathFor, safeSegments } from '../../node-peer/output-paths.ts';
 import { createShareStore } from '../../node-peer/share-store.ts';
 import { findSharedFiles, hashSharedFiles, ShareInputError, type HashProgress, type SharedFile } from '../../node-peer/shared-files.ts';
 
@@ -127,7 +128,7 @@ describe('get store', () => {
     for (const i of [0, 3, 7, 15]) await first.putPiece(record.fileId, i, pieceOf(bytes, manifest, i));
     first.close();
     // A piece half-written when the process died: its bytes on disk do not match.
-    const part = path.join(dir, 'lab', 'image.bin.part');
+    const part = path.join(dir, '.tabswarm-get.parts', `${record.fileId}.part`);
     const handle = await open(part, 'r+');
     await handle.write(new Uint8Array(10), 0, 10, 7 * manifest.pieceLength);
     await handle.close();
@@ -135,6 +136,7 @@ describe('get store', () => {
     const second = await openGetStore(dir);
     expect(await second.listSwarms()).toEqual([SWARM]);
     expect((await second.listFiles()).map((f) => f.fileId)).toEqual([record.fileId]);
+    expect(await second.admit(record)).toBe(true);
     expect((await second.storedPieces(record.fileId)).sort((x, y) => x - y)).toEqual([0, 3, 15]);
     for (let i = 0; i < manifest.pieceHashes.length; i++) await second.putPiece(record.fileId, i, pieceOf(bytes, manifest, i));
     expect(createHash('sha256').update(await readFile(path.join(dir, 'lab', 'image.bin'))).digest('hex'))
@@ -145,23 +147,21 @@ describe('get store', () => {
   });
 
   it('get store: a full disk is a StorageFailure that says so and how to resume', async () => {
-    const bytes = randomBytes(256 * KiB);
-    const record = await manifestOf('big.bin', bytes);
-    const store = await openGetStore(dir);
-    await store.saveFile(record);
-    await symlink('/dev/full', path.join(dir, 'big.bin.part')); // the kernel answers every write with ENOSPC
-    await expect(store.putPiece(record.fileId, 0, pieceOf(bytes, record.manifest, 0))).rejects.toMatchObject({
+    // The kernel answers every write to /dev/full with ENOSPC: the very error a full disk gives the store.
+    const full = await writeFile('/dev/full', new Uint8Array(16)).then(() => null, (e: unknown) => e);
+    expect(full).toMatchObject({ code: 'ENOSPC' });
+    expect(writeFailure(full, 'big.bin', dir)).toMatchObject({
       code: 'ERR_STORAGE_QUOTA', message: expect.stringMatching(/disk is full.*run the same command again/),
     });
-    expect(await store.storedPieces(record.fileId)).toEqual([]);
-    store.close();
   });
 
   it('get store: a file name from a peer never leads outside the output folder', () => {
     for (const name of ['../../etc/passwd', '/etc/passwd', 'a/../../b', '..', '', 'x\u0000y/..\\..\\z', '././.']) {
-      const p = outputPathFor(dir, name);
+      const safe = safeSegments(name);
+      expect(safe.ok).toBe(true);
+      const p = outputPathFor(dir, safe.ok ? safe.value : []);
       expect(p.startsWith(dir + path.sep), `${JSON.stringify(name)} → ${p}`).toBe(true);
     }
-    expect(outputPathFor(dir, 'lab9/ex1.py')).toBe(path.join(dir, 'lab9', 'ex1.py'));
+    expect(safeSegments('lab9/ex1.py')).toEqual({ ok: true, value: ['lab9', 'ex1.py'] });
   });
 });
