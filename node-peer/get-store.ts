@@ -140,7 +140,9 @@ export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): 
     // A file already there that is exactly the swarm's (its record lost) is taken as done: nothing is written to it.
     const target = was !== undefined && book.hold(record.fileId, was.target) ? was.target
       : sameThere && book.hold(record.fileId, plain) ? plain : book.reserve(record.fileId, judged.value.segments);
-    entries.set(record.fileId, { record, segments: judged.value.segments, target, had: new Set(), checked: null, handle: null, onDisk, finishing: null, complete: false });
+    entries.set(record.fileId, { record, segments: judged.value.segments, target, had: new Set(), checked: null, handle: null,
+      onDisk: target === plain && sameThere ? size : onDisk, finishing: null, complete: false,
+    });
     state.files = state.files.filter((f) => f.fileId !== record.fileId);
     state.files.push({ swarmId: record.swarmId, fileId: record.fileId, manifest: record.manifest, target });
     track(persist());
@@ -175,11 +177,16 @@ export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): 
       if (at !== null) await moveAside(entry, 'it no longer matches the swarm\'s file (edited since it was downloaded?)');
     }
     for (const i of part ? await verifiedOnDisk(partOf(entry), manifest) : []) entry.had.add(i);
-    if (entry.had.size === manifest.pieceHashes.length && manifest.size > 0) await finish(entry);
+    if (entry.had.size !== manifest.pieceHashes.length || manifest.size === 0) return;
+    // Not placeable now (a symlink put in the way): the last piece is fetched again, and its write reports why.
+    await finish(entry).catch(() => entry.had.delete(manifest.pieceHashes.length - 1));
   }
 
   /** Moves the finished file into place (once); a path taken meanwhile (by the person) gets another, suffixed one. */
-  const finish = (entry: Entry): Promise<void> => (entry.finishing ??= placeFinished(entry));
+  const finish = (entry: Entry): Promise<void> => (entry.finishing ??= placeFinished(entry).catch((e: unknown) => {
+    entry.finishing = null; // a later piece write tries again
+    throw e;
+  }));
 
   async function placeFinished(entry: Entry): Promise<void> {
     const handle = entry.handle;
@@ -228,12 +235,14 @@ export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): 
     async putPiece(fileId, index, bytes) {
       const entry = entries.get(fileId);
       if (closed || entry === undefined) throw new StorageFailure('ERR_STORAGE_WRITE', 'the download store is closed');
-      if (entry.complete || entry.had.has(index)) return;
+      if (entry.complete) return;
       try {
-        const handle = await handleFor(entry);
-        await handle.write(bytes, 0, bytes.byteLength, index * entry.record.manifest.pieceLength);
-        entry.had.add(index);
-        entry.onDisk += bytes.byteLength;
+        if (!entry.had.has(index)) {
+          const handle = await handleFor(entry);
+          await handle.write(bytes, 0, bytes.byteLength, index * entry.record.manifest.pieceLength);
+          entry.had.add(index);
+          entry.onDisk += bytes.byteLength;
+        }
         if (entry.had.size === entry.record.manifest.pieceHashes.length) await finish(entry);
       } catch (e) {
         throw writeFailure(e, entry.target, root);

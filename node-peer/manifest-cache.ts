@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import * as v from 'valibot';
@@ -30,7 +30,7 @@ export interface ManifestCache {
   remember(stamp: FileStamp, file: HashedFile): void;
   /** The swarm these paths were shared in last time, or a new one (remembered). */
   swarmFor(absolutePaths: string[]): SwarmId;
-  /** Writes the cache (atomically: a temporary file renamed over it). */
+  /** Writes the cache (atomically: a temporary file renamed over it; 0600). */
   save(): Promise<void>;
 }
 
@@ -73,9 +73,10 @@ export async function openManifestCache(dir = defaultCacheDir()): Promise<Manife
       return swarmId;
     },
     async save() {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(data));
+      await rm(tmp, { force: true }); // a leftover of a crashed run with this pid: the create below makes a new file
+      await writeFile(tmp, JSON.stringify(data), { flag: 'wx', mode: 0o600 }); // it holds swarm ids: the keys to rooms
       await rename(tmp, file);
     },
   };

@@ -5,7 +5,8 @@ import { err, ok, type Result } from '../shared/result.ts';
 // and nowhere else: no absolute paths, no `..`, no control characters, no empty or dot-only segments, each
 // segment short enough for the disk (counted in UTF-8 bytes, as the disk counts), NFC-normalised.
 
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f<>:"|?*\\]/g;
+/** Controls, characters Windows forbids, and bidi and zero-width characters that disguise a name (`\u202etxt.exe`). */
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f<>:"|?*\\\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
 /** ext4, APFS, NTFS and exFAT all cap one name at 255 bytes (NTFS: 255 UTF-16 units, never fewer bytes). */
 export const MAX_SEGMENT_BYTES = 255;
 /** Kept free in every segment for the suffix that tells two files apart (`-3f2a9c01`, `-folder-2`). */

@@ -111,9 +111,9 @@ describe.skipIf(lanIp() === null)('node peer with tabs', () => {
   it('node peer: `tabswarm get` downloads from tabs into a file, and resumes after being killed mid-way', async () => {
     const file = randomFile('lab-image.bin', 160 * MiB);
     const link = await createThroughPage(b);
-    await seedThroughPage(b, file);
+    const fileId = await seedThroughPage(b, file);
     const out = path.join(work, 'get-out');
-    const part = path.join(out, 'lab-image.bin.part');
+    const part = path.join(out, '.tabswarm-get.parts', `${fileId}.part`);
 
     const first = runGet(link, out);
     // Killed (SIGKILL, no chance to tidy up) once between a quarter and three quarters of the file is written.

@@ -71,6 +71,7 @@ describe('shared files', () => {
     expect(third.cached).toEqual(['lab9/data/set.csv']);
     expect(third.files.map((f) => f.fileId)).toEqual(first.files.map((f) => f.fileId));
     expect(third.swarmId).toBe(first.swarmId);
+    expect((await stat(path.join(cacheDir, 'manifests.json'))).mode & 0o777).toBe(0o600); // it holds swarm ids
   });
 
   it('shared files: a path that does not exist is refused by name', async () => {
