@@ -60,6 +60,7 @@ export interface ClassResult {
   medium: MediumOptions['kind'];
   /** Wi-Fi only: the teacher's link, the channel's airtime, and the air's bytes (each crossing) per file. */
   teacher?: MediumOptions['teacher'];
+  accessPoints?: number;
   airtimeMbit?: number;
   airBytesPerFile?: number;
 }
@@ -101,6 +102,7 @@ export function simulateClass(o: ClassOptions): ClassResult {
   const all: Laptop[] = [];
   for (let i = 0; i < o.laptops; i++) {
     const laptop = make(i);
+    medium.place(laptop.id, i);
     all.push(laptop);
     const joinAt = i < present ? 0 : rng() * bound;
     events.at(joinAt, () => {
@@ -119,7 +121,7 @@ export function simulateClass(o: ClassOptions): ClassResult {
   events.runUntil(() => stayers.every((l) => l.completedAt !== null), bound * 50 + 60);
   const result = resultOf(o, all[0]!, stayers, { left: leavers.length, joinedLate: all.length - present, hoarders }, net.controlMessages);
   return o.medium?.kind !== 'wifi' ? result : {
-    ...result, teacher: o.medium.teacher, airtimeMbit: round((o.medium.airtime * 8) / 1e6, 2),
+    ...result, teacher: o.medium.teacher, accessPoints: o.medium.accessPoints ?? 1, airtimeMbit: round((o.medium.airtime * 8) / 1e6, 2),
     airBytesPerFile: round(medium.airBytes / o.fileBytes, 3),
   };
 }

@@ -28,6 +28,9 @@ describe('wifi medium', () => {
     expect(airtimeBound(links, wifi('wifi', 20))).toBe(600 / 20);
     expect(httpAirSeconds(links, wifi('wired', 20))).toBe(15);
     expect(httpAirSeconds(links, wifi('wifi', 20))).toBe(30);
+    const threeAps = { ...wifi('wired', 20), accessPoints: 3 }; // one student each
+    expect(airtimeBound(links, threeAps)).toBe(Math.max(100 / 20, 600 / 70));
+    expect(httpAirSeconds(links, threeAps)).toBe(5);
   });
 
   it('class simulator on wifi: the class stays above the airtime bound and the air carries each copy once or twice', () => {

@@ -36,7 +36,8 @@ export function linksOf(laptops: number, uplinkMbit: number, bytes: number): Cla
 /** The file a baseline that sends every copy from the teacher uses: the class's, or smaller to stay under `maxS`. */
 export function baselineBytes(spec: ClassSpec, maxS: number): number {
   const httpS = httpSeconds(linksOf(spec.laptops, spec.uplinkMbit, spec.bytes));
-  return httpS <= maxS ? spec.bytes : Math.max(MiB, Math.floor((spec.bytes * maxS) / httpS / MiB) * MiB);
+  const step = MiB / 4;
+  return httpS <= maxS ? spec.bytes : Math.max(step, Math.floor((spec.bytes * maxS) / httpS / step) * step);
 }
 
 export function simulatedSeconds(spec: ClassSpec): number {
@@ -74,9 +75,11 @@ export function emitClassFigure(ctx: BenchContext, spec: ClassSpec, rounds: Clas
       seederSentPerFile: round2(best.seederSentPerFile), httpS: round2(httpS),
       httpBoundS: round2(httpSeconds(links)), vsHttp: round2(completionS / httpS),
       webtorrentS: round2(webtorrentS), vsWebtorrent: round2(completionS / webtorrentS),
-      simS: round2(simS), simError: round2(simS / completionS - 1), cpuBusy: best.cpuBusy, countedRounds: counted.length,
+      simS: round2(simS), simError: round2(simS / completionS - 1), cpuBusy: best.cpuBusy, classCpu: best.classCpu,
+      countedRounds: counted.length,
     },
     baseline: null, ratio: null, runs: rounds.map((r) => round2(lastS(r))), cpuBusy: rounds.map((r) => r.cpuBusy),
+    classCpu: rounds.map((r) => r.classCpu),
     finishS: best.finishS.map(round2), ...(http === null ? {} : { httpFinishS: http.times.finishS.map(round2) }),
     ...(webtorrent === null ? {} : { webtorrentFinishS: webtorrent.times.finishS.map(round2) }),
     limitedBy: counted.length === 0

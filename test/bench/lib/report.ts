@@ -17,6 +17,8 @@ export interface Figure {
   runs?: number[];
   /** Class benches: this machine's CPU busy share in each round of `runs`. */
   cpuBusy?: number[];
+  /** Class benches: the class's own processes' share of this machine's CPUs in each round. */
+  classCpu?: number[];
   /** Class benches: each laptop's finishing time (s), tabswarm's best round and plain HTTP's. */
   finishS?: number[];
   httpFinishS?: number[];
