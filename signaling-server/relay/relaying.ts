@@ -1,9 +1,9 @@
 import type TurnServer from 'node-turn';
 import type { TurnAddress, TurnAllocation, TurnMessage, TurnReply } from 'node-turn';
 import Address from 'node-turn/lib/address.js';
-import type { RelayLimits } from './turn-limits.ts';
-import { sendSafely, type RelayLog } from './turn-log.ts';
-import type { PeerPolicy } from './turn-peer-policy.ts';
+import type { RelayLimits } from './limits.ts';
+import { sendSafely, type RelayLog } from './events.ts';
+import type { PeerPolicy } from './peer-policy.ts';
 
 // The client → peer direction: permissions, channel bindings, Send indications and ChannelData, each
 // checked against the peer policy (turn-peer-policy.ts) when granted and again for every packet, because

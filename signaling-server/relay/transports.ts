@@ -5,9 +5,9 @@ import type { TurnSender } from 'node-turn';
 import Address from 'node-turn/lib/address.js';
 import Message from 'node-turn/lib/message.js';
 import Transport from 'node-turn/lib/transport.js';
-import type { RelayLimits } from './turn-limits.ts';
-import type { RelayEvent, RelayLog } from './turn-log.ts';
-import type { Relaying } from './turn-relaying.ts';
+import type { RelayLimits } from './limits.ts';
+import type { RelayEvent, RelayLog } from './events.ts';
+import type { Relaying } from './relaying.ts';
 
 // The listening side of the embedded relay, replacing node-turn's own network layer, which binds
 // UDP only, swallows bind errors and drops ChannelData sent by clients.

@@ -6,8 +6,8 @@ import type { TurnAllocation, TurnMessage, TurnReply } from 'node-turn';
 import Address from 'node-turn/lib/address.js';
 import Allocation from 'node-turn/lib/allocation.js';
 import Message from 'node-turn/lib/message.js';
-import type { RelayLimits } from './turn-limits.ts';
-import { sendSafely, type RelayEvent, type RelayLog } from './turn-log.ts';
+import type { RelayLimits } from './limits.ts';
+import { sendSafely, type RelayEvent, type RelayLog } from './events.ts';
 
 // Allocations are node-turn's objects (refresh, expiry, permissions), made and ended here: each gets a UDP
 // socket on a port the system picks, counted against caps per peer, per address and in total; the path

@@ -1,5 +1,5 @@
 import type { TurnSender } from 'node-turn';
-import type { Logger } from './hub.ts';
+import type { Logger } from '../hub.ts';
 
 // What the relay refused, dropped or failed to send, counted by code. A hostile client can cause these
 // thousands of times a second, so each code is logged at most once per LOG_EVERY_MS, with its count.
