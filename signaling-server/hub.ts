@@ -3,19 +3,13 @@ import type { PeerId, SwarmId } from '../shared/ids.ts';
 import * as L from '../shared/limits.ts';
 import { encodeFrame, type IceServer, type ServerFrameBody, type SignalError } from '../shared/signaling.ts';
 import type { IceProvider } from './relay/ice-config.ts';
+import type { Logger } from './log.ts';
 import type { AddressLimits, Addresses } from './guards/addresses.ts';
 import type { SocketRateLimiter, RateLimits } from './guards/rate-limit.ts';
 import type { Directory } from './directory/contract.ts';
 import type { RoomLimits } from './directory/rooms.ts';
 
 // The state one server instance shares between its sockets, and the ways to send to them.
-
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: Logger = { info: () => {}, warn: () => {} };
 
 export interface ServerLimits extends RoomLimits, RateLimits, AddressLimits {
   maxFrameBytes: number;

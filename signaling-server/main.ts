@@ -2,7 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
-import type { Logger } from './hub.ts';
+import { consoleLogger } from './log.ts';
 import { parseIceConfig, startIceServices } from './relay/ice-config.ts';
 import { sharedResumeKey } from './directory/redis/bus.ts';
 import { loadResumeKey } from './resume-key.ts';
@@ -14,11 +14,6 @@ import { createSignalingServer } from './server.ts';
 // REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
 // STATIC_DIR (the built page; default dist/), STATE_DIR (where the resume key is kept: resume-key.ts),
 // SHARE (a path: this process also joins as a peer sharing it from disk, node-peer/).
-
-const consoleLogger: Logger = {
-  info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
-  warn: (message, fields) => console.warn(message, ...(fields ? [fields] : [])),
-};
 
 function parseIceServers(json: string | undefined): IceServer[] {
   if (json === undefined || json.trim() === '') return [];

@@ -17,7 +17,7 @@ import { endSession, handleFrame } from './handlers.ts';
 import type { IceProvider } from './relay/ice-config.ts';
 import type { Directory, DirectoryHealth, LocalPeers } from './directory/contract.ts';
 import {
-  DEFAULT_LIMITS, sendError, sendText, silentLogger, type Client, type Hub, type Logger, type ServerLimits, type Session,
+  DEFAULT_LIMITS, sendError, sendText, type Client, type Hub, type ServerLimits, type Session,
 } from './hub.ts';
 import { checkLiveness, onPong } from './guards/liveness.ts';
 import { createSocketRateLimiter } from './guards/rate-limit.ts';
@@ -25,7 +25,7 @@ import { createMemoryDirectory } from './directory/memory.ts';
 import { createRedisDirectory } from './directory/redis/directory.ts';
 import { createStaticHandler } from './http/static.ts';
 import { guardTcpConnections } from './guards/tcp-guard.ts';
-import { throttledLogger } from './log.ts';
+import { silentLogger, throttledLogger, type Logger } from './log.ts';
 import { isAllowedOrigin } from './guards/web-security.ts';
 import { setMaxMessageBytes } from './guards/ws-receiver.ts';
 

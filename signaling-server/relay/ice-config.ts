@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import type { PeerId } from '../../shared/ids.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { IceServer } from '../../shared/signaling.ts';
-import type { Logger } from '../hub.ts';
+import type { Logger } from '../log.ts';
 import { issueTurnCredential } from './credentials.ts';
 import { networkText, parseNetworks, type Network } from './peer-policy.ts';
 import { createRelay, type Relay } from './turn-server.ts';

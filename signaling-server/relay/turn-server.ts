@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import TurnServer, { type TurnMessage, type TurnReply } from 'node-turn';
 import { isPeerId, type PeerId } from '../../shared/ids.ts';
-import type { Logger } from '../hub.ts';
+import type { Logger } from '../log.ts';
 import { installAllocations, type Allocations } from './allocations.ts';
 import { checkTurnUsername, turnPassword } from './credentials.ts';
 import { relayLimits, type RelayLimits } from './limits.ts';

@@ -4,7 +4,7 @@ import type { Manifest } from '../../../shared/manifest.ts';
 import { encodeFrame, type PeerInfo } from '../../../shared/signaling.ts';
 import { createByteBudget } from '../byte-budget.ts';
 import type { Directory, LocalPeers } from '../contract.ts';
-import type { Logger } from '../../hub.ts';
+import type { Logger } from '../../log.ts';
 import { createRedisBus, type BusMessage } from './bus.ts';
 import { defineScripts, leaveKeys, membershipEntry, procKeys, swarmKeys } from './keys.ts';
 import { createRedisMirror } from './mirror.ts';

@@ -1,5 +1,5 @@
 import type { PeerId, SwarmId } from '../../../shared/ids.ts';
-import type { Logger } from '../../hub.ts';
+import type { Logger } from '../../log.ts';
 import type { RedisBus } from './bus.ts';
 import { leaveKeys, procKeys, swarmKeys, type SwarmScripts } from './keys.ts';
 import type { RedisMirror } from './mirror.ts';
