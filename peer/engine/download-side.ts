@@ -140,18 +140,20 @@ function sendCancels(ctx: Ctx, entry: RouteEntry, cancels: PeerSpan[]): void {
 }
 
 async function verifyAndStore(ctx: Ctx, file: FileInfo, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
-  if ((await sha256Hex(bytes)) !== file.manifest.pieceHashes[piece]) return await onCorruptPiece(ctx, entry, piece, bytes);
+  if ((await ctx.state.stages.run('hash', () => sha256Hex(bytes))) !== file.manifest.pieceHashes[piece]) {
+    return await onCorruptPiece(ctx, entry, piece, bytes);
+  }
   if (ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
   if (needsBlockDigests(entry.picker, piece)) {
     applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
   }
   try {
-    await ctx.store.putPiece(file.fileId, piece, bytes);
+    await ctx.state.stages.run('store', () => ctx.store.putPiece(file.fileId, piece, bytes));
   } catch (e) {
     onPieceUnstored(entry.picker, piece);
     return onStoreFailure(ctx, file, e);
   }
-  markVerified(ctx, file, entry, piece, bytes.length);
+  ctx.state.stages.run('announce', () => markVerified(ctx, file, entry, piece, bytes.length));
 }
 
 function markVerified(ctx: Ctx, file: FileInfo, entry: RouteEntry, piece: number, length: number): void {
