@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
-import type { Logger } from './hub.ts';
+import type { FileId, PeerId, SwarmId } from '../../../shared/ids.ts';
+import type { Logger } from '../../log.ts';
 
 // The two Redis connections of one process: commands (which fail fast while Redis is down, so the process
 // carries on from memory) and pub/sub (which re-subscribes by itself after a reconnect).

@@ -1,4 +1,4 @@
-import type { FileId, SwarmId } from '../shared/ids.ts';
+import type { FileId, SwarmId } from '../../../shared/ids.ts';
 
 // What this process knows of the swarms its own sockets are in: their announcements (in announce order) and
 // share codes. It answers while Redis is down and is published again when Redis comes back.

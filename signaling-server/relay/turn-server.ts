@@ -1,18 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import TurnServer, { type TurnMessage, type TurnReply } from 'node-turn';
-import { isPeerId, type PeerId } from '../shared/ids.ts';
-import type { Logger } from './hub.ts';
-import { installAllocations, type Allocations } from './turn-allocations.ts';
-import { checkTurnUsername, turnPassword } from './turn-credentials.ts';
-import { relayLimits, type RelayLimits } from './turn-limits.ts';
-import { createRelayLog, type RelayEvent, type RelayLog } from './turn-log.ts';
-import { createPeerPolicy, type Network } from './turn-peer-policy.ts';
-import { installRelaying } from './turn-relaying.ts';
-import { createTcpConnections, listenTcp, listenUdp, type Listener, type TurnCore } from './turn-transports.ts';
+import { isPeerId, type PeerId } from '../../shared/ids.ts';
+import type { Logger } from '../log.ts';
+import { installAllocations, type Allocations } from './allocations.ts';
+import { checkTurnUsername, turnPassword } from './credentials.ts';
+import { relayLimits, type RelayLimits } from './limits.ts';
+import { createRelayLog, type RelayEvent, type RelayLog } from './events.ts';
+import { createPeerPolicy, type Network } from './peer-policy.ts';
+import { installRelaying } from './relaying.ts';
+import { createTcpConnections, listenTcp, listenUdp, type Listener, type TurnCore } from './transports.ts';
 
 // The teacher's laptop as STUN server and TURN relay: node-turn's message parsing and authentication,
-// our sockets (turn-transports.ts), allocations (turn-allocations.ts) and relaying (turn-relaying.ts,
-// turn-peer-policy.ts), TURN REST credentials checked against live swarm membership.
+// our sockets (transports.ts), allocations (allocations.ts) and relaying (relaying.ts,
+// peer-policy.ts), TURN REST credentials checked against live swarm membership.
 // One port for STUN and TURN, over UDP and TCP.
 
 export interface RelayOptions {

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
-import type { Manifest } from '../shared/manifest.ts';
-import { encodeFrame, type PeerInfo } from '../shared/signaling.ts';
-import { createByteBudget } from './byte-budget.ts';
-import type { Directory, LocalPeers } from './directory.ts';
-import type { Logger } from './hub.ts';
-import { createRedisBus, type BusMessage } from './redis-bus.ts';
-import { defineScripts, leaveKeys, membershipEntry, procKeys, swarmKeys } from './redis-keys.ts';
-import { createRedisMirror } from './redis-mirror.ts';
-import { createUpkeep } from './redis-upkeep.ts';
-import { createRooms, randomShareCode, type AnnounceOutcome, type JoinOutcome, type RoomLimits } from './rooms.ts';
+import type { FileId, PeerId, SwarmId } from '../../../shared/ids.ts';
+import type { Manifest } from '../../../shared/manifest.ts';
+import { encodeFrame, type PeerInfo } from '../../../shared/signaling.ts';
+import { createByteBudget } from '../byte-budget.ts';
+import type { Directory, LocalPeers } from '../contract.ts';
+import type { Logger } from '../../log.ts';
+import { createRedisBus, type BusMessage } from './bus.ts';
+import { defineScripts, leaveKeys, membershipEntry, procKeys, swarmKeys } from './keys.ts';
+import { createRedisMirror } from './mirror.ts';
+import { createUpkeep } from './upkeep.ts';
+import { createRooms, randomShareCode, type AnnounceOutcome, type JoinOutcome, type RoomLimits } from '../rooms.ts';
 
-// Signaling state shared by the processes of one school through Redis (keys in redis-keys.ts). This process's
+// Signaling state shared by the processes of one school through Redis (keys in keys.ts). This process's
 // own sockets are also kept in memory: local rooms, and a mirror of what their swarms hold. So while Redis is
 // down the process keeps serving its sockets from memory, and publishes that state again once Redis is back.
 

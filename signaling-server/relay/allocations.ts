@@ -6,17 +6,15 @@ import type { TurnAllocation, TurnMessage, TurnReply } from 'node-turn';
 import Address from 'node-turn/lib/address.js';
 import Allocation from 'node-turn/lib/allocation.js';
 import Message from 'node-turn/lib/message.js';
-import type { RelayLimits } from './turn-limits.ts';
-import { sendSafely, type RelayEvent, type RelayLog } from './turn-log.ts';
+import type { RelayLimits } from './limits.ts';
+import { sendSafely, type RelayEvent, type RelayLog } from './events.ts';
+import { CLASS_INDICATION, METHOD_DATA, PROTOCOL_UDP } from './wire.ts';
 
 // Allocations are node-turn's objects (refresh, expiry, permissions), made and ended here: each gets a UDP
 // socket on a port the system picks, counted against caps per peer, per address and in total; the path
 // from peers to the client is ours (node-turn's throws on datagrams under 4 bytes); and an allocation
 // ends, socket closed, the moment its peer leaves its last swarm or its TCP connection closes.
 
-const PROTOCOL_UDP = 0x11;
-const CLASS_INDICATION = 0x01;
-const METHOD_DATA = 0x007;
 /** RFC 5766 defaults: 10 min allocations, refreshable up to one hour. */
 const DEFAULT_LIFETIME_S = 600;
 const MAX_LIFETIME_S = 3600;

@@ -15,7 +15,7 @@ function receiverOf(socket: WebSocket): ReceiverInternals {
   const receiver = (socket as unknown as { _receiver?: Partial<ReceiverInternals> | null })._receiver;
   const fields = ['_maxPayload', '_totalPayloadLength', '_bufferedBytes'] as const;
   if (!receiver || fields.some((f) => typeof receiver[f] !== 'number')) {
-    throw new Error('ws receiver internals changed: update signaling-server/ws-receiver.ts');
+    throw new Error('ws receiver internals changed: update signaling-server/guards/ws-receiver.ts');
   }
   return receiver as ReceiverInternals;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Client, Hub } from './hub.ts';
+import type { Client, Hub } from '../hub.ts';
 import { hasUnfinishedMessage } from './ws-receiver.ts';
 
 // What keeps a socket connected: it reads (answers each ping with a pong echoing that ping's random payload, so

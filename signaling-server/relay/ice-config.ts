@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import type { PeerId } from '../shared/ids.ts';
-import { err, ok, type Result } from '../shared/result.ts';
-import type { IceServer } from '../shared/signaling.ts';
-import type { Logger } from './hub.ts';
-import { issueTurnCredential } from './turn-credentials.ts';
-import { networkText, parseNetworks, type Network } from './turn-peer-policy.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
+import type { IceServer } from '../../shared/signaling.ts';
+import type { Logger } from '../log.ts';
+import { issueTurnCredential } from './credentials.ts';
+import { networkText, parseNetworks, type Network } from './peer-policy.ts';
 import { createRelay, type Relay } from './turn-server.ts';
 
 // What the browsers get as ICE servers: the teacher's own STUN and TURN at the address the browser

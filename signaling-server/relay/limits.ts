@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import * as L from '../shared/limits.ts';
+import * as L from '../../shared/limits.ts';
 
 // The relay's caps (reasons in shared/limits.ts), with the totals lowered to fit the process's open-file
 // limit: every allocation holds a UDP socket and every TCP client a connection, so a full relay must

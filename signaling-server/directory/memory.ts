@@ -1,6 +1,6 @@
-import type { PeerId } from '../shared/ids.ts';
-import type { PeerInfo } from '../shared/signaling.ts';
-import type { Directory, LocalPeers } from './directory.ts';
+import type { PeerId } from '../../shared/ids.ts';
+import type { PeerInfo } from '../../shared/signaling.ts';
+import type { Directory, LocalPeers } from './contract.ts';
 import { createRooms, type RoomLimits } from './rooms.ts';
 
 // The embedded default: one process knows every socket, so the directory is its own rooms.

@@ -1,7 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { setSecurityHeaders } from './web-security.ts';
+import { setSecurityHeaders } from '../guards/web-security.ts';
 
 // Serves the built page (dist/) and /healthz. Only GET/HEAD, only files inside the root.
 

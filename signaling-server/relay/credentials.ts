@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { isPeerId, type PeerId } from '../shared/ids.ts';
-import { err, ok, type Result } from '../shared/result.ts';
+import { isPeerId, type PeerId } from '../../shared/ids.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
 
 // TURN REST credentials (draft-uberti-behave-turn-rest): username `<expiry unix s>:<peerId>`,
 // credential base64(HMAC-SHA1(secret, username)). The relay recomputes the credential from the

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { err, ok, type Result } from '../shared/result.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
 
 // Where the relay may send. Into the networks it serves (the subnets of the addresses it listens on, or
 // the teacher's TURN_NETWORKS), never to loopback, link-local, unspecified, multicast or broadcast

@@ -1,8 +1,8 @@
-import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
+import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
 import { createByteBudget, type ByteBudgetLimits } from './byte-budget.ts';
-import type { Manifest } from '../shared/manifest.ts';
-import { SHARE_CODE_ALPHABET } from '../shared/signaling.ts';
-import { SHARE_CODE_LENGTH } from '../shared/limits.ts';
+import type { Manifest } from '../../shared/manifest.ts';
+import { SHARE_CODE_ALPHABET } from '../../shared/signaling.ts';
+import { SHARE_CODE_LENGTH } from '../../shared/limits.ts';
 
 // Swarm membership, the announcement store and short codes. Keyed by peerId, not socket, so a
 // resumed session keeps its memberships by rebinding its socket. Every operation is O(1) or

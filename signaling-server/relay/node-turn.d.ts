@@ -8,7 +8,7 @@ declare module 'node-turn' {
     address: string;
     port: number;
   }
-  /** What a transport sends replies on: our senders (turn-transports.ts), which never throw. */
+  /** What a transport sends replies on: our senders (transports.ts), which never throw. */
   export interface TurnSender {
     send(bytes: Buffer, port: number, address: string, done?: (error?: Error | null) => void): void;
     /** False once a TCP client's connection closed. */

@@ -1,8 +1,8 @@
-import type { PeerId, SwarmId } from '../shared/ids.ts';
-import type { Logger } from './hub.ts';
-import type { RedisBus } from './redis-bus.ts';
-import { leaveKeys, procKeys, swarmKeys, type SwarmScripts } from './redis-keys.ts';
-import type { RedisMirror } from './redis-mirror.ts';
+import type { PeerId, SwarmId } from '../../../shared/ids.ts';
+import type { Logger } from '../../log.ts';
+import type { RedisBus } from './bus.ts';
+import { leaveKeys, procKeys, swarmKeys, type SwarmScripts } from './keys.ts';
+import type { RedisMirror } from './mirror.ts';
 
 // What keeps the shared state true over time: each process beats (its own liveness key, the expiry of its
 // swarms' keys), removes the members of a process that stopped beating (SIGKILL, power cut) and tells their

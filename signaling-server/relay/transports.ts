@@ -5,9 +5,10 @@ import type { TurnSender } from 'node-turn';
 import Address from 'node-turn/lib/address.js';
 import Message from 'node-turn/lib/message.js';
 import Transport from 'node-turn/lib/transport.js';
-import type { RelayLimits } from './turn-limits.ts';
-import type { RelayEvent, RelayLog } from './turn-log.ts';
-import type { Relaying } from './turn-relaying.ts';
+import type { RelayLimits } from './limits.ts';
+import type { RelayEvent, RelayLog } from './events.ts';
+import type { Relaying } from './relaying.ts';
+import { CHANNEL_HEADER_BYTES, PROTOCOL_TCP, PROTOCOL_UDP, STUN_HEADER_BYTES } from './wire.ts';
 
 // The listening side of the embedded relay, replacing node-turn's own network layer, which binds
 // UDP only, swallows bind errors and drops ChannelData sent by clients.
@@ -16,10 +17,6 @@ import type { Relaying } from './turn-relaying.ts';
 // Nothing a client sends throws out of a socket handler: a frame node-turn cannot handle is dropped and
 // counted, and every reply goes through a sender that never throws.
 
-const PROTOCOL_UDP = 0x11;
-const PROTOCOL_TCP = 0x06;
-const STUN_HEADER_BYTES = 20;
-const CHANNEL_HEADER_BYTES = 4;
 /** The largest frame a TCP client can announce (u16 length + header): more buffered is a broken stream. */
 const MAX_TCP_BUFFER_BYTES = 0xffff + STUN_HEADER_BYTES + 4;
 

@@ -1,17 +1,14 @@
 import type TurnServer from 'node-turn';
 import type { TurnAddress, TurnAllocation, TurnMessage, TurnReply } from 'node-turn';
 import Address from 'node-turn/lib/address.js';
-import type { RelayLimits } from './turn-limits.ts';
-import { sendSafely, type RelayLog } from './turn-log.ts';
-import type { PeerPolicy } from './turn-peer-policy.ts';
+import type { RelayLimits } from './limits.ts';
+import { sendSafely, type RelayLog } from './events.ts';
+import type { PeerPolicy } from './peer-policy.ts';
+import { CHANNEL_HEADER_BYTES, FIRST_CHANNEL, LAST_CHANNEL } from './wire.ts';
 
 // The client → peer direction: permissions, channel bindings, Send indications and ChannelData, each
-// checked against the peer policy (turn-peer-policy.ts) when granted and again for every packet, because
+// checked against the peer policy (peer-policy.ts) when granted and again for every packet, because
 // a relayed port that was live at binding time may be gone, and a permission covers every port of an address.
-
-const FIRST_CHANNEL = 0x4000;
-const LAST_CHANNEL = 0x7ffe;
-const CHANNEL_HEADER_BYTES = 4;
 
 interface Context {
   turn: TurnServer;

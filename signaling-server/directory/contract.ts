@@ -1,6 +1,6 @@
-import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
-import type { Manifest } from '../shared/manifest.ts';
-import type { PeerInfo } from '../shared/signaling.ts';
+import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
+import type { Manifest } from '../../shared/manifest.ts';
+import type { PeerInfo } from '../../shared/signaling.ts';
 import type { AnnounceOutcome, JoinOutcome } from './rooms.ts';
 
 // What the frame handlers know of swarms beyond their own sockets: membership, announcements, share codes,
@@ -33,7 +33,7 @@ export interface Directory {
   members(swarmId: SwarmId): Promise<PeerInfo[]>;
   /** A local peer's nickname changed: members on other processes list the new one. */
   updatePeer(peer: PeerInfo): Promise<void>;
-  /** `address` is the announcer's (addresses.ts): manifest bytes are budgeted per peer, per address and in total. */
+  /** `address` is the announcer's (guards/addresses.ts): manifest bytes are budgeted per peer, per address and in total. */
   announce(swarmId: SwarmId, from: PeerId, address: string, fileId: FileId, manifest: Manifest): Promise<AnnounceOutcome>;
   /** Each stored announcement as `{"fileId":…,"manifest":…,"from":…}`, serialized once when stored. */
   announcements(swarmId: SwarmId): Promise<string[]>;

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { addressKey } from './addresses.ts';
-import type { Logger } from './hub.ts';
+import type { Logger } from '../log.ts';
 
 // Every TCP connection costs a descriptor before HTTP or WebSocket code sees a byte: connections are counted per
 // remote address and in all at accept, and one over either cap is closed at once. Requests that never finish their

@@ -1,8 +1,8 @@
 import type { TurnSender } from 'node-turn';
-import type { Logger } from './hub.ts';
+import { logGate, type Logger } from '../log.ts';
 
-// What the relay refused, dropped or failed to send, counted by code. A hostile client can cause these
-// thousands of times a second, so each code is logged at most once per LOG_EVERY_MS, with its count.
+// What the relay refused, dropped or failed to send, counted by code; each code is logged through log.ts's
+// throttle, with how many there were since its last line.
 
 export type RelayEvent =
   | 'TURN_PEER_REFUSED' // a permission, channel or packet towards a peer the policy refuses
@@ -19,19 +19,15 @@ export interface RelayLog {
   counts(): Partial<Record<RelayEvent, number>>;
 }
 
-const LOG_EVERY_MS = 10_000;
-
 export function createRelayLog(logger: Logger | undefined, now: () => number = Date.now): RelayLog {
   const totals: Partial<Record<RelayEvent, number>> = {};
-  const lastLogged = new Map<RelayEvent, { at: number; total: number }>();
+  const due = logGate<RelayEvent>(now);
   return {
     count: (event, detail) => {
-      const total = (totals[event] ?? 0) + 1;
-      totals[event] = total;
-      const last = lastLogged.get(event);
-      if (!logger || (last && now() - last.at < LOG_EVERY_MS)) return;
-      lastLogged.set(event, { at: now(), total });
-      logger.warn(`turn relay: ${event}`, { code: event, since: total - (last?.total ?? 0), ...(detail ? { detail } : {}) });
+      totals[event] = (totals[event] ?? 0) + 1;
+      const leftOut = logger ? due(event) : null;
+      if (leftOut === null) return;
+      logger!.warn(`turn relay: ${event}`, { code: event, since: leftOut + 1, ...(detail ? { detail } : {}) });
     },
     counts: () => ({ ...totals }),
   };
