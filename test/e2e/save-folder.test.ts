@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shareWithConsole } from '../../node-peer/share-console.ts';
-import type { BrowserName, BrowserTab } from './browser-tab.ts';
+import type { Page } from 'playwright-core';
+import { seriousViolations } from './axe.ts';
+import { playwrightTab, type BrowserName, type BrowserTab } from './browser-tab.ts';
 import { hasFirefox } from './firefox.ts';
 import { lanIp, removeBuiltPage, startHarness, type Harness } from './harness.ts';
 import { joinThroughPage, MiB, ready } from './tabs.ts';
@@ -62,9 +64,15 @@ describe.skipIf(lanIp() === null)('save a shared folder', () => {
 
   describe.each(['chromium', 'firefox'] as BrowserName[])('in %s', (browser) => {
     let tab: BrowserTab;
+    let chromiumPage: Page | null = null; // for axe-core and key presses (Playwright only)
 
     it.skipIf(browser === 'firefox' && !hasFirefox())(`save folder (${browser}): the tree shows the nested folders with sizes; collapsing hides a folder`, async () => {
-      tab = await harness.open(harness.lanUrl()!, browser);
+      if (browser === 'chromium') {
+        chromiumPage = (await harness.openTab(harness.lanUrl()!)).page;
+        tab = playwrightTab(chromiumPage);
+      } else {
+        tab = await harness.open(harness.lanUrl()!, browser);
+      }
       await ready(tab);
       await joinThroughPage(tab, link);
       await tab.waitFor((n) => {
@@ -80,7 +88,13 @@ describe.skipIf(lanIp() === null)('save a shared folder', () => {
       const inEx1 = await tab.evaluate(() => [...document.querySelectorAll('li.folder[data-path="lab9/ex1"] li.file-card .file-name')]
         .map((el) => el.textContent));
       expect(inEx1).toEqual(['data.csv', 'run.py']);
-      await tab.click('li.folder[data-path="lab9/ex2"] .folder-toggle');
+      if (chromiumPage) {
+        expect(await seriousViolations(chromiumPage)).toEqual([]);
+        await chromiumPage.focus('li.folder[data-path="lab9/ex2"] .folder-toggle');
+        await chromiumPage.keyboard.press('Enter');
+      } else {
+        await tab.click('li.folder[data-path="lab9/ex2"] .folder-toggle');
+      }
       expect(await tab.evaluate(() => {
         const toggle = document.querySelector('li.folder[data-path="lab9/ex2"] .folder-toggle')!;
         return [toggle.getAttribute('aria-expanded'), document.getElementById(toggle.getAttribute('aria-controls')!)!.hidden];
