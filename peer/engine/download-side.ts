@@ -145,18 +145,20 @@ async function verifyAndStore(ctx: DownloadContext, file: FileInfo, entry: Route
   file.verifying++;
   ctx.changed();
   try {
-    if ((await sha256Hex(bytes)) !== file.manifest.pieceHashes[piece]) return await onCorruptPiece(ctx, entry, piece, bytes);
+    if ((await ctx.state.stages.run('hash', () => sha256Hex(bytes))) !== file.manifest.pieceHashes[piece]) {
+      return await onCorruptPiece(ctx, entry, piece, bytes);
+    }
     if (ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
     if (needsBlockDigests(entry.picker, piece)) {
       applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
     }
     try {
-      await ctx.store.putPiece(file.fileId, piece, bytes);
+      await ctx.state.stages.run('store', () => ctx.store.putPiece(file.fileId, piece, bytes));
     } catch (e) {
       onPieceUnstored(entry.picker, piece);
       return onStoreFailure(ctx, file, e);
     }
-    markVerified(ctx, file, entry, piece, bytes.length);
+    ctx.state.stages.run('announce', () => markVerified(ctx, file, entry, piece, bytes.length));
   } finally {
     file.verifying--;
     ctx.changed();

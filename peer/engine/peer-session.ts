@@ -90,9 +90,12 @@ function chargeBadFrame(ctx: SessionContext, peer: PeerEntry): void {
 
 /** Returns false for a frame that was dropped as bad. */
 function dispatch(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): boolean {
-  const decoded = decode(frame);
+  const decoded = ctx.state.stages.run('receive', () => decode(frame));
   if (!decoded.ok) return false;
-  const msg = decoded.value;
+  return ctx.state.stages.run('route', () => routeMsg(ctx, peer, decoded.value));
+}
+
+function routeMsg(ctx: SessionContext, peer: PeerEntry, msg: WireMsg): boolean {
   if (msg.type === 'hello') return onHello(ctx, peer, msg);
   const routed = route(ctx.state.table, msg.swarmId, msg.fileId, peer.peerId);
   // Its hello is only a claim: a swarm we have not declared to it (the server does not list it there) stays closed.

@@ -38,7 +38,7 @@ export function buildSnapshot(inp: SnapshotInputs): TabswarmSnapshot {
     swarms,
     peers: [...state.peers.values()].map((p) => peerSnapshot(inp, p.peerId)),
     seeding: inp.seeding,
-    counters: { ...state.counters },
+    counters: { ...state.counters, stageMs: { ...state.counters.stageMs } },
     params: { ...state.params },
   };
 }

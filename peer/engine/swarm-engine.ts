@@ -15,6 +15,7 @@ import { subscribeMembership } from './membership.ts';
 import { openSession, sendMessage } from './peer-session.ts';
 import { seedBlob } from './seeding.ts';
 import { buildSnapshot } from './snapshot.ts';
+import { createStageClock } from './stage-clock.ts';
 import { createUploadHandler } from './upload-handler.ts';
 import { createChangeNotifier } from './change-notifier.ts';
 
@@ -67,9 +68,10 @@ export interface SwarmEngine {
 export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   const now = deps.now ?? Date.now;
   const params: EngineParams = { ...DEFAULT_PARAMS, ...deps.params };
+  const counters = emptyCounters();
   const state: EngineState = {
     selfId: deps.signaling.peerId, nickname: '', members: new Map(), files: new Map(), peers: new Map(),
-    nicknames: new Map(), counters: emptyCounters(), params, removed: new Map(), left: new Set(),
+    nicknames: new Map(), counters, stages: createStageClock(counters.stageMs), params, removed: new Map(), left: new Set(),
     table: createRoutingTable({
       rng: deps.rng ?? Math.random, blockLength: params.blockSize, maxRequestsPerPeer: params.windowPerPeer,
       maxInFlightBytesPerPeer: params.windowPerPeer * params.blockSize, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
