@@ -26,8 +26,8 @@ export interface FileInfo {
   blockedByQuota?: boolean;
   /** This tab created the manifest. */
   seeded: boolean;
-  /** Pieces being hashed and written now. */
-  verifying: number;
+  /** Pieces being hashed and written now, each settling when its write committed or failed. */
+  verifying: Set<Promise<void>>;
   /** Pieces found in the store when the file was added (a reload resumes from them). */
   resumed: number;
   /** Pieces fetched from peers, verified and stored since the page loaded. */

@@ -38,3 +38,7 @@ function circles(files: readonly string[]): string[][] {
 test('import graph: no circles in the signaling server or the shared protocol', () => {
   for (const part of ['signaling-server', 'shared']) expect(circles(sourcesUnder(part)), part).toEqual([]);
 });
+
+test('import graph: no circles in the runtime-agnostic peer (engine, links, signaling client)', () => {
+  expect(circles(sourcesUnder('peer'))).toEqual([]);
+});
