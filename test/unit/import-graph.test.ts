@@ -44,3 +44,7 @@ test('import graph: the signaling server imports only itself and shared/ (the st
     .filter((edge) => !/ -> (signaling-server|shared)\//.test(edge));
   expect(outside).toEqual([]);
 });
+
+test('import graph: no circles in the runtime-agnostic peer (engine, links, signaling client)', () => {
+  expect(circles(sourcesUnder('peer'))).toEqual([]);
+});
