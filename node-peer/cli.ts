@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { startGetting, type GetOutcome, type GetProgress } from './get.ts';
 import { formatTree, JoinTargetError, listSwarm } from './get-list.ts';
 import { DEFAULT_RULES, type GetRules } from './get-rules.ts';
+import { DEFAULT_PORT } from '../shared/signaling.ts';
 import { parseServerUrl } from './node-peer.ts';
 import { shareWithConsole } from './share-console.ts';
 import { ShareInputError } from './shared-files.ts';
@@ -22,7 +23,7 @@ get writes into DIR (default: here) only the files its rules take, never over a 
   --max-files N   at most N files (default ${DEFAULT_RULES.maxFiles})
   --max-size SIZE at most SIZE in all, e.g. 500M, 40G (default ${formatBytes(DEFAULT_RULES.maxBytes)})`;
 
-const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+const DEFAULT_SERVER = `http://127.0.0.1:${DEFAULT_PORT}`;
 /** Progress is redrawn at most this often (a TTY) or printed this often (a log). */
 const PROGRESS_EVERY_MS = { tty: 250, log: 5000 };
 

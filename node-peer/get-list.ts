@@ -2,7 +2,7 @@ import type { SwarmId } from '../shared/ids.ts';
 import { verifyManifest } from '../shared/manifest.ts';
 import type { Announcement } from '../shared/signaling.ts';
 import { parseJoinTarget } from '../peer/signaling/join-target.ts';
-import type { SignalingClient } from '../peer/signaling/signaling-client.ts';
+import type { SignalingClient } from '../peer/signaling/client.ts';
 import { nameRules, type GetRules } from './get-rules.ts';
 import { parseServerUrl, startNodeSignaling } from './node-peer.ts';
 import { formatBytes, printable, whenOpen } from './terminal.ts';

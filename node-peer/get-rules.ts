@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { SIZES } from '../shared/limits.ts';
 import { err, ok, type Result } from '../shared/result.ts';
-import { foldName, isHiddenPath, safeSegments } from './output-paths.ts';
+import { checkedSegments, foldName, isHiddenPath } from './output-paths.ts';
 
 // What `get` takes from a swarm. Anyone in the swarm announces files under names they chose, so by default
 // `get` refuses hidden paths (`.git/hooks/…`, `.vscode/tasks.json`: read and run by tools), never takes the
@@ -45,7 +45,7 @@ export function nameRules(rules: Pick<GetRules, 'include' | 'exclude'>): NameRul
   const excluded = matcher(rules.exclude);
   return {
     check(name) {
-      const safe = safeSegments(name);
+      const safe = checkedSegments(name);
       if (!safe.ok) return err({ reason: safe.error, failed: true });
       const relative = safe.value.join('/');
       if (foldName(safe.value[0]!).startsWith(STORE_PREFIX)) return err({ reason: "it would take the name of get's own files", failed: false });

@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { FILE_ID_BYTES, isHexId, isSwarmId, type FileId, type SwarmId } from '../shared/ids.ts';
 import { checkManifest, computeFileId, type Manifest } from '../shared/manifest.ts';
 import { STORE_PREFIX } from './get-rules.ts';
-import { foldName, safeSegments } from './output-paths.ts';
+import { checkedSegments, foldName } from './output-paths.ts';
 
 // What `get` keeps in the output folder (.tabswarm-get.json, 0600: it holds swarm ids, the keys to the rooms) to
 // resume after Ctrl-C: the swarms it joined and, per file, its manifest and the path it chose. The file is data
@@ -27,8 +27,8 @@ const StateSchema = v.object({
 /** Whether `target` is a path get-store could have chosen for a file named `name` (folders and name suffixed
  * or not), so a crafted record cannot point at `.git/config`. */
 export function isTargetFor(target: string, name: string, fileId: FileId): boolean {
-  const safe = safeSegments(target);
-  const own = safeSegments(name);
+  const safe = checkedSegments(target);
+  const own = checkedSegments(name);
   if (!safe.ok || !own.ok || safe.value.join('/') !== target || safe.value.length !== own.value.length) return false;
   if (foldName(safe.value[0]!).startsWith(STORE_PREFIX)) return false;
   const folder = (s: string) => new RegExp(`^${escape(s)}(-folder(-\\d+)?)?$`);

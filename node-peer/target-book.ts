@@ -1,7 +1,8 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { FileId } from '../shared/ids.ts';
-import { foldName, withSuffix } from './output-paths.ts';
+import { fileIdSuffix, withSuffix } from '../shared/file-paths.ts';
+import { foldName } from './output-paths.ts';
 
 // Which path each downloaded file gets. A name is chosen and held in one synchronous step (no await between
 // the check and the hold), so two files announced at once never share a path. Names are compared case-folded
@@ -65,9 +66,9 @@ export function createTargetBook(root: string): TargetBook {
       for (const segment of segments.slice(0, -1)) parent = folderFor(parent, segment);
       const base = segments.at(-1)!;
       const at = (name: string): string => (parent === '' ? name : `${parent}/${name}`);
-      const short = fileId.slice(0, 8);
+      const suffix = fileIdSuffix(fileId);
       for (let n = 0; ; n++) {
-        const name = n === 0 ? base : withSuffix(base, n === 1 ? `-${short}` : `-${short}-${n}`);
+        const name = n === 0 ? base : withSuffix(base, n === 1 ? suffix : `${suffix}-${n}`);
         if (free(at(name), avoid)) return take(fileId, at(name));
       }
     },

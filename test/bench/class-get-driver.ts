@@ -11,8 +11,9 @@ for await (const line of lines) {
   const [word, target, out, server] = line.trim().split(' ');
   if (word !== 'go' || !target || !out || !server) continue;
   const getting = await startGetting({ target, out, server });
-  const paths = await getting.done;
-  console.log(`DONE ${Date.now()} ${paths.length}`);
+  const outcome = await getting.done;
+  if (outcome.failed.length > 0) console.error(`FAILED ${outcome.failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+  console.log(`DONE ${Date.now()} ${outcome.done.length}`);
   getting.close();
   process.exit(0);
 }

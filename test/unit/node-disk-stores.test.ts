@@ -9,7 +9,7 @@ import { openGetStore } from '../../node-peer/get-store.ts';
 import { hashFile } from '../../node-peer/hash-file.ts';
 import { openManifestCache } from '../../node-peer/manifest-cache.ts';
 import { writeFailure } from '../../node-peer/get-disk.ts';
-import { outputPathFor, safeSegments } from '../../node-peer/output-paths.ts';
+import { checkedSegments, outputPathFor } from '../../node-peer/output-paths.ts';
 import { createShareStore } from '../../node-peer/share-store.ts';
 import { findSharedFiles, hashSharedFiles, ShareInputError, type HashProgress, type SharedFile } from '../../node-peer/shared-files.ts';
 
@@ -158,11 +158,11 @@ describe('get store', () => {
 
   it('get store: a file name from a peer never leads outside the output folder', () => {
     for (const name of ['../../etc/passwd', '/etc/passwd', 'a/../../b', '..', '', 'x\u0000y/..\\..\\z', '././.']) {
-      const safe = safeSegments(name);
+      const safe = checkedSegments(name);
       expect(safe.ok).toBe(true);
       const p = outputPathFor(dir, safe.ok ? safe.value : []);
       expect(p.startsWith(dir + path.sep), `${JSON.stringify(name)} → ${p}`).toBe(true);
     }
-    expect(safeSegments('lab9/ex1.py')).toEqual({ ok: true, value: ['lab9', 'ex1.py'] });
+    expect(checkedSegments('lab9/ex1.py')).toEqual({ ok: true, value: ['lab9', 'ex1.py'] });
   });
 });
