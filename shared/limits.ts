@@ -53,6 +53,11 @@ export const MAX_ANNOUNCEMENTS_PER_SWARM = 256;
 export const MAX_ANNOUNCED_BYTES_PER_SWARM = 8 * MiB;
 /** Nicknames are shown next to peers; 32 characters fit a label. */
 export const MAX_NICKNAME_LENGTH = 32;
+/**
+ * A peer's nickname changes reach its swarms' members at most once a second, the latest one last: each change is
+ * a frame to every member (255 in a full swarm), so 400 changes in one frame burst were 102,000 frames.
+ */
+export const NICKNAME_FANOUT_EVERY_MS = 1000;
 /** Offers/answers of a data-channel connection are ~1–3 KB; 32 KiB leaves room for any browser's SDP. */
 export const MAX_SDP_LENGTH = 32 * KiB;
 /** One ICE candidate line is ~100–200 chars. */

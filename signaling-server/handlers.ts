@@ -1,5 +1,6 @@
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import { verifyManifest } from '../shared/manifest.ts';
+import { NICKNAME_FANOUT_EVERY_MS } from '../shared/limits.ts';
 import { checkNickname } from '../shared/nickname.ts';
 import {
   CLOSE_REPLACED, encodeFrame, SIGNAL_VERSION, type ClientFrame, type IceServer, type PeerInfo, type SignalError,
@@ -41,7 +42,8 @@ async function onHello(hub: Hub, client: Client, frame: Frame<'hello'>): Promise
   const peerId = claimed ?? hub.newPeerId();
   const nickname = frame.nickname === undefined ? null : checkNickname(frame.nickname);
   const stale = hub.sessions.get(peerId);
-  const session: Session = stale ?? { peerId, nickname: nickname?.ok ? nickname.value : defaultNickname(peerId), client };
+  const named = nickname?.ok ? nickname.value : defaultNickname(peerId);
+  const session: Session = stale ?? { peerId, nickname: named, client, nicknameSent: named, nicknameSentAt: 0, nicknameTimer: null };
   if (stale) replaceSocket(hub, stale, client);
   client.session = session;
   hub.sessions.set(peerId, session);
@@ -103,6 +105,7 @@ async function onLeave(hub: Hub, session: Session, swarmId: SwarmId): Promise<vo
 /** Everything a departed session leaves behind: memberships (peer-left to each swarm) and its id. */
 export async function endSession(hub: Hub, session: Session): Promise<void> {
   hub.sessions.delete(session.peerId);
+  if (session.nicknameTimer !== null) clearTimeout(session.nicknameTimer);
   for (const swarmId of await hub.directory.leaveAll(session.peerId)) {
     broadcast(hub, swarmId, { type: 'peer-left', swarmId, peerId: session.peerId }, null);
   }
@@ -149,9 +152,28 @@ async function onNicknameFrame(hub: Hub, session: Session, typed: string): Promi
   await onNickname(hub, session, nickname.value);
 }
 
-/** peer-updated reaches every peer sharing a swarm with this one, once each. */
+/**
+ * The new nickname is the session's at once (a member list or a newcomer sees it); the members are told at most
+ * once per NICKNAME_FANOUT_EVERY_MS, the latest nickname last, so one member cannot multiply its frames 255-fold.
+ */
 async function onNickname(hub: Hub, session: Session, nickname: string): Promise<void> {
   session.nickname = nickname;
+  if (session.nicknameTimer !== null) return; // the fan-out already pending sends the latest
+  const wait = session.nicknameSentAt + NICKNAME_FANOUT_EVERY_MS - Date.now();
+  if (wait <= 0) return fanOutNickname(hub, session);
+  session.nicknameTimer = setTimeout(() => {
+    session.nicknameTimer = null;
+    if (hub.sessions.get(session.peerId) !== session) return;
+    fanOutNickname(hub, session).catch((e: unknown) => hub.logger.warn('nickname fan-out failed', { error: String(e) }));
+  }, wait);
+  session.nicknameTimer.unref();
+}
+
+/** peer-updated reaches every peer sharing a swarm with this one, once each. */
+async function fanOutNickname(hub: Hub, session: Session): Promise<void> {
+  if (session.nickname === session.nicknameSent) return;
+  session.nicknameSent = session.nickname;
+  session.nicknameSentAt = Date.now();
   await hub.directory.updatePeer(peerInfo(session));
   const text = encodeFrame({ type: 'peer-updated', peer: peerInfo(session) });
   hub.directory.broadcastOnce(hub.directory.localSwarmsOf(session.peerId), text, session.peerId);

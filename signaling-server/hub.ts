@@ -75,6 +75,9 @@ export interface Session {
   peerId: PeerId;
   nickname: string;
   client: Client;
+  nicknameSent: string; // the nickname the members were last told
+  nicknameSentAt: number; // ms when they were told it (handlers.ts: at most one fan-out per NICKNAME_FANOUT_EVERY_MS)
+  nicknameTimer: ReturnType<typeof setTimeout> | null; // the pending fan-out of a later change
 }
 
 export interface Hub {

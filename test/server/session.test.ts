@@ -107,4 +107,18 @@ describe('signaling session', () => {
     await a.next('peer-updated');
     expect(b.received.filter((f) => f.type === 'peer-updated')).toHaveLength(1);
   });
+
+  it('nickname: 300 changes in one burst reach each member as at most two peer-updated frames, the latest last', async () => {
+    const swarmId = newSwarmId();
+    const sender = await h.peer('Ada');
+    const members: Array<Awaited<ReturnType<typeof h.peer>>> = [];
+    for (let i = 0; i < 8; i++) members.push(await h.peer(`M${i}`));
+    for (const p of [sender, ...members]) await p.join(swarmId);
+    for (let i = 0; i < 300; i++) sender.send({ type: 'nickname', nickname: `Ada ${i}` });
+    const updates = (p: (typeof members)[number]): string[] => p.received.flatMap((f) => (f.type === 'peer-updated' ? [f.peer.nickname] : []));
+    for (const m of members) await expect.poll(() => updates(m).at(-1), { timeout: 10_000 }).toBe('Ada 299');
+    for (const m of members) expect(updates(m).length).toBeLessThanOrEqual(2); // 300 each before: 255-fold in a full swarm
+    const late = await h.peer('Late');
+    expect((await late.join(swarmId)).members.find((m) => m.peerId === sender.peerId)?.nickname).toBe('Ada 299');
+  });
 });
