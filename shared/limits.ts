@@ -156,6 +156,12 @@ export const DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER = DEFAULT_MAX_REQUESTS_PER_PEE
  * ~10 MB/s needs 30 × 1 MiB / 10 MB/s ≈ 3 s to reach the back of its queue: 20 s leaves headroom.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * A request queued behind an uploader's upload slots (it said 'slot' granted=false) is given up after this long:
+ * a seeder with 48 links, 4 slots and 1 MiB pieces at 5 MB/s serves each peer in turn every ~10 s; a peer
+ * that says "wait" and never serves must not hold our requests for ever.
+ */
+export const MAX_SLOT_WAIT_MS = 120_000;
 /** Corrupt pieces a peer is proven to have sent before it is banned for that route (one may be an accident). */
 export const MAX_HASH_STRIKES = 3;
 /**
