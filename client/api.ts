@@ -2,7 +2,7 @@ import type { FileId, SwarmId } from '../shared/ids.ts';
 import { createStreamingSha256 } from '../shared/sha256.ts';
 import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
 import { parseJoinTarget, swarmInFragment, swarmLink } from '../peer/signaling/join-target.ts';
-import type { SignalingClient } from '../peer/signaling/signaling-client.ts';
+import type { SignalingClient } from '../peer/signaling/client.ts';
 import type { TabswarmSnapshot } from '../peer/snapshot-types.ts';
 import type { StorageUsage } from '../peer/engine/storage-use.ts';
 import type { OrphanProfile, ProfileKeeper } from './storage/profile.ts';

@@ -101,7 +101,7 @@ export const WRONG_CODES_PER_SECOND = 10;
 /** Burst of wrong codes server-wide: a class of 30 mistyping at once still gets answers. */
 export const WRONG_CODE_BURST = 60;
 
-// ---- TURN relay (signaling-server/turn-*.ts) ----
+// ---- TURN relay (signaling-server/relay/) ----
 
 /** A tab makes one allocation per link per TURN URL (UDP and TCP): a class of 60 needs ~120. */
 export const MAX_TURN_ALLOCATIONS_PER_PEER = 256;

@@ -5,7 +5,7 @@ import {
   CLOSE_REPLACED, encodeFrame, SIGNAL_VERSION, type ClientFrame, type IceServer, type PeerInfo, type SignalError,
 } from '../shared/signaling.ts';
 import { broadcast, send, sendError, sendText, type Client, type Hub, type Session } from './hub.ts';
-import type { AnnounceOutcome } from './rooms.ts';
+import type { AnnounceOutcome } from './directory/rooms.ts';
 
 // One function per client frame type. Every outgoing frame is built here from checked fields.
 
@@ -165,7 +165,7 @@ async function onShareCode(hub: Hub, session: Session, swarmId: SwarmId): Promis
   send(hub, session.client, { type: 'share-code', swarmId, code });
 }
 
-/** Guesses are counted per address (reconnecting buys none) and wrong codes server-wide (addresses.ts). */
+/** Guesses are counted per address (reconnecting buys none) and wrong codes server-wide (guards/addresses.ts). */
 async function onResolveCode(hub: Hub, session: Session, code: string): Promise<void> {
   const verdict = hub.addresses.guess(session.client.address);
   if (verdict !== 'ok') {

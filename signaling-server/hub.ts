@@ -2,20 +2,14 @@ import type { WebSocket } from 'ws';
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import * as L from '../shared/limits.ts';
 import { encodeFrame, type IceServer, type ServerFrameBody, type SignalError } from '../shared/signaling.ts';
-import type { IceProvider } from './ice-config.ts';
-import type { AddressLimits, Addresses } from './addresses.ts';
-import type { SocketRateLimiter, RateLimits } from './rate-limit.ts';
-import type { Directory } from './directory.ts';
-import type { RoomLimits } from './rooms.ts';
+import type { IceProvider } from './relay/ice-config.ts';
+import type { Logger } from './log.ts';
+import type { AddressLimits, Addresses } from './guards/addresses.ts';
+import type { SocketRateLimiter, RateLimits } from './guards/rate-limit.ts';
+import type { Directory } from './directory/contract.ts';
+import type { RoomLimits } from './directory/rooms.ts';
 
 // The state one server instance shares between its sockets, and the ways to send to them.
-
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: Logger = { info: () => {}, warn: () => {} };
 
 export interface ServerLimits extends RoomLimits, RateLimits, AddressLimits {
   maxFrameBytes: number;
@@ -73,7 +67,7 @@ export interface Client {
   handled: Promise<void>; // the last frame's handling: frames are handled one after another, in order
   closing: boolean; // closed for abuse: nothing more it sends is handled
   host: string | undefined; // the HTTP Host of the upgrade: where the browser reached this server
-  address: string; // the remote IP (addresses.ts): what connection, guess and manifest budgets are counted by
+  address: string; // the remote IP (guards/addresses.ts): what connection, guess and manifest budgets are counted by
 }
 
 /** One peer: outlives its socket when resumed. */

@@ -2,23 +2,18 @@ import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { IceServerSchema, type IceServer } from '../shared/signaling.ts';
-import type { Logger } from './hub.ts';
-import { parseIceConfig, startIceServices } from './ice-config.ts';
-import { sharedResumeKey } from './redis-bus.ts';
+import { consoleLogger } from './log.ts';
+import { parseIceConfig, startIceServices } from './relay/ice-config.ts';
+import { sharedResumeKey } from './directory/redis/bus.ts';
 import { loadResumeKey } from './resume-key.ts';
 import { createSignalingServer } from './server.ts';
 
 // CLI: `tsx signaling-server/main.ts [--port N] [--host H] [--stun on|off|PORT] [--turn on|off|PORT]
 // [--turn-networks 10.0.0.0/16,…] [--share PATH]…`; env PORT, HOST, ICE_SERVERS (JSON array), STUN / STUN_PORT,
-// TURN / TURN_PORT, TURN_TTL, TURN_NETWORKS (ice-config.ts),
+// TURN / TURN_PORT, TURN_TTL, TURN_NETWORKS (relay/ice-config.ts),
 // REDIS_URL (share swarms with the school's other processes), HEARTBEAT_MS (socket and process liveness),
 // STATIC_DIR (the built page; default dist/), STATE_DIR (where the resume key is kept: resume-key.ts),
 // SHARE (a path: this process also joins as a peer sharing it from disk, node-peer/).
-
-const consoleLogger: Logger = {
-  info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
-  warn: (message, fields) => console.warn(message, ...(fields ? [fields] : [])),
-};
 
 function parseIceServers(json: string | undefined): IceServer[] {
   if (json === undefined || json.trim() === '') return [];

@@ -12,22 +12,22 @@ import {
   CLOSE_NO_HELLO, CLOSE_RATE_LIMIT, CLOSE_SERVER_FULL, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, CLOSE_TOO_MANY_FROM_ADDRESS,
   CLOSE_UNFINISHED, SIGNAL_PATH, parseClientFrame, type ClientFrame, type IceServer, type SignalError,
 } from '../shared/signaling.ts';
-import { addressKey, createAddresses } from './addresses.ts';
+import { addressKey, createAddresses } from './guards/addresses.ts';
 import { endSession, handleFrame } from './handlers.ts';
-import type { IceProvider } from './ice-config.ts';
-import type { Directory, DirectoryHealth, LocalPeers } from './directory.ts';
+import type { IceProvider } from './relay/ice-config.ts';
+import type { Directory, DirectoryHealth, LocalPeers } from './directory/contract.ts';
 import {
-  DEFAULT_LIMITS, sendError, sendText, silentLogger, type Client, type Hub, type Logger, type ServerLimits, type Session,
+  DEFAULT_LIMITS, sendError, sendText, type Client, type Hub, type ServerLimits, type Session,
 } from './hub.ts';
-import { checkLiveness, onPong } from './liveness.ts';
-import { createSocketRateLimiter } from './rate-limit.ts';
-import { createMemoryDirectory } from './memory-directory.ts';
-import { createRedisDirectory } from './redis-directory.ts';
-import { createStaticHandler } from './static.ts';
-import { guardTcpConnections } from './tcp-guard.ts';
-import { throttledLogger } from './throttled-log.ts';
-import { isAllowedOrigin } from './web-security.ts';
-import { setMaxMessageBytes } from './ws-receiver.ts';
+import { checkLiveness, onPong } from './guards/liveness.ts';
+import { createSocketRateLimiter } from './guards/rate-limit.ts';
+import { createMemoryDirectory } from './directory/memory.ts';
+import { createRedisDirectory } from './directory/redis/directory.ts';
+import { createStaticHandler } from './http/static.ts';
+import { guardTcpConnections } from './guards/tcp-guard.ts';
+import { silentLogger, throttledLogger, type Logger } from './log.ts';
+import { isAllowedOrigin } from './guards/web-security.ts';
+import { setMaxMessageBytes } from './guards/ws-receiver.ts';
 
 export interface SignalingServerOptions {
   port?: number; // 0 = any free port

@@ -3,6 +3,7 @@ import { pieceCountFor, pieceLengthFor, type Manifest } from '../shared/manifest
 import { seededRng } from '../test/helpers/seeded-rng.ts';
 import { bindingTerm, distributionBound, httpSeconds, type BoundTerms, type ClassLinks } from './bound.ts';
 import { EventQueue } from './event-queue.ts';
+import { airtimeBound, httpAirSeconds, Medium, WIRED, type MediumOptions } from './medium.ts';
 import { Laptop } from './sim-laptop.ts';
 import { SimNetwork } from './sim-network.ts';
 
@@ -33,6 +34,8 @@ export interface ClassOptions {
   requestTimeoutMs?: number;
   /** Hostile leechers (claim every piece, serve none), among the laptops; their own finish is not counted. */
   hoarders?: number;
+  /** What the links share: nothing (a wired lab, the default) or one Wi-Fi channel (medium.ts). */
+  medium?: MediumOptions;
 }
 
 export interface ClassResult {
@@ -43,7 +46,7 @@ export interface ClassResult {
   completionS: number | null;
   boundS: number;
   vsBound: number | null;
-  binding: keyof BoundTerms;
+  binding: keyof BoundTerms | 'airtime';
   seederSentPerFile: number;
   httpS: number;
   vsHttp: number | null;
@@ -54,6 +57,12 @@ export interface ClassResult {
   hoarders: number;
   seedOnce: boolean;
   controlMessages: number;
+  medium: MediumOptions['kind'];
+  /** Wi-Fi only: the teacher's link, the channel's airtime, and the air's bytes (each crossing) per file. */
+  teacher?: MediumOptions['teacher'];
+  accessPoints?: number;
+  airtimeMbit?: number;
+  airBytesPerFile?: number;
 }
 
 /** The engine's (peer/engine/swarm-engine.ts DEFAULT_PARAMS reads the same constants). */
@@ -77,7 +86,8 @@ export function linksOf(o: ClassOptions, leechers: number): ClassLinks {
 export function simulateClass(o: ClassOptions): ClassResult {
   const rng = seededRng(o.seed);
   const events = new EventQueue();
-  const net = new SimNetwork(events, o.latencyS);
+  const medium = new Medium(o.medium ?? WIRED, hex(1, 16));
+  const net = new SimNetwork(events, o.latencyS, medium);
   const manifest = manifestOf(o.fileBytes, o.smallestPieceLength);
   const route = { swarmId: hex(1, 16), fileId: hex(2, 32) };
   const hoarders = o.hoarders ?? 0;
@@ -88,10 +98,11 @@ export function simulateClass(o: ClassOptions): ClassResult {
   const rates = (i: number) => ({ up: i === 0 ? o.seederUplink ?? o.uplink : o.uplink, down: o.downlink });
   const churned = Math.floor((o.laptops - 1) * o.churn);
   const present = o.laptops - churned; // late joiners replace the leavers in number
-  const bound = distributionBound(linksOf(o, o.laptops - 1));
+  const bound = classBound(o);
   const all: Laptop[] = [];
   for (let i = 0; i < o.laptops; i++) {
     const laptop = make(i);
+    medium.place(laptop.id, i);
     all.push(laptop);
     const joinAt = i < present ? 0 : rng() * bound;
     events.at(joinAt, () => {
@@ -108,15 +119,26 @@ export function simulateClass(o: ClassOptions): ClassResult {
   events.after(1, ticker);
   const stayers = all.slice(1 + hoarders).filter((l) => !leavers.includes(l));
   events.runUntil(() => stayers.every((l) => l.completedAt !== null), bound * 50 + 60);
-  return resultOf(o, all[0]!, stayers, { left: leavers.length, joinedLate: all.length - present, hoarders }, net.controlMessages);
+  const result = resultOf(o, all[0]!, stayers, { left: leavers.length, joinedLate: all.length - present, hoarders }, net.controlMessages);
+  return o.medium?.kind !== 'wifi' ? result : {
+    ...result, teacher: o.medium.teacher, accessPoints: o.medium.accessPoints ?? 1, airtimeMbit: round((o.medium.airtime * 8) / 1e6, 2),
+    airBytesPerFile: round(medium.airBytes / o.fileBytes, 3),
+  };
+}
+
+/** The link bound (bound.ts), or the medium's airtime bound where that is longer. */
+function classBound(o: ClassOptions): number {
+  const links = linksOf(o, o.laptops - 1);
+  return Math.max(distributionBound(links), airtimeBound(links, o.medium ?? WIRED));
 }
 
 interface Churn { left: number; joinedLate: number; hoarders: number }
 
 function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], churn: Churn, controlMessages: number): ClassResult {
   const links = linksOf(o, o.laptops - 1);
-  const boundS = distributionBound(links);
-  const httpS = httpSeconds(links);
+  const medium = o.medium ?? WIRED;
+  const boundS = classBound(o);
+  const httpS = Math.max(httpSeconds(links), httpAirSeconds(links, medium));
   const finishS = stayers.map((l) => l.completedAt ?? Infinity).sort((a, b) => a - b);
   const done = finishS.every(Number.isFinite);
   const completionS = done ? round(Math.max(...finishS), 3) : null;
@@ -124,9 +146,9 @@ function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], churn: Chu
     laptops: o.laptops, fileMiB: round(o.fileBytes / 2 ** 20, 2), uplinkMbit: round((o.uplink * 8) / 1e6, 2),
     downlinkMbit: Number.isFinite(o.downlink) ? round((o.downlink * 8) / 1e6, 2) : null,
     completionS, boundS: round(boundS, 3), vsBound: completionS === null ? null : round(completionS / boundS, 3),
-    binding: bindingTerm(links), seederSentPerFile: round(seeder.sentBytes / o.fileBytes, 3),
+    binding: airtimeBound(links, medium) > distributionBound(links) ? 'airtime' : bindingTerm(links), seederSentPerFile: round(seeder.sentBytes / o.fileBytes, 3),
     httpS: round(httpS, 3), vsHttp: completionS === null ? null : round(completionS / httpS, 3),
-    finishS: finishS.map((t) => round(t, 2)), ...churn, seedOnce: o.seedOnce, controlMessages,
+    finishS: finishS.map((t) => round(t, 2)), ...churn, seedOnce: o.seedOnce, controlMessages, medium: medium.kind,
   };
 }
 

@@ -6,6 +6,8 @@ import { ENGINE_DEFAULTS, simulateClass, type ClassOptions } from './class-sim.t
 const USAGE = `usage: npm run simulate -- --laptops 30 --uplink 40mbit --file 1GiB [--downlink 100mbit] [--latency 2ms]
   [--churn 0.1] [--seed 1] [--seed-once off] [--seeder-uplink 100mbit] [--piece 256KiB] [--request-timeout 20s]
   [--hoarders 1] (hostile students: claim every piece, serve none)
+  [--medium wired|wifi] [--airtime 100mbit] [--teacher wired|wifi] [--access-points 1] (Wi-Fi: each access
+  point's laptops share its channel's airtime)
 --laptops takes a list (4,8,30). One JSON line per class on stdout.`;
 
 const UNITS: Record<string, number> = { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, kb: 1e3, mb: 1e6, gb: 1e9 };
@@ -32,7 +34,9 @@ function optionsFrom(argv: string[]): ClassOptions[] {
       'seeder-uplink': { type: 'string' }, downlink: { type: 'string' }, file: { type: 'string', default: '1GiB' },
       latency: { type: 'string', default: '1ms' }, churn: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' },
       'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' }, 'request-timeout': { type: 'string' },
-      hoarders: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h' },
+      hoarders: { type: 'string', default: '0' }, medium: { type: 'string', default: 'wired' },
+      airtime: { type: 'string', default: '100mbit' }, teacher: { type: 'string', default: 'wired' },
+      'access-points': { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) return [];
@@ -40,6 +44,11 @@ function optionsFrom(argv: string[]): ClassOptions[] {
   if (!(churn >= 0 && churn < 1)) throw new Error('--churn is a fraction of the leechers in [0, 1)');
   const hoarders = Number(values.hoarders);
   if (!Number.isInteger(hoarders) || hoarders < 0) throw new Error('--hoarders is a count of laptops');
+  if (values.medium !== 'wired' && values.medium !== 'wifi') throw new Error('--medium is wired or wifi');
+  if (values.teacher !== 'wired' && values.teacher !== 'wifi') throw new Error('--teacher is wired or wifi');
+  const accessPoints = Number(values['access-points']);
+  if (!Number.isInteger(accessPoints) || accessPoints < 1) throw new Error('--access-points is a count');
+  const medium = { kind: values.medium, airtime: quantity(values.airtime, RATES, 'airtime'), teacher: values.teacher, accessPoints } as const;
   const base = {
     ...ENGINE_DEFAULTS,
     fileBytes: Math.round(quantity(values.file, UNITS, 'file size')),
@@ -48,7 +57,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
     downlink: values.downlink ? quantity(values.downlink, RATES, 'downlink') : Infinity,
     ...(values.piece ? { smallestPieceLength: quantity(values.piece, UNITS, 'piece length') } : {}),
     ...(values['request-timeout'] ? { requestTimeoutMs: seconds(values['request-timeout']) * 1000 } : {}),
-    hoarders,
+    hoarders, medium,
     latencyS: seconds(values.latency), churn, seed: Number(values.seed), seedOnce: values['seed-once'] !== 'off',
   };
   return values.laptops.split(',').map((n) => {

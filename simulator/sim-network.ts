@@ -3,12 +3,14 @@ import type { PeerId } from '../shared/ids.ts';
 import type { WireMsg } from '../shared/wire-messages.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Laptop, LaptopNet, SimMsg } from './sim-laptop.ts';
+import type { Medium } from './medium.ts';
 
 // The links between simulated laptops. Each laptop's uplink sends one block at a time at its rate (as a token
 // bucket on its egress does), taking the next from its upload queue round-robin; a block then crosses the
 // one-way latency and the receiver's downlink (a second queue at the downlink's rate). Control messages are
 // encoded and decoded by the real wire codec and arrive after the latency; their bytes are not charged to
-// the links (a few dozen bytes against 128 KiB blocks).
+// the links (a few dozen bytes against 128 KiB blocks). What the links share (one Wi-Fi channel) is the
+// medium's (medium.ts).
 
 export interface LinkRates {
   /** Bytes per second. */
@@ -23,7 +25,7 @@ export class SimNetwork implements LaptopNet {
   private readonly downlinkFreeAt = new Map<PeerId, number>();
   controlMessages = 0;
 
-  constructor(private readonly events: EventQueue, private readonly latencyS: number) {}
+  constructor(private readonly events: EventQueue, private readonly latencyS: number, private readonly medium: Medium) {}
 
   now(): number {
     return this.events.now;
@@ -70,13 +72,20 @@ export class SimNetwork implements LaptopNet {
     const { peerId, request } = next;
     const rates = this.rates.get(from.id)!;
     this.uplinkBusy.add(from.id);
-    this.events.after(request.length / rates.up, () => {
-      this.uplinkBusy.delete(from.id);
+    const crossing = this.medium.carry(this.events.now, from.id, peerId, request.length, rates.up);
+    const block = { type: 'block', swarmId: request.swarmId, fileId: request.fileId, piece: request.piece, offset: request.offset, length: request.length } as const;
+    const sent = () => {
       if (from.gone) return;
       from.sentBytes += request.length;
-      this.deliverBlock(from.id, peerId, { type: 'block', swarmId: request.swarmId, fileId: request.fileId, piece: request.piece, offset: request.offset, length: request.length });
-      this.kick(from);
-    });
+      this.deliverBlock(from.id, peerId, block);
+    };
+    const free = () => {
+      this.uplinkBusy.delete(from.id);
+      if (!from.gone) this.kick(from);
+    };
+    if (crossing.doneAt === crossing.senderFreeAt) return void this.events.at(crossing.doneAt, () => { sent(); free(); });
+    this.events.at(crossing.senderFreeAt, free);
+    this.events.at(crossing.doneAt, sent);
   }
 
   private deliverBlock(from: PeerId, to: PeerId, block: Extract<SimMsg, { type: 'block' }>): void {

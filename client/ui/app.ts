@@ -2,7 +2,7 @@ import type { SwarmId } from '../../shared/ids.ts';
 import { swarmInFragment } from '../../peer/signaling/join-target.ts';
 import type { TabswarmApi } from '../api.ts';
 import type { Capabilities } from '../capabilities.ts';
-import type { SignalingClient } from '../../peer/signaling/signaling-client.ts';
+import type { SignalingClient } from '../../peer/signaling/client.ts';
 import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { createDiagnostics } from './diagnostics.ts';
 import { errorText, h } from './dom.ts';

@@ -1,4 +1,4 @@
-import type { SignalingClient } from '../../peer/signaling/signaling-client.ts';
+import type { SignalingClient } from '../../peer/signaling/client.ts';
 import type { PeerSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { clock, formatBytes, h, panel } from './dom.ts';
 import { peerName } from './peer-colors.ts';

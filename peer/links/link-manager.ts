@@ -4,7 +4,7 @@ import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
-import type { SignalingClient } from '../signaling/signaling-client.ts';
+import type { SignalingClient } from '../signaling/client.ts';
 import { createSubscribers } from '../subscribers.ts';
 
 // One link per remote peer, shared by every swarm the two have in common, and never a full mesh.

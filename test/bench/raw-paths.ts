@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import type { Bench, BenchContext } from './lib/context.ts';
-import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/ice-config.ts';
+import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/relay/ice-config.ts';
 import { launchBenchBrowser } from './lib/browser.ts';
 import { startStaticServer } from './lib/static-server.ts';
 import { closeRawTabs, connectRawTabs } from './lib/rtc-connect.ts';
@@ -11,7 +11,7 @@ import { best, median, round2 } from './lib/stats.ts';
 import { compared } from './lib/report.ts';
 
 // Which candidate pair a link gets, and what it costs: the raw channel (64 KiB × 16 in flight) with the ICE servers
-// tabswarm's server hands out (its own STUN and TURN on the LAN address, signaling-server/ice-config.ts), and
+// tabswarm's server hands out (its own STUN and TURN on the LAN address, signaling-server/relay/ice-config.ts), and
 // forced through the TURN relay. Needs the LAN address of scripts/netns-run.sh (TABSWARM_LAN_IP).
 
 const KiB = 1024;

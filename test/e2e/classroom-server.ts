@@ -1,4 +1,4 @@
-import { parseIceConfig, startIceServices } from '../../signaling-server/ice-config.ts';
+import { parseIceConfig, startIceServices } from '../../signaling-server/relay/ice-config.ts';
 import { createSignalingServer } from '../../signaling-server/server.ts';
 
 // Runs inside the classroom's teacher namespace: the signaling server with the teacher's STUN/TURN wired as

@@ -2,11 +2,12 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newPeerId, newSwarmId, type PeerId } from '../../shared/ids.ts';
 import type { PeerInfo } from '../../shared/signaling.ts';
-import type { Directory, LocalPeers } from '../../signaling-server/directory.ts';
-import { DEFAULT_LIMITS, silentLogger } from '../../signaling-server/hub.ts';
-import { createMemoryDirectory } from '../../signaling-server/memory-directory.ts';
-import { createRedisDirectory } from '../../signaling-server/redis-directory.ts';
-import type { RoomLimits } from '../../signaling-server/rooms.ts';
+import type { Directory, LocalPeers } from '../../signaling-server/directory/contract.ts';
+import { DEFAULT_LIMITS } from '../../signaling-server/hub.ts';
+import { silentLogger } from '../../signaling-server/log.ts';
+import { createMemoryDirectory } from '../../signaling-server/directory/memory.ts';
+import { createRedisDirectory } from '../../signaling-server/directory/redis/directory.ts';
+import type { RoomLimits } from '../../signaling-server/directory/rooms.ts';
 import { hasRedis, startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { makeFile } from './fixture.ts';
 

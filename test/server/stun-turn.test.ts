@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import stun, { type StunMessage } from 'stun';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newPeerId } from '../../shared/ids.ts';
-import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/ice-config.ts';
-import { issueTurnCredential } from '../../signaling-server/turn-credentials.ts';
-import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/turn-server.ts';
+import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/relay/ice-config.ts';
+import { issueTurnCredential } from '../../signaling-server/relay/credentials.ts';
+import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/relay/turn-server.ts';
 import { newSwarmId, startHarness } from './fixture.ts';
 import { allocate, at, sendIndication, signed, tcpClient, udpClient, type StunClient } from './turn-client.ts';
 

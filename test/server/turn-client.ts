@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import stun, { type StunMessage, type StunRequest } from 'stun';
-import { tcpFrameLength } from '../../signaling-server/turn-transports.ts';
+import { tcpFrameLength } from '../../signaling-server/relay/transports.ts';
 
 // A minimal TURN client for tests, built on the `stun` package's message codec: requests matched by
 // transaction id, the long-term credential dance (401 → realm + nonce → signed request).

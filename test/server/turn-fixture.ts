@@ -4,8 +4,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newPeerId } from '../../shared/ids.ts';
-import { issueTurnCredential } from '../../signaling-server/turn-credentials.ts';
-import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/turn-server.ts';
+import { issueTurnCredential } from '../../signaling-server/relay/credentials.ts';
+import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/relay/turn-server.ts';
 import { allocate, tcpClient, udpClient, type PeerAddress, type StunClient, type TurnSession } from './turn-client.ts';
 
 // Relays (in this process or alone in a child process) and TURN clients for the relay's tests; each

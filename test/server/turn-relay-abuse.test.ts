@@ -3,7 +3,7 @@ import { connect, type Socket as TcpSocket } from 'node:net';
 import stun from 'stun';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_TURN_ALLOCATIONS, MAX_TURN_TCP_CONNECTIONS } from '../../shared/limits.ts';
-import { relayLimits } from '../../signaling-server/turn-limits.ts';
+import { relayLimits } from '../../signaling-server/relay/limits.ts';
 import { allocate, at, bindChannel, channelData, dataUntil, permit, sendIndication, type PeerAddress, type StunClient } from './turn-client.ts';
 import { allocated, cleanUp, client, credential, onCleanUp, relay, relayProcess, udpPeer } from './turn-fixture.ts';
 

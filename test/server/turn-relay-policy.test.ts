@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newSwarmId } from '../../shared/ids.ts';
-import { parseIceConfig, startIceServices } from '../../signaling-server/ice-config.ts';
+import { parseIceConfig, startIceServices } from '../../signaling-server/relay/ice-config.ts';
 import { startHarness, type TestClient } from './fixture.ts';
 import {
   allocate, bindChannel, channelData, nextData, permit, refresh, sendIndication, type PeerAddress, type StunClient,

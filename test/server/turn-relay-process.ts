@@ -1,4 +1,4 @@
-import { createRelay } from '../../signaling-server/turn-server.ts';
+import { createRelay } from '../../signaling-server/relay/turn-server.ts';
 
 // The relay alone in a child process, so a test can see whether anything a client sends makes the process
 // exit. Every peer id counts as a member; TURN_SECRET (hex) is the credential key. Prints `READY <port>`;

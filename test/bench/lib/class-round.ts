@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import type { Classroom } from '../../e2e/classroom-netns.ts';
+import { cpuMeter } from './class-cpu.ts';
 import { writeRandomFile } from './random-file.ts';
 import { completedAt, createSwarm, joinSwarm, seedFromDisk } from './tabswarm-tabs.ts';
 
@@ -21,25 +21,27 @@ export interface ClassTimes {
   seederSentPerFile: number;
   /** Busy share of this machine's CPUs over the round (/proc/stat): near 1, the CPU and not the caps bound it. */
   cpuBusy: number;
+  /** The class's own processes' share of the machine (lib/class-cpu.ts); NaN where not measured. */
+  classCpu: number;
 }
 
 const bytesSent = (page: Page): Promise<number> => page.evaluate(() => window.tabswarm!.snapshot().counters.blockBytesSent);
 
-export async function tabswarmClass(pages: Page[], bytes: number): Promise<ClassTimes> {
+export async function tabswarmClass(pages: Page[], bytes: number, namespaces: string[]): Promise<ClassTimes> {
   const [teacher, ...leechers] = pages as [Page, ...Page[]];
   const file = await writeRandomFile(bytes);
   try {
     const { swarmId, link } = await createSwarm(teacher);
     const fileId = await seedFromDisk(teacher, swarmId, file.path);
     const sent0 = await bytesSent(teacher);
-    const cpu0 = await cpuTicks();
+    const cpu = await cpuMeter(namespaces);
     const t0 = Date.now();
     await Promise.all(leechers.map((page) => joinSwarm(page, link)));
     const done = await Promise.all(leechers.map((page) => completedAt(page, fileId)));
+    const shares = await cpu.stop();
     return {
       finishS: done.map((t) => (t - t0) / 1000).sort((a, b) => a - b),
-      seederSentPerFile: ((await bytesSent(teacher)) - sent0) / bytes,
-      cpuBusy: busyShare(cpu0, await cpuTicks()),
+      seederSentPerFile: ((await bytesSent(teacher)) - sent0) / bytes, cpuBusy: shares.machine, classCpu: shares.class,
     };
   } finally {
     await file.remove();
@@ -58,7 +60,7 @@ export async function httpClass(classroom: Classroom, bytes: number): Promise<Cl
       child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('READY')) resolve(); });
       child.once('exit', () => reject(new Error('the HTTP server in laptop 1 exited')));
     });
-    const cpu0 = await cpuTicks();
+    const cpu = await cpuMeter([server!.ns, ...clients.map((l) => l.ns)]);
     const t0 = Date.now();
     const url = `http://${server!.ip}:${HTTP_PORT}/lab.bin`;
     const done = await Promise.all(clients.map(async (laptop) => {
@@ -66,21 +68,10 @@ export async function httpClass(classroom: Classroom, bytes: number): Promise<Cl
       if (Number(stdout) !== bytes) throw new Error(`curl in ${laptop.ns} got ${stdout} of ${bytes} bytes`);
       return Date.now();
     }));
-    return { finishS: done.map((t) => (t - t0) / 1000).sort((a, b) => a - b), seederSentPerFile: clients.length, cpuBusy: busyShare(cpu0, await cpuTicks()) };
+    const shares = await cpu.stop();
+    return { finishS: done.map((t) => (t - t0) / 1000).sort((a, b) => a - b), seederSentPerFile: clients.length, cpuBusy: shares.machine, classCpu: shares.class };
   } finally {
     child.kill('SIGKILL');
     await file.remove();
   }
 }
-
-/** [busy, total] jiffies of all CPUs. */
-async function cpuTicks(): Promise<[number, number]> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
-  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = ticks.reduce((a, b) => a + b, 0);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
-  return [total - idle, total];
-}
-
-const busyShare = (a: [number, number], b: [number, number]): number =>
-  Math.round(((b[0] - a[0]) / Math.max(1, b[1] - a[1])) * 100) / 100;

@@ -15,6 +15,10 @@ export interface Figure {
   ratio: number | null;
   path?: PathInfo;
   runs?: number[];
+  /** Class benches: this machine's CPU busy share in each round of `runs`. */
+  cpuBusy?: number[];
+  /** Class benches: the class's own processes' share of this machine's CPUs in each round. */
+  classCpu?: number[];
   /** Class benches: each laptop's finishing time (s), tabswarm's best round and plain HTTP's. */
   finishS?: number[];
   httpFinishS?: number[];

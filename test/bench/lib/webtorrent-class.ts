@@ -56,7 +56,7 @@ export async function webtorrentClass(classroom: Classroom, repoRoot: string, by
     const timings: LeechTiming[] = await withTimeout(Promise.all(pages.slice(1).map((page, i) =>
       page.evaluate(([m, t]) => (benchPage as WtPage).leech(m, t, 'memory'), [magnet, tracker(i + 1)] as const))), CLASS_TIMEOUT_MS, 'webtorrent class');
     const t0 = Math.min(...timings.map((t) => t.addMs));
-    return { finishS: timings.map((t) => (t.doneMs - t0) / 1000).sort((a, b) => a - b), seederSentPerFile: NaN, cpuBusy: NaN, seedMs };
+    return { finishS: timings.map((t) => (t.doneMs - t0) / 1000).sort((a, b) => a - b), seederSentPerFile: NaN, cpuBusy: NaN, classCpu: NaN, seedMs };
   } finally {
     for (const browser of browsers) await browser.close().catch(() => undefined);
     host.stop();
