@@ -45,8 +45,11 @@ export const HEARTBEAT_MS = 10_000;
 export const MAX_MISSED_PONGS = 2;
 /** A tab joins a handful of swarms; 32 bounds the fan-out of one socket's nickname and close events. */
 export const MAX_SWARMS_PER_SOCKET = 32;
-/** 30 laptops × a few tabs each plus the teacher, ×2 headroom; bounds every broadcast and member list. */
-export const MAX_MEMBERS_PER_SWARM = 256;
+/**
+ * A school hall of 300 laptops plus the teacher's tabs, ×1.5 headroom; bounds every broadcast and member list
+ * (a joined list of 512 is ~30 KB of JSON; the server spends a few KB per member, `npm run bench -- --only hall`).
+ */
+export const MAX_MEMBERS_PER_SWARM = 512;
 /** A class shares dozens of files, not hundreds; bounds the replay a joiner receives. */
 export const MAX_ANNOUNCEMENTS_PER_SWARM = 256;
 /** Stored manifest JSON per swarm (~150 typical manifests, ~28 at 4096 pieces): bounds memory and replay size. */

@@ -62,6 +62,8 @@ export interface ClassResult {
   hoarders: number;
   seedOnce: boolean;
   controlMessages: number;
+  /** The link graph at the end (links that are up). */
+  graph: GraphFigures;
   medium: MediumOptions['kind'];
   /** Wi-Fi only: the teacher's link, the channel's airtime, and the air's bytes (each crossing) per file. */
   teacher?: MediumOptions['teacher'];
