@@ -153,6 +153,32 @@ describe.each(kinds)('directory (%s)', (_kind, makeCluster) => {
     }
   });
 
+  it('directory: a manifest budget stays charged while the announcement lives on another process, released once forgotten', async () => {
+    const file1 = await makeFile(100_000, 1);
+    const file2 = await makeFile(100_000, 2);
+    const bytesOf = (f: typeof file1, from: string) => JSON.stringify({ fileId: f.fileId, manifest: f.manifest, from }).length;
+    const { processes: [p0, p1], close } = await makeCluster(2, { ...LIMITS, maxAnnouncedBytesPerPeer: 1.5 * bytesOf(file1, newPeerId()) });
+    try {
+      const [swarm, other] = [newSwarmId(), newSwarmId()];
+      const a = p0!.connect('a');
+      const b = p1!.connect('b');
+      await p0!.directory.join(a.peerId, swarm);
+      await p1!.directory.join(b.peerId, swarm);
+      expect(await p0!.directory.announce(swarm, a.peerId, '127.0.0.9', file1.fileId, file1.manifest)).toBe('stored');
+      // a leaves: its process has no member left in the swarm, but b keeps the swarm and a's manifest alive.
+      await p0!.directory.leave(a.peerId, swarm);
+      await vi.waitFor(async () => expect((await p1!.directory.announcements(swarm)).length).toBe(1));
+      await p0!.directory.join(a.peerId, other);
+      expect(await p0!.directory.announce(other, a.peerId, '127.0.0.9', file2.fileId, file2.manifest)).toBe('over-peer-budget');
+      await p1!.directory.leave(b.peerId, swarm); // the swarm and its manifests are forgotten everywhere
+      await vi.waitFor(async () => {
+        expect(await p0!.directory.announce(other, a.peerId, '127.0.0.9', file2.fileId, file2.manifest)).toBe('stored');
+      }, { timeout: 5000 });
+    } finally {
+      await close();
+    }
+  });
+
   it('directory: a share code made on one process resolves on another until the swarm empties', async () => {
     const { processes: [p0, p1], close } = await makeCluster(2);
     try {

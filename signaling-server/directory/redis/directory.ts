@@ -87,7 +87,20 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
     localMembers: (swarmId) => rooms.members(swarmId),
     peerLeft: (swarmId, peerId) => send([swarmId], encodeFrame({ type: 'peer-left', swarmId, peerId }), null),
   });
-  const timer = setInterval(() => void upkeep.beat().then(() => upkeep.reapDead()), Math.max(10, opts.heartbeatMs / 2));
+  /**
+   * Manifests this process's peers announced stay charged to them while the announcement lives in Redis, on
+   * whichever process still has members: leaving the swarm here must not free a budget the bytes still use.
+   */
+  async function releaseForgotten(only?: SwarmId): Promise<void> {
+    for (const [swarmId, charges] of [...charged]) {
+      if (localSwarms.has(swarmId) || (only !== undefined && swarmId !== only)) continue;
+      const stored = await bus.run((r) => r.exists(swarmKeys(prefix, swarmId).announcements));
+      if (stored !== 0 || localSwarms.has(swarmId) || charged.get(swarmId) !== charges) continue; // kept, unknown (Redis down) or changed
+      for (const c of charges) budget.release(c.from, c.address, c.bytes);
+      charged.delete(swarmId);
+    }
+  }
+  const timer = setInterval(() => void upkeep.beat().then(() => upkeep.reapDead()).then(() => releaseForgotten()), Math.max(10, opts.heartbeatMs / 2));
   timer.unref();
 
   /** The first local member of a swarm: listen to its channel and mirror what it holds. */
@@ -104,10 +117,9 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
     if (code) mirror.rememberCode(swarmId, code);
   }
 
+  /** The last local member left: stop listening. Its manifests' charges stay until the swarm is forgotten. */
   function release(swarmId: SwarmId): void {
     if (rooms.members(swarmId).size > 0) return;
-    for (const c of charged.get(swarmId) ?? []) budget.release(c.from, c.address, c.bytes);
-    charged.delete(swarmId);
     localSwarms.delete(swarmId);
     mirror.forget(swarmId);
     bus.unsubscribe(swarmKeys(prefix, swarmId).channel);
@@ -128,6 +140,7 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
     if (!rooms.leave(peerId, swarmId)) return false;
     await bus.run(() => scripts.leave(leaveKeys(prefix, swarmId, me.memberships), peerId, membershipEntry(swarmId, peerId), `${prefix}c:`));
     release(swarmId);
+    await releaseForgotten(swarmId); // at once when this was the swarm's last member anywhere
     return true;
   }
 
@@ -141,8 +154,8 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
 
   /**
    * Per-swarm limits are checked by Redis for the whole school (against the mirror while Redis is down). The
-   * per-peer, per-address and total manifest budgets are this process's: charged here, released once it has
-   * no member left in the swarm.
+   * per-peer, per-address and total manifest budgets are this process's: charged here, released once the swarm
+   * and its announcements are gone from Redis (releaseForgotten), not when this process's members leave it.
    */
   async function announce(swarmId: SwarmId, from: PeerId, address: string, fileId: FileId, manifest: Manifest): Promise<AnnounceOutcome> {
     if (!rooms.isMember(from, swarmId)) return 'not-member';
