@@ -26,8 +26,8 @@ export interface FileInfo {
   blockedByQuota?: boolean;
   /** This tab created the manifest. */
   seeded: boolean;
-  /** Pieces being hashed and written now. */
-  verifying: number;
+  /** Pieces being hashed and written now, each settling when its write committed or failed. */
+  verifying: Set<Promise<void>>;
   /** Pieces found in the store when the file was added (a reload resumes from them). */
   resumed: number;
   /** Pieces fetched from peers, verified and stored since the page loaded. */
@@ -104,7 +104,7 @@ export function forgetRoutesOutside(routes: Set<RouteEntry>, swarms: ReadonlySet
 export function emptyCounters(): EngineCounters {
   return {
     requestsSent: 0, blockBytesReceived: 0, piecesVerified: 0, piecesCorrupt: 0, piecesResumed: 0,
-    badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, blockBytesSent: 0, storeErrors: 0,
+    badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, slotWaitsSent: 0, blockBytesSent: 0, storeErrors: 0,
     firstPieceAtMs: 0, stageMs: emptyStageMs(),
   };
 }
