@@ -1,6 +1,6 @@
 import { createTabswarmApi, joinLinkFor, type Housekeeping, type TabswarmApi } from './api.ts';
 import type { LinkSource, ProfileStore } from '../peer/contracts.ts';
-import type { HeldSignalingClient } from '../peer/signaling/signaling-client.ts';
+import type { HeldSignalingClient } from '../peer/signaling/client.ts';
 import { paramsFromQuery } from '../peer/engine/params.ts';
 import { withWarmCache } from '../peer/storage/warm-store.ts';
 import { createSwarmEngine, type SwarmEngine } from '../peer/engine/swarm-engine.ts';

@@ -5,7 +5,7 @@ import { createLinkManager } from '../peer/links/link-manager.ts';
 import { createPeerLink } from '../peer/links/peer-link.ts';
 import { openProfileStore } from './storage/piece-store.ts';
 import { browserProfileKeeper, loadIdentity, saveIdentity } from './storage/profile.ts';
-import { createSignalingClient } from '../peer/signaling/signaling-client.ts';
+import { createSignalingClient } from '../peer/signaling/client.ts';
 import { milestone } from '../peer/milestones.ts';
 import { mountApp } from './ui/app.ts';
 

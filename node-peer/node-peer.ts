@@ -5,7 +5,7 @@ import { createSwarmEngine, type SwarmEngine } from '../peer/engine/swarm-engine
 import { createLinkManager, type LinkManager } from '../peer/links/link-manager.ts';
 import { createPeerLink } from '../peer/links/peer-link.ts';
 import { swarmLink } from '../peer/signaling/join-target.ts';
-import { createSignalingClient, type SignalingClient, type StoredIdentity } from '../peer/signaling/signaling-client.ts';
+import { createSignalingClient, type SignalingClient, type StoredIdentity } from '../peer/signaling/client.ts';
 import { signalingUrl } from '../shared/signaling.ts';
 
 // The same peer a tab runs (peer/: engine, links, signaling client), built from Node's adapters: `ws` for the

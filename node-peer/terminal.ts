@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import type { SignalingClient } from '../peer/signaling/signaling-client.ts';
+import type { SignalingClient } from '../peer/signaling/client.ts';
 
 // What the Node peer prints: sizes, a progress bar, the join QR code, and what the server connection is doing.
 

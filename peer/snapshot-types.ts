@@ -1,6 +1,7 @@
 import type { PeerFaultCode } from '../shared/errors.ts';
 import type { FileId, PeerId, SwarmId } from '../shared/ids.ts';
 import type { LinkState } from './contracts.ts';
+import type { Stage } from './engine/stage-clock.ts';
 
 // What `window.tabswarm.snapshot()` returns: plain JSON-safe data, rebuilt on every call.
 // The UI (issue 5) and the e2e tests read only this.
@@ -107,12 +108,16 @@ export interface EngineCounters {
   rejectsSent: number;
   /** Rejects we got. */
   rejectsReceived: number;
+  /** Times we told a peer its requests wait for one of our upload slots. */
+  slotWaitsSent: number;
   /** Block bytes sent to peers. */
   blockBytesSent: number;
   /** Piece writes that did not commit (quota, IndexedDB failure). */
   storeErrors: number;
   /** performance.now() (ms since the page's navigation start) when the first fetched piece was verified; 0 before. */
   firstPieceAtMs: number;
+  /** Main-thread ms by stage of the download path (peer/engine/stage-clock.ts). */
+  stageMs: Record<Stage, number>;
 }
 
 export interface EngineParams {

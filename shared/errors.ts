@@ -1,8 +1,8 @@
 // Stable error codes for peer-side faults. Peer faults are warnings: count them, drop or close that
 // peer, keep serving. Programming faults throw instead. Outcomes that are answered or counted rather than
 // raised keep their own unions beside their code: RejectReason (wire-messages.ts), UnknownRouteReason
-// (routing-table.ts), BlockRefusal (piece-picker-blocks.ts), ManifestError (manifest.ts); signaling codes
-// live in signaling.ts.
+// (routing-table.ts), BlockRefusal (piece-picker-blocks.ts), ManifestError (manifest.ts); the codes the
+// signaling server sends live in signaling.ts.
 
 /** What decode can return: the frame itself is malformed. */
 export const CODEC_ERROR_CODES = [
@@ -34,7 +34,15 @@ export const PEER_FAULT_CODES = [
 ] as const;
 export type PeerFaultCode = (typeof PEER_FAULT_CODES)[number];
 
-export type ErrorCode = CodecErrorCode | PeerErrorCode | PeerFaultCode;
+/** Why a request to the signaling server (share-code, resolve-code) failed on this side: never sent by the server. */
+export const SIGNALING_CLIENT_ERROR_CODES = [
+  'ERR_SIGNALING_TIMEOUT', // the server did not answer within the request's time limit
+  'ERR_SIGNALING_DISCONNECTED', // the socket was not open, or it closed while the request waited
+  'ERR_SIGNALING_CLOSED', // this side closed the signaling client while the request waited
+] as const;
+export type SignalingClientErrorCode = (typeof SIGNALING_CLIENT_ERROR_CODES)[number];
+
+export type ErrorCode = CodecErrorCode | PeerErrorCode | PeerFaultCode | SignalingClientErrorCode;
 
 /** An error value with a stable code: returned, logged and counted, never thrown on peer input. */
 export interface CodedError<C extends ErrorCode = ErrorCode> {

@@ -6,8 +6,14 @@ type Hasher = Awaited<ReturnType<typeof createSHA256>>;
 
 const pool: Hasher[] = [];
 
-async function takeHasher(): Promise<Hasher> {
-  return pool.pop() ?? (await createSHA256());
+function digestWith(hasher: Hasher, bytes: Uint8Array): string {
+  try {
+    hasher.init();
+    hasher.update(bytes);
+    return bytesToHex(hasher.digest('binary'));
+  } finally {
+    pool.push(hasher);
+  }
 }
 
 // WebCrypto exists only in secure contexts (localhost, https) and Node; there it is ~4.5× faster than
@@ -20,16 +26,10 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return sha256HexWasm(bytes);
 }
 
-/** The hash-wasm path, used where WebCrypto is missing (plain-http LAN pages). */
-export async function sha256HexWasm(bytes: Uint8Array): Promise<string> {
-  const hasher = await takeHasher();
-  try {
-    hasher.init();
-    hasher.update(bytes);
-    return bytesToHex(hasher.digest('binary'));
-  } finally {
-    pool.push(hasher);
-  }
+/** The hash-wasm path, used where WebCrypto is missing (plain-http LAN pages); hashes at once when a hasher is pooled. */
+export function sha256HexWasm(bytes: Uint8Array): Promise<string> {
+  const hasher = pool.pop();
+  return hasher !== undefined ? Promise.resolve(digestWith(hasher, bytes)) : createSHA256().then((h) => digestWith(h, bytes));
 }
 
 /** An incremental hasher, for hashing a stream of chunks without holding them. */

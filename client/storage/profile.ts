@@ -1,5 +1,5 @@
 import { randomHex } from '../../shared/ids.ts';
-import type { StoredIdentity } from '../../peer/signaling/signaling-client.ts';
+import type { StoredIdentity } from '../../peer/signaling/client.ts';
 import {
   chooseProfile, HEARTBEAT_EVERY_MS, isProfileId, orphansOf, ORPHAN_GRACE_MS, parseRecord, planPrune,
   type Census, type ProfileRecord,

@@ -1,4 +1,4 @@
-import type { SignalingClient } from '../../peer/signaling/signaling-client.ts';
+import type { SignalingClient } from '../../peer/signaling/client.ts';
 import type { PeerSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { clock, formatBytes, h, panel } from './dom.ts';
 import { peerName } from './peer-colors.ts';
@@ -10,6 +10,9 @@ import { peerName } from './peer-colors.ts';
 const MAX_ENTRIES = 200;
 
 export type EventKind = 'info' | 'join' | 'file' | 'link' | 'warn';
+
+/** Writes to the page's event log. */
+export type Say = (kind: EventKind, text: string) => void;
 
 export interface EventLog {
   readonly element: HTMLElement;

@@ -1,6 +1,6 @@
 import { toCanvas } from 'qrcode';
 import type { SwarmId } from '../../shared/ids.ts';
-import type { SignalingClient } from '../../peer/signaling/signaling-client.ts';
+import type { SignalingClient } from '../../peer/signaling/client.ts';
 import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { h, panel, setText } from './dom.ts';
 import { showSwarm } from './start-panel.ts';

@@ -8,8 +8,8 @@ import {
 } from '../../shared/piece-picker.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import type { WireMsg } from '../../shared/wire-messages.ts';
-import type { PieceStore } from '../contracts.ts';
 import { milestone } from '../milestones.ts';
+import type { EngineContext } from './engine-context.ts';
 import { isQuotaFailure, quotaAdvice } from './storage-use.ts';
 import {
   chargeFault, peersOnRoute, routesOf, routesWithPeer, type EngineState, type FileInfo, type PeerEntry, type RouteEntry,
@@ -19,14 +19,7 @@ import {
 // SHA-256 against the manifest, the store write, then `have` to every peer of the file's routes.
 // A piece counts as had only once putPiece resolved (the IndexedDB transaction committed).
 
-export interface DownloadContext {
-  state: EngineState;
-  store: PieceStore;
-  now: () => number;
-  /** Encodes and queues one message on the peer's link; never throws. */
-  send: (peer: PeerEntry, msg: WireMsg) => void;
-  changed: () => void;
-}
+type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed'>;
 
 type Msg<T extends WireMsg['type']> = Extract<WireMsg, { type: T }>;
 
@@ -37,7 +30,7 @@ const wantsPieces = (file: FileInfo | undefined): boolean => file?.state === 'do
  * The first route asked rotates: otherwise the first file announced takes every slot it frees, and a small
  * file announced after a big one waits until the big one is done.
  */
-export function fillRequests(ctx: DownloadContext, peer: PeerEntry): void {
+export function fillRequests(ctx: Ctx, peer: PeerEntry): void {
   if (peer.link.state !== 'connected') return;
   const routes = routesWithPeer(ctx.state, peer.peerId);
   const first = routes.length === 0 ? 0 : peer.fillTurn++ % routes.length;
@@ -59,7 +52,7 @@ export function fillRequests(ctx: DownloadContext, peer: PeerEntry): void {
  * Tells the route's peers that lack them which pieces we just started ('fetching'): two of us then rarely fetch
  * the same rare piece from one seeder at once (its upload is what a whole class waits on).
  */
-function announceStarted(ctx: DownloadContext, entry: RouteEntry): void {
+function announceStarted(ctx: Ctx, entry: RouteEntry): void {
   if (entry.picker.started.length === 0) return;
   const started = entry.picker.started.splice(0);
   for (const other of peersOnRoute(ctx.state, entry)) {
@@ -74,17 +67,17 @@ function inFlightToPeer(state: EngineState, peerId: PeerId): number {
   return requests;
 }
 
-export function fillAll(ctx: DownloadContext): void {
+export function fillAll(ctx: Ctx): void {
   for (const peer of ctx.state.peers.values()) fillRequests(ctx, peer);
 }
 
-export function onBitfieldMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'bitfield'>): boolean {
+export function onBitfieldMsg(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: Msg<'bitfield'>): boolean {
   if (!onPeerBitfield(entry.picker, peer.peerId, msg.bits).ok) return false;
   fillRequests(ctx, peer);
   return true;
 }
 
-export function onHaveMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'have'>): boolean {
+export function onHaveMsg(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: Msg<'have'>): boolean {
   if (!onPeerHave(entry.picker, peer.peerId, msg.piece).ok) return false;
   if (!getBit(entry.picker.had, msg.piece)) fillRequests(ctx, peer);
   return true;
@@ -94,7 +87,7 @@ export function onFetchingMsg(entry: RouteEntry, peer: PeerEntry, msg: Msg<'fetc
   return onPeerFetching(entry.picker, peer.peerId, msg.piece).ok;
 }
 
-export function onRejectMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'reject'>): void {
+export function onRejectMsg(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: Msg<'reject'>): void {
   ctx.state.counters.rejectsReceived++;
   const span = { piece: msg.piece, offset: msg.offset, length: msg.length };
   sendCancels(ctx, entry, onRequestRejected(entry.picker, peer.peerId, span, msg.reason));
@@ -105,7 +98,7 @@ export function onRejectMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteE
  * Returns false when the block was not asked of this peer (counted, charged to it, dropped: never written into a
  * piece, whoever else is sending it). A late duplicate of a block we did ask it for is dropped without charge.
  */
-export function onBlockMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEntry, msg: Msg<'block'>): boolean {
+export function onBlockMsg(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: Msg<'block'>): boolean {
   const file = ctx.state.files.get(entry.route.fileId);
   const outcome = onBlock(entry.picker, peer.peerId, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
   peer.down.add(msg.data.length);
@@ -128,42 +121,42 @@ export function onBlockMsg(ctx: DownloadContext, peer: PeerEntry, entry: RouteEn
   if (outcome.pieceComplete) {
     pieces.delete(msg.piece);
     if (pieces.size === 0) file.buffers.delete(entry);
-    void verifyAndStore(ctx, file, entry, msg.piece, buffer);
+    const write = verifyAndStore(ctx, file, entry, msg.piece, buffer).finally(() => {
+      file.verifying.delete(write);
+      ctx.changed();
+    });
+    file.verifying.add(write);
+    ctx.changed();
   }
   fillRequests(ctx, peer);
   return true;
 }
 
-function sendCancels(ctx: DownloadContext, entry: RouteEntry, cancels: PeerSpan[]): void {
+function sendCancels(ctx: Ctx, entry: RouteEntry, cancels: PeerSpan[]): void {
   for (const { peerId, span } of cancels) {
     const peer = ctx.state.peers.get(peerId);
     if (peer) ctx.send(peer, { type: 'cancel', ...entry.route, ...span });
   }
 }
 
-async function verifyAndStore(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
-  file.verifying++;
-  ctx.changed();
-  try {
-    if ((await sha256Hex(bytes)) !== file.manifest.pieceHashes[piece]) return await onCorruptPiece(ctx, entry, piece, bytes);
-    if (ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
-    if (needsBlockDigests(entry.picker, piece)) {
-      applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
-    }
-    try {
-      await ctx.store.putPiece(file.fileId, piece, bytes);
-    } catch (e) {
-      onPieceUnstored(entry.picker, piece);
-      return onStoreFailure(ctx, file, e);
-    }
-    markVerified(ctx, file, entry, piece, bytes.length);
-  } finally {
-    file.verifying--;
-    ctx.changed();
+async function verifyAndStore(ctx: Ctx, file: FileInfo, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
+  if ((await ctx.state.stages.run('hash', () => sha256Hex(bytes))) !== file.manifest.pieceHashes[piece]) {
+    return await onCorruptPiece(ctx, entry, piece, bytes);
   }
+  if (ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
+  if (needsBlockDigests(entry.picker, piece)) {
+    applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
+  }
+  try {
+    await ctx.state.stages.run('store', () => ctx.store.putPiece(file.fileId, piece, bytes));
+  } catch (e) {
+    onPieceUnstored(entry.picker, piece);
+    return onStoreFailure(ctx, file, e);
+  }
+  ctx.state.stages.run('announce', () => markVerified(ctx, file, entry, piece, bytes.length));
 }
 
-function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, piece: number, length: number): void {
+function markVerified(ctx: Ctx, file: FileInfo, entry: RouteEntry, piece: number, length: number): void {
   const source = onPieceVerified(entry.picker, piece);
   if (source === null) return;
   ctx.state.counters.piecesVerified++;
@@ -188,7 +181,7 @@ function markVerified(ctx: DownloadContext, file: FileInfo, entry: RouteEntry, p
  * This tab now holds every piece of the file in its store (it seeded the same bytes while downloading them):
  * every route has them all, requests still out are cancelled, peers hear `have`, the file is complete.
  */
-export function adoptStoredFile(ctx: DownloadContext, file: FileInfo): void {
+export function adoptStoredFile(ctx: Ctx, file: FileInfo): void {
   file.seeded = true;
   file.buffers.clear();
   for (const entry of routesOf(ctx.state, file.fileId)) {
@@ -204,13 +197,13 @@ export function adoptStoredFile(ctx: DownloadContext, file: FileInfo): void {
 }
 
 /** Tells every connected peer on each of the file's routes that we now have the piece. */
-export function broadcastHave(ctx: DownloadContext, file: FileInfo, piece: number): void {
+export function broadcastHave(ctx: Ctx, file: FileInfo, piece: number): void {
   for (const entry of routesOf(ctx.state, file.fileId)) {
     for (const peer of peersOnRoute(ctx.state, entry)) ctx.send(peer, { type: 'have', ...entry.route, piece });
   }
 }
 
-async function onCorruptPiece(ctx: DownloadContext, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
+async function onCorruptPiece(ctx: Ctx, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
   ctx.state.counters.piecesCorrupt++;
   applyStrikes(ctx, entry, onPieceFailed(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
   fillAll(ctx);
@@ -222,7 +215,7 @@ function blockDigests(picker: PiecePicker, piece: number, bytes: Uint8Array): Pr
 }
 
 /** Peers proven to have sent bad blocks: charged; the banned ones' requests cancelled. */
-function applyStrikes(ctx: DownloadContext, entry: RouteEntry, failure: PieceFailure): void {
+function applyStrikes(ctx: Ctx, entry: RouteEntry, failure: PieceFailure): void {
   for (const peerId of failure.struck) chargeFault(ctx.state.peers.get(peerId), 'ERR_PIECE_HASH');
   for (const peerId of failure.banned) chargeFault(ctx.state.peers.get(peerId), 'ERR_BANNED');
   sendCancels(ctx, entry, failure.cancels);
@@ -232,7 +225,7 @@ function applyStrikes(ctx: DownloadContext, entry: RouteEntry, failure: PieceFai
  * Quota or IndexedDB failure: nothing is counted as had; the file stops downloading and says why. A full
  * storage names the files to remove, and the download goes on once something was (removal.ts).
  */
-function onStoreFailure(ctx: DownloadContext, file: FileInfo, e: unknown): void {
+function onStoreFailure(ctx: Ctx, file: FileInfo, e: unknown): void {
   ctx.state.counters.storeErrors++;
   file.state = 'error';
   file.blockedByQuota = isQuotaFailure(e);
@@ -242,7 +235,7 @@ function onStoreFailure(ctx: DownloadContext, file: FileInfo, e: unknown): void 
 }
 
 /** Timed-out requests go to other peers; run every second or so. */
-export function expireRequests(ctx: DownloadContext): void {
+export function expireRequests(ctx: Ctx): void {
   for (const files of ctx.state.table.swarms.values()) {
     for (const entry of files.values()) {
       const { cancels, reassigned } = expire(entry.picker, ctx.now());

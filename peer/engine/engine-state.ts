@@ -7,6 +7,7 @@ import {
 import type { PeerLink } from '../contracts.ts';
 import type { EngineCounters, EngineParams, FileState } from '../snapshot-types.ts';
 import type { RateMeter } from './rates.ts';
+import { emptyStageMs, type StageClock } from './stage-clock.ts';
 
 // The engine's plain state, shared by its parts (download side, upload handler, sessions, snapshot).
 // Routes (swarmId, fileId) live in the shared routing table; a file announced in two swarms has two
@@ -25,8 +26,8 @@ export interface FileInfo {
   blockedByQuota?: boolean;
   /** This tab created the manifest. */
   seeded: boolean;
-  /** Pieces being hashed and written now. */
-  verifying: number;
+  /** Pieces being hashed and written now, each settling when its write committed or failed. */
+  verifying: Set<Promise<void>>;
   /** Pieces found in the store when the file was added (a reload resumes from them). */
   resumed: number;
   /** Pieces fetched from peers, verified and stored since the page loaded. */
@@ -78,6 +79,8 @@ export interface EngineState {
   /** Nicknames of every peer we heard of, from member lists and peer-updated. */
   nicknames: Map<PeerId, string>;
   counters: EngineCounters;
+  /** Charges main-thread time to counters.stageMs. */
+  stages: StageClock;
   params: EngineParams;
   /** Files the person removed here, per swarm: announcements of them are ignored. */
   removed: Map<SwarmId, Set<FileId>>;
@@ -101,8 +104,8 @@ export function forgetRoutesOutside(routes: Set<RouteEntry>, swarms: ReadonlySet
 export function emptyCounters(): EngineCounters {
   return {
     requestsSent: 0, blockBytesReceived: 0, piecesVerified: 0, piecesCorrupt: 0, piecesResumed: 0,
-    badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, blockBytesSent: 0, storeErrors: 0,
-    firstPieceAtMs: 0,
+    badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, slotWaitsSent: 0, blockBytesSent: 0, storeErrors: 0,
+    firstPieceAtMs: 0, stageMs: emptyStageMs(),
   };
 }
 

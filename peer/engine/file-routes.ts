@@ -2,10 +2,10 @@ import { isComplete } from '../../shared/bitfield.ts';
 import type { FileId, SwarmId } from '../../shared/ids.ts';
 import { verifyManifest, type Manifest } from '../../shared/manifest.ts';
 import { addAnnouncement } from '../../shared/routing-table.ts';
-import type { ProfileStore } from '../contracts.ts';
-import { adoptStoredFile, fillAll, type DownloadContext } from './download-side.ts';
+import { adoptStoredFile, fillAll } from './download-side.ts';
+import type { EngineContext } from './engine-context.ts';
 import { isRemoved, type FileInfo, type RouteEntry } from './engine-state.ts';
-import { sendBitfields, type SessionContext } from './peer-session.ts';
+import { sendBitfields } from './peer-session.ts';
 import { milestone } from '../milestones.ts';
 import { createRateMeter } from './rates.ts';
 
@@ -19,12 +19,10 @@ export interface RouteSource {
   seeded: boolean;
 }
 
-export interface RoutesContext extends SessionContext {
-  store: ProfileStore;
-}
+type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>;
 
 /** An announcement from outside: accepted only if its manifest hashes to its fileId. */
-export async function addAnnouncedRoute(ctx: RoutesContext, swarmId: SwarmId, fileId: FileId, manifest: unknown): Promise<RouteEntry | null> {
+export async function addAnnouncedRoute(ctx: Ctx, swarmId: SwarmId, fileId: FileId, manifest: unknown): Promise<RouteEntry | null> {
   const known = ctx.state.table.swarms.get(swarmId)?.get(fileId);
   if (known) return known;
   const verified = await verifyManifest(fileId, manifest);
@@ -36,7 +34,7 @@ export async function addAnnouncedRoute(ctx: RoutesContext, swarmId: SwarmId, fi
 }
 
 /** Adds a route (idempotent), marks the stored pieces as had, tells the peers on it, starts fetching. */
-export async function addRoute(ctx: RoutesContext, src: RouteSource): Promise<RouteEntry | null> {
+export async function addRoute(ctx: Ctx, src: RouteSource): Promise<RouteEntry | null> {
   if (!ctx.state.table.swarms.has(src.swarmId)) return null; // left the swarm meanwhile
   // A removed file stays removed, whoever announces it; sharing it again from this tab brings it back.
   if (src.seeded) ctx.state.removed.get(src.swarmId)?.delete(src.fileId);
@@ -63,7 +61,7 @@ export async function addRoute(ctx: RoutesContext, src: RouteSource): Promise<Ro
   return entry;
 }
 
-function fileInfoFor(ctx: DownloadContext, src: RouteSource, resumed: number): FileInfo {
+function fileInfoFor(ctx: Pick<EngineContext, 'state' | 'now'>, src: RouteSource, resumed: number): FileInfo {
   const existing = ctx.state.files.get(src.fileId);
   if (existing) {
     existing.seeded ||= src.seeded;
@@ -72,7 +70,7 @@ function fileInfoFor(ctx: DownloadContext, src: RouteSource, resumed: number): F
   ctx.state.counters.piecesResumed += resumed;
   const file: FileInfo = {
     fileId: src.fileId, manifest: src.manifest, buffers: new Map(), state: 'announced', seeded: src.seeded,
-    verifying: 0, resumed, fetched: 0, meter: createRateMeter(ctx.now), sources: new Map(), servedTo: new Map(),
+    verifying: new Set(), resumed, fetched: 0, meter: createRateMeter(ctx.now), sources: new Map(), servedTo: new Map(),
   };
   ctx.state.files.set(src.fileId, file);
   return file;

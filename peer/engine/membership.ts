@@ -1,9 +1,10 @@
 import type { SwarmId } from '../../shared/ids.ts';
 import type { Announcement, PeerInfo } from '../../shared/signaling.ts';
 import { milestone } from '../milestones.ts';
-import type { SignalingClient } from '../signaling/signaling-client.ts';
+import type { SignalingClient } from '../signaling/client.ts';
 import type { ServerState } from '../snapshot-types.ts';
-import { addAnnouncedRoute, type RoutesContext } from './file-routes.ts';
+import type { EngineContext } from './engine-context.ts';
+import { addAnnouncedRoute } from './file-routes.ts';
 import { sendHello } from './peer-session.ts';
 
 // What the signaling server tells the engine: who is in which swarm (so hellos declare exactly the
@@ -16,7 +17,7 @@ export interface MembershipHooks {
   setServer: (state: ServerState) => void;
 }
 
-export function subscribeMembership(ctx: RoutesContext, signaling: SignalingClient, hooks: MembershipHooks): () => void {
+export function subscribeMembership(ctx: Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>, signaling: SignalingClient, hooks: MembershipHooks): () => void {
   const { state } = ctx;
 
   function onMembers(swarmId: SwarmId, members: PeerInfo[]): void {

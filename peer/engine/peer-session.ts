@@ -2,34 +2,31 @@ import { bitfieldToBytes } from '../../shared/bitfield.ts';
 import { checkAgainstManifest, decode, encode, type RoutedMsg } from '../../shared/codec.ts';
 import type { SwarmId } from '../../shared/ids.ts';
 import { BAD_FRAMES_FORGIVEN_PER_SECOND, MAX_BAD_FRAMES_PER_LINK } from '../../shared/limits.ts';
-import { onPeerGone } from '../../shared/piece-picker.ts';
+import { onPeerGone, onPeerSlot } from '../../shared/piece-picker.ts';
 import { route, setPeerSwarms, sharedSwarms } from '../../shared/routing-table.ts';
 import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
 import type { PeerLink } from '../contracts.ts';
 import {
   dropOrphanBuffers, fillAll, fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg,
-  type DownloadContext,
 } from './download-side.ts';
+import type { EngineContext } from './engine-context.ts';
 import { forgetRoutesOutside, isRemoved, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
 import { createRateMeter } from './rates.ts';
-import type { UploadHandler } from './upload-handler.ts';
 
 // One remote peer over one link: every frame is decoded, routed by its (swarmId, fileId) through the
 // routing table, checked against the route's manifest, then handed to the download side or the upload
 // handler. Bad frames are counted and dropped; nothing a peer sends can throw out of here.
 
-export interface SessionContext extends DownloadContext {
-  uploads: UploadHandler;
-}
+type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>;
 
 /** Swarms we tell a peer about: only those the server says it is in too (a swarmId is a secret). */
-export function helloSwarms(ctx: SessionContext, peer: PeerEntry): SwarmId[] {
+export function helloSwarms(ctx: Ctx, peer: PeerEntry): SwarmId[] {
   const out: SwarmId[] = [];
   for (const [swarmId, members] of ctx.state.members) if (members.has(peer.peerId)) out.push(swarmId);
   return out.sort();
 }
 
-export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
+export function openSession(ctx: Ctx, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
     peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), dropped: new Set(), declared: new Set(), fillTurn: 0,
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
@@ -42,7 +39,7 @@ export function openSession(ctx: SessionContext, link: PeerLink): PeerEntry {
 }
 
 /** (Re)sends our hello when the swarms we share with the peer changed, then bitfields on newly declared routes. */
-export function sendHello(ctx: SessionContext, peer: PeerEntry): void {
+export function sendHello(ctx: Ctx, peer: PeerEntry): void {
   const swarms = helloSwarms(ctx, peer);
   if (ctx.state.selfId === null) return;
   if (swarms.length === peer.declared.size && swarms.every((s) => peer.declared.has(s))) return;
@@ -53,13 +50,13 @@ export function sendHello(ctx: SessionContext, peer: PeerEntry): void {
   fillRequests(ctx, peer);
 }
 
-function resendHello(ctx: SessionContext, peer: PeerEntry): void {
+function resendHello(ctx: Ctx, peer: PeerEntry): void {
   if (ctx.state.selfId === null) return;
   ctx.send(peer, { type: 'hello', peerId: ctx.state.selfId, version: WIRE_VERSION, swarms: [...peer.declared].sort() });
 }
 
 /** Our bitfield on every route the peer shares with us that it has not had one for yet. */
-export function sendBitfields(ctx: SessionContext, peer: PeerEntry): void {
+export function sendBitfields(ctx: Ctx, peer: PeerEntry): void {
   for (const entry of routesWithPeer(ctx.state, peer.peerId)) {
     if (peer.bitfieldsSent.has(entry)) continue;
     peer.bitfieldsSent.add(entry);
@@ -68,7 +65,7 @@ export function sendBitfields(ctx: SessionContext, peer: PeerEntry): void {
   }
 }
 
-function onFrame(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): void {
+function onFrame(ctx: Ctx, peer: PeerEntry, frame: Uint8Array): void {
   try {
     if (!dispatch(ctx, peer, frame)) chargeBadFrame(ctx, peer);
   } catch (e) {
@@ -80,7 +77,7 @@ function onFrame(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): void 
 }
 
 /** Counts a dropped frame; a peer that keeps sending them (MAX_BAD_FRAMES_PER_LINK unforgiven) loses its link. */
-function chargeBadFrame(ctx: SessionContext, peer: PeerEntry): void {
+function chargeBadFrame(ctx: Ctx, peer: PeerEntry): void {
   ctx.state.counters.badMessages++;
   const t = ctx.now();
   const owed = Math.max(0, peer.badFrames.debt - ((t - peer.badFrames.at) / 1000) * BAD_FRAMES_FORGIVEN_PER_SECOND);
@@ -89,10 +86,13 @@ function chargeBadFrame(ctx: SessionContext, peer: PeerEntry): void {
 }
 
 /** Returns false for a frame that was dropped as bad. */
-function dispatch(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): boolean {
-  const decoded = decode(frame);
+function dispatch(ctx: Ctx, peer: PeerEntry, frame: Uint8Array): boolean {
+  const decoded = ctx.state.stages.run('receive', () => decode(frame));
   if (!decoded.ok) return false;
-  const msg = decoded.value;
+  return ctx.state.stages.run('route', () => routeMsg(ctx, peer, decoded.value));
+}
+
+function routeMsg(ctx: Ctx, peer: PeerEntry, msg: WireMsg): boolean {
   if (msg.type === 'hello') return onHello(ctx, peer, msg);
   const routed = route(ctx.state.table, msg.swarmId, msg.fileId, peer.peerId);
   // Its hello is only a claim: a swarm we have not declared to it (the server does not list it there) stays closed.
@@ -108,7 +108,7 @@ function dispatch(ctx: SessionContext, peer: PeerEntry, frame: Uint8Array): bool
   return onRouted(ctx, peer, routed.value, msg);
 }
 
-function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg): boolean {
+function onRouted(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg): boolean {
   switch (msg.type) {
     case 'bitfield': return onPeerBitfield(ctx, peer, entry, msg);
     case 'have': return onHaveMsg(ctx, peer, entry, msg);
@@ -118,6 +118,7 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
     case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
     case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;
     case 'drop': return onDrop(ctx, peer, entry);
+    case 'slot': onPeerSlot(entry.picker, peer.peerId, msg.granted, ctx.now()); return true;
     default: {
       const never: never = msg;
       return never;
@@ -125,11 +126,11 @@ function onRouted(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: 
   }
 }
 
-const goneHere = (ctx: SessionContext, msg: RoutedMsg): boolean =>
+const goneHere = (ctx: Ctx, msg: RoutedMsg): boolean =>
   ctx.state.left.has(msg.swarmId) || isRemoved(ctx.state, msg.swarmId, msg.fileId);
 
 /** The peer removed the file: it is no source on the route any more, and what it queued with us is void. */
-function onDrop(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry): boolean {
+function onDrop(ctx: Ctx, peer: PeerEntry, entry: RouteEntry): boolean {
   peer.dropped.add(entry);
   peer.bitfieldsReceived.delete(entry);
   onPeerGone(entry.picker, peer.peerId); // its requests in flight go to other peers
@@ -143,7 +144,7 @@ function onDrop(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry): boolea
  * Our bitfield may have reached the peer before it knew the route (its announcement was still being verified)
  * and been dropped there; its first bitfield on the route says it knows it now, so ours goes once more.
  */
-function onPeerBitfield(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry, msg: Extract<WireMsg, { type: 'bitfield' }>): boolean {
+function onPeerBitfield(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: Extract<WireMsg, { type: 'bitfield' }>): boolean {
   peer.dropped.delete(entry); // it has the file again
   if (!peer.bitfieldsReceived.has(entry)) {
     peer.bitfieldsReceived.add(entry);
@@ -152,7 +153,7 @@ function onPeerBitfield(ctx: SessionContext, peer: PeerEntry, entry: RouteEntry,
   return onBitfieldMsg(ctx, peer, entry, msg);
 }
 
-function onHello(ctx: SessionContext, peer: PeerEntry, msg: Extract<WireMsg, { type: 'hello' }>): boolean {
+function onHello(ctx: Ctx, peer: PeerEntry, msg: Extract<WireMsg, { type: 'hello' }>): boolean {
   if (msg.peerId !== peer.peerId || msg.version !== WIRE_VERSION) return false;
   // Our first hello may have arrived before the peer listened (its side of the link reports "connected"
   // a little later than ours, and frames before that are lost): its first hello says it listens now.

@@ -1,9 +1,8 @@
 import type { FileId, SwarmId } from '../../shared/ids.ts';
 import { leaveSwarm as leaveTable, removeAnnouncement } from '../../shared/routing-table.ts';
-import type { ProfileStore } from '../contracts.ts';
 import { fillAll } from './download-side.ts';
+import type { EngineContext } from './engine-context.ts';
 import { markRemoved, peersOnRoute, routesOf, type FileInfo, type RouteEntry } from './engine-state.ts';
-import type { RoutesContext } from './file-routes.ts';
 import { sendHello } from './peer-session.ts';
 import { entryBytes, storedBytes } from './storage-use.ts';
 
@@ -12,17 +11,11 @@ import { entryBytes, storedBytes } from './storage-use.ts';
 // (they forget us as a source on its routes), our next hello for a swarm (they forget us on all its routes).
 // Then the store deletes records and pieces in one transaction: interrupted, nothing is half gone.
 
-export interface RemovalContext extends RoutesContext {
-  store: ProfileStore;
-  /** Tells the signaling server we left (it tells the swarm's members). */
-  leaveOnServer: (swarmId: SwarmId) => void;
-}
-
 /** Pieces being hashed and written when a file is removed land (or fail) within this long. */
 const WRITES_SETTLE_MS = 10_000;
 
 /** Takes one route out of the engine: peers on it are told, requests queued on it are forgotten. */
-function dropRoute(ctx: RemovalContext, entry: RouteEntry): void {
+function dropRoute(ctx: EngineContext, entry: RouteEntry): void {
   const { swarmId, fileId } = entry.route;
   for (const peer of peersOnRoute(ctx.state, entry)) ctx.send(peer, { type: 'drop', swarmId, fileId });
   removeAnnouncement(ctx.state.table, swarmId, fileId);
@@ -34,13 +27,15 @@ function dropRoute(ctx: RemovalContext, entry: RouteEntry): void {
 
 /** Writes of the file's verified pieces that started before it was removed: its deletion comes after them. */
 async function writesSettled(file: FileInfo): Promise<void> {
-  for (const start = Date.now(); file.verifying > 0 && Date.now() - start < WRITES_SETTLE_MS;) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  if (file.verifying.size === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const givenUp = new Promise<void>((resolve) => void (timer = setTimeout(resolve, WRITES_SETTLE_MS)));
+  await Promise.race([Promise.allSettled(file.verifying), givenUp]);
+  clearTimeout(timer);
 }
 
 /** Removes a file from every swarm it is in; resolves with the bytes freed. */
-export async function removeFileHere(ctx: RemovalContext, fileId: FileId): Promise<number> {
+export async function removeFileHere(ctx: EngineContext, fileId: FileId): Promise<number> {
   const file = ctx.state.files.get(fileId);
   if (!file) return 0;
   const freed = storedBytes(ctx.state, file);
@@ -56,7 +51,7 @@ export async function removeFileHere(ctx: RemovalContext, fileId: FileId): Promi
 }
 
 /** Leaves a swarm; the files no other swarm lists are deleted. Resolves with the bytes freed. */
-export async function leaveSwarmHere(ctx: RemovalContext, swarmId: SwarmId): Promise<number> {
+export async function leaveSwarmHere(ctx: EngineContext, swarmId: SwarmId): Promise<number> {
   const { state } = ctx;
   if (!state.table.swarms.has(swarmId)) return 0;
   ctx.leaveOnServer(swarmId);
@@ -81,7 +76,7 @@ export async function leaveSwarmHere(ctx: RemovalContext, swarmId: SwarmId): Pro
 }
 
 /** Leaves every swarm and empties the profile. Resolves with the bytes freed. */
-export async function clearProfile(ctx: RemovalContext): Promise<number> {
+export async function clearProfile(ctx: EngineContext): Promise<number> {
   let freed = 0;
   for (const swarmId of [...ctx.state.table.swarms.keys()]) freed += await leaveSwarmHere(ctx, swarmId);
   await ctx.store.clear();
@@ -89,7 +84,7 @@ export async function clearProfile(ctx: RemovalContext): Promise<number> {
 }
 
 /** Downloads stopped by a full storage go on once something was removed. */
-function afterFreeing(ctx: RemovalContext): void {
+function afterFreeing(ctx: EngineContext): void {
   for (const file of ctx.state.files.values()) {
     if (!file.blockedByQuota) continue;
     file.blockedByQuota = false;

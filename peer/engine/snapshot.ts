@@ -38,7 +38,7 @@ export function buildSnapshot(inp: SnapshotInputs): TabswarmSnapshot {
     swarms,
     peers: [...state.peers.values()].map((p) => peerSnapshot(inp, p.peerId)),
     seeding: inp.seeding,
-    counters: { ...state.counters },
+    counters: { ...state.counters, stageMs: { ...state.counters.stageMs } },
     params: { ...state.params },
   };
 }
@@ -60,7 +60,7 @@ function fileSnapshot(state: EngineState, entry: RouteEntry): FileSnapshot {
   const bytesLeft = Math.max(0, file.manifest.size - had * file.manifest.pieceLength);
   const rate = file.meter.bytesPerSecond();
   // Every piece is in; the last ones are being hashed and written.
-  const allIn = file.state === 'downloading' && file.verifying > 0 && had + file.verifying >= picker.layout.pieceCount;
+  const allIn = file.state === 'downloading' && file.verifying.size > 0 && had + file.verifying.size >= picker.layout.pieceCount;
   return {
     fileId: file.fileId,
     swarmId: entry.route.swarmId,

@@ -4,17 +4,19 @@ import { SMALLEST_CHOSEN_PIECE_LENGTH } from '../../shared/manifest.ts';
 import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } from '../../shared/routing-table.ts';
 import { createUploadQueue } from '../../shared/upload-queue.ts';
 import type { LinkSource, ProfileStore } from '../contracts.ts';
-import type { SignalingClient } from '../signaling/signaling-client.ts';
+import type { SignalingClient } from '../signaling/client.ts';
 import type { EngineParams, SeedingSnapshot, ServerState, TabswarmSnapshot } from '../snapshot-types.ts';
 import { dropOrphanBuffers, expireRequests, fillAll } from './download-side.ts';
+import type { EngineContext } from './engine-context.ts';
 import { emptyCounters, markRemoved, type EngineState, type RouteEntry } from './engine-state.ts';
 import { addRoute } from './file-routes.ts';
-import { clearProfile, leaveSwarmHere, removeFileHere, type RemovalContext } from './removal.ts';
+import { clearProfile, leaveSwarmHere, removeFileHere } from './removal.ts';
 import { isQuotaFailure, quotaAdvice, storageUsage, type StorageUsage } from './storage-use.ts';
 import { subscribeMembership } from './membership.ts';
 import { openSession, sendMessage } from './peer-session.ts';
 import { seedBlob } from './seeding.ts';
 import { buildSnapshot } from './snapshot.ts';
+import { createStageClock } from './stage-clock.ts';
 import { createUploadHandler } from './upload-handler.ts';
 import { createChangeNotifier } from './change-notifier.ts';
 
@@ -67,9 +69,10 @@ export interface SwarmEngine {
 export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   const now = deps.now ?? Date.now;
   const params: EngineParams = { ...DEFAULT_PARAMS, ...deps.params };
+  const counters = emptyCounters();
   const state: EngineState = {
     selfId: deps.signaling.peerId, nickname: '', members: new Map(), files: new Map(), peers: new Map(),
-    nicknames: new Map(), counters: emptyCounters(), params, removed: new Map(), left: new Set(),
+    nicknames: new Map(), counters, stages: createStageClock(counters.stageMs), params, removed: new Map(), left: new Set(),
     table: createRoutingTable({
       rng: deps.rng ?? Math.random, blockLength: params.blockSize, maxRequestsPerPeer: params.windowPerPeer,
       maxInFlightBytesPerPeer: params.windowPerPeer * params.blockSize, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
@@ -82,7 +85,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   const announced = new Set<RouteEntry>(); // routes we announced to the server
   let server: ServerState = deps.signaling.status === 'open' ? 'connected' : 'connecting';
   let closed = false;
-  const ctx: RemovalContext = {
+  const ctx: EngineContext = {
     state, store: deps.store, now, leaveOnServer: (swarmId) => deps.signaling.leave(swarmId),
     send: (peer, msg) => void sendMessage(peer, msg),
     changed: () => onChanged(),

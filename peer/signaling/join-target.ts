@@ -1,7 +1,7 @@
 import { isSwarmId, type SwarmId } from '../../shared/ids.ts';
 import { SHARE_CODE_LENGTH } from '../../shared/limits.ts';
 import { SHARE_CODE_ALPHABET } from '../../shared/signaling.ts';
-import type { SignalingClient } from './signaling-client.ts';
+import type { SignalingClient } from './client.ts';
 
 // The three ways a person names a swarm: a join link (…#swarm=<id>), a bare swarm id, or a 6-letter share code.
 

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import type { PairInfo } from './pages/rtc-path.ts';
 import type { Bench, BenchContext } from './lib/context.ts';
 import { launchBenchBrowser, type BenchBrowser } from './lib/browser.ts';
-import { browserCpu, cpuSpent } from './lib/cpu-time.ts';
+import { browserCpu, cpuSpent, perMiBByProcess } from './lib/cpu-time.ts';
 import { startStaticServer } from './lib/static-server.ts';
 import { closeRawTabs, connectRawTabs } from './lib/rtc-connect.ts';
 import { pushTransfer, windowTransfer, type TransferTiming } from './lib/raw-transfer.ts';
@@ -39,7 +39,7 @@ const MiB = 1024 * KiB;
 /** Untimed bytes first on every connection: its first ~32 MiB run 30–50 % slower (a warm-up, not an idle-time effect). */
 export const WARM_UP_BYTES = 8 * MiB;
 
-interface Config {
+export interface Config {
   mode: 'push' | 'window';
   messageKiB: number;
   highWaterKiB?: number;
@@ -70,9 +70,10 @@ function transfer(c: Config, sender: Page, receiver: Page, totalBytes: number): 
   return windowTransfer(sender, receiver, { messageBytes, totalBytes, window, grantEvery: c.grantEvery ?? Math.max(1, window / 4) });
 }
 
-interface Measured { config: Config; runs: number[]; cpuMsPerMiB: number[]; cpuByProcess: Record<string, number>; idle: PairInfo | null; loadedRttMs: number | null }
+export interface Measured { config: Config; runs: number[]; cpuMsPerMiB: number[]; cpuByProcess: Record<string, number>; idle: PairInfo | null; loadedRttMs: number | null }
 
-async function measure(c: Config, bb: BenchBrowser, tabs: Page[], totalBytes: number, runs: number): Promise<Measured> {
+/** Connects the two tabs, warms the channel up, times `runs` transfers of totalBytes, then closes the channel. */
+export async function measure(c: Config, bb: BenchBrowser, tabs: Page[], totalBytes: number, runs: number): Promise<Measured> {
   const [sender, receiver] = tabs as [Page, Page];
   const connected = await connectRawTabs(sender, receiver);
   const mbps: number[] = [];
@@ -86,7 +87,7 @@ async function measure(c: Config, bb: BenchBrowser, tabs: Page[], totalBytes: nu
       mbps.push((await transfer(c, sender, receiver, totalBytes)).MBps);
       const spent = cpuSpent(cpu0, await browserCpu(bb.browser));
       cpuMsPerMiB.push(round2(spent['total']! / (totalBytes / MiB)));
-      cpuByProcess = Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, round2(v / (totalBytes / MiB))]));
+      cpuByProcess = perMiBByProcess(spent, totalBytes);
       loadedRttMs = Math.max(loadedRttMs ?? 0, (await sender.evaluate(() => (benchPage as RawPage).path()))?.rttMs ?? 0);
     }
   } finally {

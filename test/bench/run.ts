@@ -8,6 +8,7 @@ import { rawChannelBench } from './raw-channel.ts';
 import { rawPathsBench } from './raw-paths.ts';
 import { webtorrentBench } from './webtorrent.ts';
 import { tabswarmBench } from './tabswarm.ts';
+import { interleavedBench } from './interleaved.ts';
 import { signalingLoadBench } from './signaling-load.ts';
 import { classroomBench } from './classroom.ts';
 import { classroomShapedBench } from './classroom-shaped.ts';
@@ -15,6 +16,9 @@ import { classroomClassBench } from './classroom-class.ts';
 import { abuseBench } from './abuse.ts';
 import { nodePeerBench } from './node-peer.ts';
 import { relayAbuseBench } from './relay-abuse.ts';
+import { saveBench } from './save.ts';
+import { filesTreeBench } from './files-tree.ts';
+import { hallBench } from './hall.ts';
 
 // `npm run bench [-- --quick] [-- --only NAME[,NAME]]`: every benchmark, one JSON line per figure on stdout.
 // Browsers run inside a private network namespace (scripts/netns-run.sh: lo + veth 10.77.0.1), so WebRTC
@@ -22,10 +26,13 @@ import { relayAbuseBench } from './relay-abuse.ts';
 // benchmark-only packages are installed (that needs the registry, which the namespace cannot reach).
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** In order: raw-channel sets the baseline WebTorrent and tabswarm compare against; webtorrent, tabswarm's second one. */
+/**
+ * In order: raw-channel sets the baseline WebTorrent and tabswarm compare against; webtorrent, tabswarm's second one;
+ * interleaved measures all three in alternating rounds (the ratios to trust on a shared machine).
+ */
 const BENCHES: Bench[] = [
-  rawChannelBench, rawPathsBench, webtorrentBench, tabswarmBench, classroomBench, classroomShapedBench, classroomClassBench,
-  signalingLoadBench, abuseBench, nodePeerBench, relayAbuseBench,
+  rawChannelBench, rawPathsBench, webtorrentBench, interleavedBench, tabswarmBench, classroomBench, classroomShapedBench, classroomClassBench,
+  signalingLoadBench, hallBench, abuseBench, nodePeerBench, relayAbuseBench, saveBench, filesTreeBench,
 ];
 /** 5,000 client sockets in one process plus headroom; the default soft limit is often 1,024. */
 const FD_LIMIT = 65_536;
@@ -57,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (process.env['TABSWARM_BENCH_CHILD'] === undefined) {
-    if (selected.some((b) => b.name === 'webtorrent' || b.name === 'classroom-class')) ensureVendor(repoRoot, log);
+    if (selected.some((b) => ['webtorrent', 'interleaved', 'classroom-class'].includes(b.name))) ensureVendor(repoRoot, log);
     if (process.getuid?.() === 0 && process.env['TABSWARM_NETNS'] === undefined) return reexecInNamespace(argv);
     log('not root or already in a namespace: running here (WebRTC may gather this machine\'s addresses)');
   }

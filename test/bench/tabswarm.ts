@@ -5,7 +5,7 @@ import type { Bench, BenchContext } from './lib/context.ts';
 import type { BenchBrowser } from './lib/browser.ts';
 import { launchDiskBrowser } from './lib/disk-browser.ts';
 import { createMemoryProbe, openProbedTab } from './lib/memory-probe.ts';
-import { browserCpu, cpuSpent } from './lib/cpu-time.ts';
+import { browserCpu, cpuSpent, perMiBByProcess, type CpuByType } from './lib/cpu-time.ts';
 import { pathInfo } from './lib/path-label.ts';
 import { writeRandomFile, type RandomFile } from './lib/random-file.ts';
 import { compared, type Figure } from './lib/report.ts';
@@ -23,7 +23,7 @@ import { describePairs, selectedOf } from './pages/rtc-path.ts';
 // join call to its file's `complete`. Memory and time to first piece use fresh tabs (their set-up is the point).
 
 const MiB = 1024 * 1024;
-interface Fleet { bb: BenchBrowser; tabs: TabswarmServer; url: string; a: Page; leechers: [Page, Page, Page] }
+export interface Fleet { bb: BenchBrowser; tabs: TabswarmServer; url: string; a: Page; leechers: [Page, Page, Page] }
 interface Seeded { link: string; fileId: string; file: RandomFile }
 
 const sha256OfFile = (path: string): Promise<string> => new Promise((resolve, reject) => {
@@ -50,35 +50,44 @@ async function warmUp(ctx: BenchContext, fleet: Fleet): Promise<void> {
   await lobby.file.remove();
 }
 
-interface RunResult { oneToOne: number; twoToOne: number; oneToThree: number; pieceKiB: number; cpuMsPerMiB: number[] }
+export interface RunResult {
+  oneToOne: number; twoToOne: number; oneToThree: number; pieceKiB: number;
+  /** CPU ms per MiB moved, 1 → 1, 2 → 1, 1 → 3: the whole browser, and by process type. */
+  cpuMsPerMiB: number[]; cpuByProcess: CpuByType[];
+}
+
+/** CPU ms per MiB by process type while `run` moves `bytes`. */
+async function metered<T>(bb: BenchBrowser, bytes: number, run: () => Promise<T>): Promise<[T, CpuByType]> {
+  const cpu0 = await browserCpu(bb.browser);
+  const out = await run();
+  return [out, perMiBByProcess(cpuSpent(cpu0, await browserCpu(bb.browser)), bytes)];
+}
 
 /** One round: B from A (1 → 1), then C from A and B (2 → 1); then a second file to B, C and D (1 → 3). */
-async function runRound(fleet: Fleet, sizeBytes: number, verify: boolean): Promise<RunResult> {
+export async function runRound(fleet: Fleet, sizeBytes: number, verify: boolean): Promise<RunResult> {
   const [b, c, d] = fleet.leechers;
   const first = await seedNew(fleet, sizeBytes);
-  const perMiB = (cpu: Record<string, number>, bytes: number) => Math.round((cpu['total']! / (bytes / MiB)) * 10) / 10;
-  let cpu0 = await browserCpu(fleet.bb.browser);
-  let t0 = Date.now();
-  await joinSwarm(b, first.link);
-  const oneToOne = mbps(sizeBytes, (await completedAt(b, first.fileId)) - t0);
-  const cpuMsPerMiB = [perMiB(cpuSpent(cpu0, await browserCpu(fleet.bb.browser)), sizeBytes)];
-  cpu0 = await browserCpu(fleet.bb.browser);
-  t0 = Date.now();
-  await joinSwarm(c, first.link);
-  const twoToOne = mbps(sizeBytes, (await completedAt(c, first.fileId)) - t0);
-  cpuMsPerMiB.push(perMiB(cpuSpent(cpu0, await browserCpu(fleet.bb.browser)), sizeBytes));
+  const timed = async (page: Page) => {
+    const t0 = Date.now();
+    await joinSwarm(page, first.link);
+    return mbps(sizeBytes, (await completedAt(page, first.fileId)) - t0);
+  };
+  const [oneToOne, cpu11] = await metered(fleet.bb, sizeBytes, () => timed(b));
+  const [twoToOne, cpu21] = await metered(fleet.bb, sizeBytes, () => timed(c));
   const got = (await fileOf(c, first.fileId))!;
   if (Object.keys(got.sources).length < 2) throw new Error('2 → 1: C did not download from both A and B');
   if (verify && (await sha256In(c, first.fileId)) !== (await sha256OfFile(first.file.path))) throw new Error('2 → 1: file differs');
   await first.file.remove();
   const second = await seedNew(fleet, sizeBytes);
-  cpu0 = await browserCpu(fleet.bb.browser);
-  t0 = Date.now();
-  await Promise.all([b, c, d].map((page) => joinSwarm(page, second.link)));
-  const done = await Promise.all([b, c, d].map((page) => completedAt(page, second.fileId)));
-  cpuMsPerMiB.push(perMiB(cpuSpent(cpu0, await browserCpu(fleet.bb.browser)), 3 * sizeBytes));
+  const [oneToThree, cpu13] = await metered(fleet.bb, 3 * sizeBytes, async () => {
+    const t0 = Date.now();
+    await Promise.all([b, c, d].map((page) => joinSwarm(page, second.link)));
+    const done = await Promise.all([b, c, d].map((page) => completedAt(page, second.fileId)));
+    return mbps(3 * sizeBytes, Math.max(...done) - t0);
+  });
   await second.file.remove();
-  return { oneToOne, twoToOne, oneToThree: mbps(3 * sizeBytes, Math.max(...done) - t0), pieceKiB: got.pieceLength / 1024, cpuMsPerMiB };
+  const cpuByProcess = [cpu11, cpu21, cpu13];
+  return { oneToOne, twoToOne, oneToThree, pieceKiB: got.pieceLength / 1024, cpuMsPerMiB: cpuByProcess.map((c) => c['total']!), cpuByProcess };
 }
 
 function transferFigure(
@@ -184,25 +193,26 @@ async function firstPiece(ctx: BenchContext, fleet: Fleet): Promise<void> {
 }
 
 /** Four fresh tabs opened at `url` (engine knobs in its query), linked and warmed up. */
-async function openFleet(ctx: BenchContext, bb: BenchBrowser, tabs: TabswarmServer, url: string): Promise<Fleet> {
+export async function openFleet(ctx: BenchContext, bb: BenchBrowser, tabs: TabswarmServer, url: string): Promise<Fleet> {
   const [a, b, c, d] = await bb.openTabs(url, 4, tabswarmReady);
   const fleet: Fleet = { bb, tabs, url, a: a!, leechers: [b!, c!, d!] };
   await warmUp(ctx, fleet);
   return fleet;
 }
 
-async function closeFleet(fleet: Fleet): Promise<void> {
+export async function closeFleet(fleet: Fleet): Promise<void> {
   await Promise.all([fleet.a, ...fleet.leechers].map(closeForGood));
 }
 
-// TABSWARM_BENCH_VARIANTS='?piece=65536,?window=32' adds transfer figures for other engine knobs (peer/engine/params.ts),
-// measured in the same run; TABSWARM_BENCH_PARTS='transfer,first-piece' skips the rest.
+// Its transfer figures are also in the interleaved bench (next to raw and WebTorrent, same rounds): here they run only
+// with TABSWARM_BENCH_PARTS='transfer,…', e.g. with TABSWARM_BENCH_VARIANTS='?piece=65536,?window=32' for transfer figures
+// of other engine knobs (peer/engine/params.ts) measured in the same run.
 export const tabswarmBench: Bench = {
   name: 'tabswarm',
   async run(ctx) {
     const tabs = await startTabswarmServer();
     const bb = await launchDiskBrowser();
-    const parts = (process.env['TABSWARM_BENCH_PARTS'] ?? 'transfer,memory,first-piece').split(',');
+    const parts = (process.env['TABSWARM_BENCH_PARTS'] ?? 'memory,first-piece').split(',');
     const variants = (process.env['TABSWARM_BENCH_VARIANTS'] ?? '').split(',').filter(Boolean);
     try {
       for (const variant of ['', ...variants]) {

@@ -10,7 +10,7 @@ import { pathInfo } from './lib/path-label.ts';
 import { describePairs, selectedOf, type PairInfo } from './pages/rtc-path.ts';
 import { best, median, round2 } from './lib/stats.ts';
 import { compared } from './lib/report.ts';
-import { browserCpu, cpuSpent } from './lib/cpu-time.ts';
+import { browserCpu, cpuSpent, perMiBByProcess } from './lib/cpu-time.ts';
 
 // WebTorrent baseline: the same file between tabs with webtorrent's browser bundle and bittorrent-tracker's
 // WebSocket tracker on 127.0.0.1. Clocked from `add` (magnet link) to `done`, as a user waits.
@@ -21,15 +21,18 @@ import { browserCpu, cpuSpent } from './lib/cpu-time.ts';
 type WtPage = typeof import('./pages/webtorrent.ts');
 const MiB = 1024 * 1024;
 
-interface Swarm { bb: BenchBrowser; repoRoot: string; trackerUrl: string; store: StoreKind; magnet: string; pieceLength: number }
+export interface Swarm { bb: BenchBrowser; repoRoot: string; trackerUrl: string; store: StoreKind; magnet: string; pieceLength: number }
 /** Each tab ever opened gets a fresh origin (127.0.0.N), so no tab finds another's OPFS store. */
 let nextHost = 10;
 const freshOrigin = (repoRoot: string): Promise<StaticServer> => startStaticServer({ '/': repoRoot }, `127.0.0.${nextHost++}`);
 /** A 64 MiB leech normally takes seconds; minutes means a stuck swarm. */
 const LEECH_TIMEOUT_MS = 180_000;
-interface Run { timings: LeechTiming[]; memory: MemoryPeak | null; path: PairInfo | null; cpuMsPerMiB: number }
+export interface Run {
+  timings: LeechTiming[]; memory: MemoryPeak | null; path: PairInfo | null; cpuMsPerMiB: number; cpuByProcess: Record<string, number>;
+}
 
-async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean): Promise<Run> {
+/** `leechers` fresh tabs (each on its own origin) add the magnet link at once; resolves when all are done. */
+export async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean): Promise<Run> {
   const servers = await Promise.all(Array.from({ length: leechers }, () => freshOrigin(swarm.repoRoot)));
   const first = await openProbedTab(swarm.bb, `${servers[0]!.origin}/page/webtorrent`);
   const tabs: Page[] = [first.page];
@@ -41,11 +44,10 @@ async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean)
     const timings = await withTimeout(Promise.all(tabs.map((tab) =>
       tab.evaluate(([m, t, k]) => (benchPage as WtPage).leech(m, t, k), [swarm.magnet, swarm.trackerUrl, swarm.store] as const))),
     LEECH_TIMEOUT_MS, 'webtorrent leech');
-    const cpuMs = cpuSpent(cpu0, await browserCpu(swarm.bb.browser))['total']!;
+    const cpuByProcess = perMiBByProcess(cpuSpent(cpu0, await browserCpu(swarm.bb.browser)), timings.reduce((sum, t) => sum + t.bytes, 0));
     const memory = (await probe?.stop()) ?? null;
     const path = selectedOf((await first.page.evaluate(describePairs, null))[0]);
-    const mib = timings.reduce((sum, t) => sum + t.bytes, 0) / MiB;
-    return { timings, memory, path, cpuMsPerMiB: round2(cpuMs / mib) };
+    return { timings, memory, path, cpuMsPerMiB: cpuByProcess['total']!, cpuByProcess };
   } finally {
     await Promise.all(tabs.map((tab) => tab.evaluate(() => (benchPage as WtPage).close()).catch(() => {}).then(() => tab.close())));
     await Promise.all(servers.map((server) => server.close()));
@@ -53,7 +55,7 @@ async function runLeechers(swarm: Swarm, leechers: number, probeMemory: boolean)
 }
 
 /** Aggregate MB/s of one run: every leecher's bytes over the span from the first add to the last done. */
-function aggregateMBps(timings: LeechTiming[]): number {
+export function aggregateMBps(timings: LeechTiming[]): number {
   const bytes = timings.reduce((sum, t) => sum + t.bytes, 0);
   const span = Math.max(...timings.map((t) => t.doneMs)) - Math.min(...timings.map((t) => t.addMs));
   return round2(bytes / 1e6 / (span / 1000));
@@ -90,7 +92,7 @@ async function scenario(ctx: BenchContext, swarm: Swarm, leechers: number, runs:
   ctx.emit({ bench: 'webtorrent-memory', config: { ...config, tab: 'leecher' }, value: { ...worst }, baseline: null, ratio: null });
 }
 
-async function seed(seeder: Page, trackerUrl: string, fileMiB: number, store: StoreKind): Promise<Pick<Swarm, 'magnet' | 'pieceLength'>> {
+export async function seed(seeder: Page, trackerUrl: string, fileMiB: number, store: StoreKind): Promise<Pick<Swarm, 'magnet' | 'pieceLength'>> {
   const seeding = seeder.evaluate(([size, t, k]) => (benchPage as WtPage).seed(size, t, k), [fileMiB * MiB, trackerUrl, store] as const);
   return withTimeout(seeding, LEECH_TIMEOUT_MS, 'webtorrent seed');
 }

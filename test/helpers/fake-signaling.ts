@@ -1,4 +1,5 @@
-import type { SignalingClient, SignalingHandlers } from '../../peer/signaling/signaling-client.ts';
+import type { SignalingClient } from '../../peer/signaling/client.ts';
+import type { SignalingHandlers } from '../../peer/signaling/events.ts';
 import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import { ok } from '../../shared/result.ts';

@@ -23,11 +23,14 @@ const bitfield = fc
       return { pieceCount, bits };
     }));
 
-/** Random bytes when short; a seeded pattern when long (fast-check draws bytes one by one). */
+/** Every byte value in an order that does not repeat for 256 bytes, long enough for any block at any of 256 starts. */
+const PATTERN = Uint8Array.from({ length: MAX_BLOCK_LENGTH + 256 }, (_, i) => (i * 31 + (i >> 8)) & 0xff);
+
+/** Random bytes when short; a slice of PATTERN when long (fast-check draws bytes one by one; copying is cheap). */
 const blockData = (length: number): fc.Arbitrary<Uint8Array> =>
   length <= 64
     ? fc.uint8Array({ minLength: length, maxLength: length })
-    : fc.integer({ min: 0, max: 255 }).map((seed) => Uint8Array.from({ length }, (_, i) => (seed + i * 31) & 0xff));
+    : fc.integer({ min: 0, max: 255 }).map((seed) => PATTERN.slice(seed, seed + length));
 
 const REASONS: RejectReason[] = ['unknown-route', 'not-had', 'queue-full', 'bad-span', 'banned'];
 
@@ -48,6 +51,7 @@ export const wireMsgArbitraries: { [T in WireType]: fc.Arbitrary<Extract<WireMsg
   reject: fc.tuple(route, span, fc.constantFrom(...REASONS)).map(([r, s, reason]) =>
     ({ type: 'reject' as const, ...r, ...s, reason })),
   drop: route.map((r) => ({ type: 'drop' as const, ...r })),
+  slot: fc.tuple(route, fc.boolean()).map(([r, granted]) => ({ type: 'slot' as const, ...r, granted })),
 };
 
 export const WIRE_TYPES = Object.keys(wireMsgArbitraries) as WireType[];

@@ -68,6 +68,27 @@ describe('engine removal', () => {
     await until(() => !fileIn(c, fileId)!.holders.includes(b.peerId), 2000, 'c forgets b');
   });
 
+  it('engine removal: a file removed while its pieces are being written is deleted after those writes land', async () => {
+    fx = createEngineFixture();
+    const [a, b] = [await fx.peer('a1', { params }), await fx.peer('b2', { params })];
+    const swarmId = await a.engine.createSwarm();
+    const [fileId] = await a.engine.seed(swarmId, [randomFile(2 * MiB, 'lesson.bin')]);
+    await b.engine.joinSwarm(swarmId);
+    await until(() => b.engine.snapshot().swarms[0]?.members.length === 1);
+    const held: Array<() => void> = [];
+    const put = b.store.putPiece.bind(b.store);
+    b.store.putPiece = (...args) => new Promise<void>((resolve) => held.push(resolve)).then(() => put(...args));
+    fx.connect(a, b);
+    await until(() => held.length > 0, 5000, 'b writes a piece');
+    let removed = false;
+    const removal = b.engine.removeFile(fileId!).then(() => void (removed = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(removed).toBe(false); // waits for the write it started
+    for (const release of held.splice(0)) release();
+    await removal;
+    expect(await storedBytes(b)).toBe(0); // the write landed first, then the deletion took it
+  });
+
   it('engine removal: a full storage names the largest files to remove, and the download goes on once one is', async () => {
     const { a, b, swarmId, fileId } = await threePeers(2 * MiB);
     b.store.failWrites = true;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StoredIdentity } from '../../peer/signaling/signaling-client.ts';
-import { createSignalingClient, type SignalingClient } from '../../peer/signaling/signaling-client.ts';
+import type { StoredIdentity } from '../../peer/signaling/client.ts';
+import { createSignalingClient, type SignalingClient } from '../../peer/signaling/client.ts';
 import { CLOSE_REPLACED } from '../../shared/signaling.ts';
 
 // The signaling client against fake sockets and fake timers: reconnect with backoff, identity resume,
@@ -87,15 +87,32 @@ describe('signaling client', () => {
     expect(saved).toBeNull();
   });
 
-  it('signaling client: a share-code request resolves with its answer, and fails when the socket goes away', async () => {
+  it('signaling client: a share-code request resolves with its answer, or fails with a code saying why', async () => {
+    const failure = async (r: ReturnType<SignalingClient['shareCode']>) => {
+      const settled = await r;
+      return settled.ok ? null : settled.error.code;
+    };
+    expect(await failure(client.shareCode(SWARM))).toBe('ERR_SIGNALING_DISCONNECTED'); // socket not open yet
     sockets[0]!.open();
     sockets[0]!.welcome();
     const answered = client.shareCode(SWARM);
     sockets[0]!.receive({ type: 'share-code', swarmId: SWARM, code: 'K7MP2Q' });
     expect(await answered).toEqual({ ok: true, value: 'K7MP2Q' });
+    const unanswered = client.shareCode(SWARM);
+    vi.advanceTimersByTime(10_000);
+    expect(await failure(unanswered)).toBe('ERR_SIGNALING_TIMEOUT');
     const lost = client.shareCode(SWARM);
     sockets[0]!.drop();
-    expect((await lost).ok).toBe(false);
+    expect(await failure(lost)).toBe('ERR_SIGNALING_DISCONNECTED');
+    vi.advanceTimersByTime(500);
+    sockets[1]!.open();
+    sockets[1]!.welcome();
+    const refused = client.resolveCode('QQQQQQ');
+    sockets[1]!.receive({ type: 'error', code: 'ERR_UNKNOWN_CODE', message: 'no such code', ref: 'resolve-code' });
+    expect(await failure(refused)).toBe('ERR_UNKNOWN_CODE');
+    const closed = client.shareCode(SWARM);
+    client.close();
+    expect(await failure(closed)).toBe('ERR_SIGNALING_CLOSED');
   });
 
   it('signaling client: a frame that fails the schema is reported as an error, not thrown', () => {

@@ -27,3 +27,9 @@ export function cpuSpent(before: Awaited<ReturnType<typeof browserCpu>>, after: 
   }
   return out;
 }
+
+/** CPU ms per MiB moved, per process type plus `total`, from a cpuSpent reading over `bytes` moved. */
+export function perMiBByProcess(spent: CpuByType, bytes: number): CpuByType {
+  const mib = bytes / (1024 * 1024);
+  return Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round((v / mib) * 100) / 100]));
+}

@@ -29,11 +29,18 @@ export async function launchDiskBrowser(): Promise<BenchBrowser> {
   const child = spawn(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', [
     ...CHROMIUM_ARGS, '--headless', `--user-data-dir=${profileDir}`, '--remote-debugging-port=0',
     '--remote-debugging-address=127.0.0.1', 'about:blank',
-  ], { stdio: 'ignore' });
+  ], { stdio: 'ignore', detached: true });
+  // Its own process group: the helpers (zygote, renderers, network service) go with it. They may still be
+  // flushing the profile when the browser process exits (ENOTEMPTY in rmdir …/Default), so rm retries.
   const stop = async () => {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
-    await rm(profileDir, { recursive: true, force: true });
+    const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    await exited;
+    await rm(profileDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   };
   try {
     const browser = await chromium.connectOverCDP(`http://127.0.0.1:${await devtoolsPort(profileDir)}`);

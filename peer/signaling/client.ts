@@ -1,20 +1,22 @@
+import { codedError } from '../../shared/errors.ts';
 import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import type { Result } from '../../shared/result.ts';
 import {
   CLOSE_REPLACED, encodeFrame, parseServerFrame, signalingUrl,
-  type Announcement, type ClientFrameBody, type IceServer, type PeerInfo, type ServerFrame, type SignalError,
-  type SignalPayload,
+  type ClientFrameBody, type IceServer, type ServerFrame, type SignalPayload,
 } from '../../shared/signaling.ts';
 import { milestone } from '../milestones.ts';
-import { dispatchServerFrame, type Emit } from './signaling-dispatch.ts';
-import { createReconnector } from './signaling-reconnect.ts';
-import { createRequestBook } from './signaling-requests.ts';
+import { dispatchServerFrame } from './dispatch.ts';
+import type { Emit, SignalingHandlers, SignalingStatus } from './events.ts';
+import { createReconnector } from './reconnect.ts';
+import { createRequestBook, type RequestError } from './requests.ts';
 import { createSubscribers } from '../subscribers.ts';
 
 // Tab ↔ server signaling (shared/signaling.ts). Keeps the swarms this tab joined and its own announcements,
-// so after the server goes away it reconnects (signaling-reconnect.ts: backoff with full jitter), resumes its
-// peerId and replays both. Frames are routed by signaling-dispatch.ts; code requests wait in signaling-requests.ts.
+// so after the server goes away it reconnects (reconnect.ts: backoff with full jitter), resumes its
+// peerId and replays both. Frames are routed by dispatch.ts to the handlers (events.ts); code requests wait in
+// requests.ts.
 
 /** The peer identity the signaling server issued, kept so a reload resumes the same peerId. */
 export interface StoredIdentity {
@@ -22,31 +24,10 @@ export interface StoredIdentity {
   resumeSecret: string;
 }
 
-export { backoffDelay } from './signaling-reconnect.ts';
+export { backoffDelay } from './reconnect.ts';
 
 /** WebSocket.OPEN, spelled out: Node 20 has no global WebSocket (the Node peer passes `ws`'s). */
 const SOCKET_OPEN = 1;
-
-export type SignalingStatus = 'connecting' | 'open' | 'closed';
-
-export interface Welcome {
-  peerId: PeerId;
-  resumed: boolean;
-  iceServers: IceServer[];
-}
-
-export interface SignalingHandlers {
-  onStatus(status: SignalingStatus): void;
-  onWelcome(welcome: Welcome): void;
-  onJoined(swarmId: SwarmId, members: PeerInfo[], announcements: Announcement[]): void;
-  onLeft(swarmId: SwarmId): void;
-  onPeerJoined(swarmId: SwarmId, peer: PeerInfo): void;
-  onPeerLeft(swarmId: SwarmId, peerId: PeerId): void;
-  onPeerUpdated(peer: PeerInfo): void;
-  onAnnouncement(swarmId: SwarmId, announcement: Announcement): void;
-  onSignal(from: PeerId, payload: SignalPayload): void;
-  onError(error: SignalError): void;
-}
 
 export interface SignalingClient {
   readonly status: SignalingStatus;
@@ -61,8 +42,8 @@ export interface SignalingClient {
   /** Dropped when the socket is not open: WebRTC negotiation retries on its own. Returns whether it was sent. */
   signal(to: PeerId, payload: SignalPayload): boolean;
   setNickname(nickname: string): void;
-  shareCode(swarmId: SwarmId): Promise<Result<string, SignalError>>;
-  resolveCode(code: string): Promise<Result<SwarmId, SignalError>>;
+  shareCode(swarmId: SwarmId): Promise<Result<string, RequestError>>;
+  resolveCode(code: string): Promise<Result<SwarmId, RequestError>>;
   joinedSwarms(): SwarmId[];
   /** Idempotent. */
   close(): void;
@@ -153,7 +134,7 @@ export function createSignalingClient(opts: SignalingClientOptions): HeldSignali
 
   function onSocketGone(code: number): void {
     socket = null;
-    requests.failAll({ code: 'ERR_NO_SUCH_PEER', message: 'signaling connection lost' });
+    requests.failAll(codedError('ERR_SIGNALING_DISCONNECTED', 'signaling connection lost'));
     if (closed) return;
     // Replaced: another tab (a duplicate) resumed our identity; take a fresh one instead of fighting over it.
     if (code === CLOSE_REPLACED) opts.identity.save(null);
@@ -212,7 +193,7 @@ export function createSignalingClient(opts: SignalingClientOptions): HeldSignali
       const ws = socket;
       socket = null;
       ws?.close(1000, 'closed by page');
-      requests.failAll({ code: 'ERR_NO_SUCH_PEER', message: 'signaling client closed' });
+      requests.failAll(codedError('ERR_SIGNALING_CLOSED', 'signaling client closed'));
       setStatus('closed');
       handlers.clear();
     },

@@ -1,10 +1,8 @@
 import type { SignalError, ServerFrame } from '../../shared/signaling.ts';
-import type { SignalingHandlers } from './signaling-client.ts';
-import type { RequestBook } from './signaling-requests.ts';
+import type { Emit } from './events.ts';
+import type { RequestBook } from './requests.ts';
 
 // One checked server frame → the handler, the pending request or the client state it is for.
-
-export type Emit = <K extends keyof SignalingHandlers>(name: K, ...args: Parameters<SignalingHandlers[K]>) => void;
 
 export interface FrameSink {
   emit: Emit;

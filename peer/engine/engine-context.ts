@@ -1,0 +1,22 @@
+import type { SwarmId } from '../../shared/ids.ts';
+import type { WireMsg } from '../../shared/wire-messages.ts';
+import type { ProfileStore } from '../contracts.ts';
+import type { EngineState, PeerEntry } from './engine-state.ts';
+import type { UploadHandler } from './upload-handler.ts';
+
+// What the engine's parts share: its plain state and the few things they may do to the world. swarm-engine.ts
+// builds the one context; each part takes only what it uses of it (`Pick<EngineContext, …>`).
+
+export interface EngineContext {
+  state: EngineState;
+  /** The pieces, and this tab's records of swarms, files and removals. */
+  store: ProfileStore;
+  now: () => number;
+  /** Encodes and queues one message on the peer's link; never throws. */
+  send: (peer: PeerEntry, msg: WireMsg) => void;
+  /** Something the page shows changed (also announces downloads just completed). */
+  changed: () => void;
+  uploads: UploadHandler;
+  /** Tells the signaling server we left (it tells the swarm's members). */
+  leaveOnServer: (swarmId: SwarmId) => void;
+}
