@@ -7,14 +7,18 @@ import { ABUSE_BACKOFF_BASE_MS, MAX_ABUSE_CLOSES } from '../../shared/limits.ts'
 
 /** A peer that refused (timed out) or whose link failed is not asked again for this long (plus jitter). */
 export const RETRY_AFTER_MS = 3_000;
+/** A peer whose idle link gave way to a waiting mate (link-policy.ts) is not linked again for this long. */
+export const GIVE_WAY_BACKOFF_MS = 60_000;
 
 export interface PeerBackoff {
   /** Whether we may offer to, or ask for an offer from, this peer now. */
   mayTry(peerId: PeerId, t: number): boolean;
-  /** Whether we may accept an offer or an offer request from this peer now (only abuse keeps it out). */
+  /** Whether we may accept an offer or an offer request from this peer now (abuse or a give-way keeps it out). */
   mayAccept(peerId: PeerId, t: number): boolean;
   afterFailure(peerId: PeerId, t: number): void;
   afterAbuse(peerId: PeerId, t: number): void;
+  /** Its idle link gave way: neither tried nor accepted for GIVE_WAY_BACKOFF_MS (not counted as abuse). */
+  afterGiveWay(peerId: PeerId, t: number): void;
   /** Links closed for abuse so far with this peer. */
   abuseCount(peerId: PeerId): number;
 }
@@ -36,6 +40,10 @@ export function createPeerBackoff(random: () => number): PeerBackoff {
       const until = n >= MAX_ABUSE_CLOSES ? Infinity : t + ABUSE_BACKOFF_BASE_MS * 2 ** (n - 1);
       extend(abuseUntil, peerId, until);
       extend(retryAt, peerId, until);
+    },
+    afterGiveWay(peerId, t) {
+      extend(abuseUntil, peerId, t + GIVE_WAY_BACKOFF_MS);
+      extend(retryAt, peerId, t + GIVE_WAY_BACKOFF_MS);
     },
     abuseCount: (peerId) => abuses.get(peerId) ?? 0,
   };

@@ -9,6 +9,9 @@ import type { PeerId } from '../../shared/ids.ts';
 // accepts links others ask for up to `max` in all; past that it ignores offers and requests, and the asker
 // gives up after CONNECT_TIMEOUT_MS and tries someone else (link-backoff.ts says when it may retry).
 // In a 30-laptop class each tab then holds 8–12 links (~30·10/2 = 150 connections instead of 435).
+// Give way: a full peer that turned a mate away lately closes its longest-idle link (no request or block either
+// way for IDLE_LINK_MS), one per pass, and keeps that peer from linking again for GIVE_WAY_BACKOFF_MS, so a
+// student who holds every link it may and idles loses them to classmates who want to fetch.
 
 export interface LinkCaps {
   /** Links this peer seeks itself. */
@@ -62,3 +65,30 @@ export const acceptsLink = (caps: LinkCaps, links: number, askedByUs: boolean): 
 
 /** An attempt started at `since` got no answer in time. */
 export const attemptTimedOut = (since: number, now: number): boolean => now - since > CONNECT_TIMEOUT_MS;
+
+/** A link that carried no request or block either way this long is idle (an honest one asks within seconds). */
+export const IDLE_LINK_MS = 30_000;
+/** A mate turned away (we were full) this recently still waits for a link. */
+export const WAITING_MATE_MS = 30_000;
+
+export interface LinkUse {
+  peerId: PeerId;
+  /** When the link came up. */
+  since: number;
+  /** Last request or block on it either way (the engine's), if any. */
+  lastUsed: number | undefined;
+}
+
+/**
+ * The link to close so a waiting mate gets in: when full and a mate was turned away within WAITING_MATE_MS, the
+ * link idle longest, if it has been idle IDLE_LINK_MS. Otherwise null.
+ */
+export function linkToGiveWay(caps: LinkCaps, links: readonly LinkUse[], turnedAwayAt: number | null, now: number): PeerId | null {
+  if (links.length < caps.max || turnedAwayAt === null || now - turnedAwayAt > WAITING_MATE_MS) return null;
+  let best: { peerId: PeerId; idleSince: number } | null = null;
+  for (const l of links) {
+    const idleSince = Math.max(l.since, l.lastUsed ?? l.since);
+    if (now - idleSince >= IDLE_LINK_MS && (best === null || idleSince < best.idleSince)) best = { peerId: l.peerId, idleSince };
+  }
+  return best?.peerId ?? null;
+}
