@@ -4,7 +4,7 @@ import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
 import {
-  acceptsLink, attemptTimedOut, LINK_TICK_MS, linkCaps, linkToGiveWay, offersTo, peersToTry, TAB_LINK_CAPS,
+  acceptsLink, attemptTimedOut, LINK_TICK_MS, linkCaps, linksInUse, linksToGiveWay, offersTo, peersToTry, TAB_LINK_CAPS,
 } from './link-policy.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
 import type { SignalingClient } from '../signaling/client.ts';
@@ -135,15 +135,17 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     }
   }
 
-  /** Full while a mate waits: the longest-idle link closes, and its peer is kept away for a while. */
+  /** Full while a mate waits or too few links are in use: idle links close, and their peers are kept away a while. */
   function giveWay(t: number): void {
-    const uses = [...links].map(([peerId, e]) => ({ peerId, since: e.since, lastUsed: opts.lastUsed?.(peerId) }));
-    const idle = linkToGiveWay(caps, uses, turnedAwayAt, t);
-    if (idle === null) return;
-    turnedAwayAt = null; // one link per mate turned away
-    backoff.afterGiveWay(idle, t);
-    links.get(idle)?.link.close('idle: gave way to a waiting mate');
+    const idle = linksToGiveWay(caps, linkUses(), turnedAwayAt, t);
+    if (idle.length > 0) turnedAwayAt = null; // one link per mate turned away
+    for (const peerId of idle) {
+      backoff.afterGiveWay(peerId, t);
+      links.get(peerId)?.link.close('idle: gave way to a waiting mate');
+    }
   }
+
+  const linkUses = () => [...links].map(([peerId, e]) => ({ peerId, since: e.since, lastUsed: opts.lastUsed?.(peerId) }));
 
   /** Opens or asks for links until this tab has `wanted`. */
   function fill(): void {
@@ -152,7 +154,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     dropStaleAttempts(t);
     giveWay(t);
     const view = {
-      links: links.size, asked: asked.size,
+      links: links.size, inUse: linksInUse(linkUses(), t), asked: asked.size,
       has: (p: PeerId) => links.has(p) || asked.has(p), mayTry: (p: PeerId) => backoff.mayTry(p, t),
     };
     for (const peerId of peersToTry(caps, view, mates.candidates())) {
