@@ -22,6 +22,8 @@ export const DEFAULT_MAX_LINKS = TAB_LINK_CAPS.max;
 
 export interface LinkManagerOptions {
   signaling: SignalingClient;
+  /** Where it hears signaling events; default signaling.subscribe (the page: events not held for the store). */
+  subscribeSignaling?: SignalingClient['subscribe'];
   wantedLinks?: number;
   maxLinks?: number;
   createLink?: (opts: PeerLinkOptions) => SignaledPeerLink;
@@ -70,7 +72,12 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
 
   const subscribers = createSubscribers<LinkHandlers>();
   const manager: LinkManager = {
-    subscribe: (handlers) => subscribers.subscribe(handlers),
+    // A late subscriber (the engine, once the profile is open) hears of the links already connected.
+    subscribe(handlers) {
+      const unsubscribeHandlers = subscribers.subscribe(handlers);
+      for (const link of manager.links()) if (link.state === 'connected') handlers.onLink?.(link);
+      return unsubscribeHandlers;
+    },
     links: () => [...links.values()].filter((e) => e.announced && e.link.state !== 'closed').map((e) => e.link),
     get: (peerId) => links.get(peerId)?.link,
     swarmMates: () => mates.copy(),
@@ -188,7 +195,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     fill();
   }
 
-  const unsubscribe = signaling.subscribe({
+  const unsubscribe = (opts.subscribeSignaling ?? signaling.subscribe)({
     onWelcome: ({ peerId }) => {
       if (selfId !== null && selfId !== peerId) {
         // The server forgot us (restart): every remote now knows us by the new id, so rebuild everything.

@@ -99,6 +99,18 @@ describe('link manager', () => {
     expect(fx.asked(id('9'))).toBe(0);
   });
 
+  it('link manager: a subscriber that comes late (the engine, once the profile is open) hears of links already connected', () => {
+    const fx = setup();
+    fx.join([id('9'), id('a')]);
+    const [first, second] = [fx.linksTo(id('9'))[0]!, fx.linksTo(id('a'))[0]!];
+    first.setState('connected');
+    const told: PeerId[] = [];
+    fx.manager.subscribe({ onLink: (link) => told.push(link.remotePeerId) });
+    expect(told).toEqual([id('9')]); // the one still connecting is told once it connects
+    second.setState('connected');
+    expect(told).toEqual([id('9'), id('a')]);
+  });
+
   it('link manager: a request for an offer that crossed our own offer starts no second negotiation', () => {
     const fx = setup();
     fx.join([id('9')]); // we are the smaller id: we offered at once
