@@ -260,12 +260,11 @@ async function closeAll(clients: Set<Client>, wss: WebSocketServer, http: Server
 export async function createSignalingServer(opts: SignalingServerOptions = {}): Promise<SignalingServer> {
   const hub = createHub(opts);
   const isMember = (peerId: PeerId) => hub.directory.localSwarmsOf(peerId).size > 0;
-  // The relay first: a port it cannot have is refused before anything is served.
-  const ice: IceServices | null = opts.iceConfig
-    ? await startIceServices(opts.iceConfig, { isMember, ...(opts.logger ? { logger: opts.logger } : {}) })
-    : null;
-  hub.ice = opts.ice ?? ice;
+  let ice: IceServices | null = null;
   try {
+    // The relay first: a port it cannot have is refused before anything is served.
+    if (opts.iceConfig) ice = await startIceServices(opts.iceConfig, { isMember, ...(opts.logger ? { logger: opts.logger } : {}) });
+    hub.ice = opts.ice ?? ice;
     return await serve(opts, hub, isMember, ice);
   } catch (error) {
     await Promise.all([ice?.close(), hub.directory.close()]);
