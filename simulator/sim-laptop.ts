@@ -55,7 +55,7 @@ export class Laptop {
   backlog = 0;
   /** Bytes this laptop's uplink carried. */
   sentBytes = 0;
-  /** When a request or block last crossed each link, either way (ms): the link manager's give-way reads it. */
+  /** Last request sent or queued, or block received, per link (ms): the link manager's give-way reads it. */
   readonly lastUsed = new Map<PeerId, number>();
   completedAt: number | null = null;
   gone = false;
@@ -102,7 +102,7 @@ export class Laptop {
       case 'bitfield': if (onPeerBitfield(p, from, msg.bits).ok) this.fill(from); return;
       case 'have': if (onPeerHave(p, from, msg.piece).ok && !getBit(p.had, msg.piece)) this.fill(from); return;
       case 'fetching': onPeerFetching(p, from, msg.piece); return;
-      case 'request': this.used(from); return this.config.hoarder ? undefined : this.onRequest(from, msg);
+      case 'request': return this.config.hoarder ? undefined : this.onRequest(from, msg);
       case 'cancel': if (cancelRequest(this.queue, from, msg)) this.backlog--; return this.settle();
       case 'reject': onRequestRejected(p, from, msg, msg.reason); return this.fillAll();
       case 'block': return this.onBlock(from, msg);
@@ -161,6 +161,7 @@ export class Laptop {
     const before = queuedCount(this.queue, from);
     const queued = enqueueRequest(this.queue, this.table, from, req);
     if (queued.ok) {
+      this.used(from); // a request we serve keeps the link in use; one we refuse does not
       this.backlog += queuedCount(this.queue, from) - before;
       this.settle();
       return this.net.kick(this);

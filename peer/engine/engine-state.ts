@@ -62,7 +62,7 @@ export interface PeerEntry {
   piecesReceivedFrom: number;
   relayed: boolean | null;
   rttMs: number | null;
-  /** Last request or block on the link either way (ms): a link idle while mates wait gives way (link-policy.ts). */
+  /** Last request we sent or queued, or block we got (ms): an idle link gives way to mates (link-policy.ts). */
   lastUsedAt: number | undefined;
   /** Bad frames it sent, not yet forgiven (debt), and when the debt was last updated. */
   badFrames: { debt: number; at: number };

@@ -115,7 +115,7 @@ function onRouted(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg):
     case 'fetching': return onFetchingMsg(entry, peer, msg);
     case 'block': peer.lastUsedAt = ctx.now(); return onBlockMsg(ctx, peer, entry, msg);
     case 'reject': onRejectMsg(ctx, peer, entry, msg); return true;
-    case 'request': peer.lastUsedAt = ctx.now(); ctx.uploads.onRequest(peer, entry, msg); return true;
+    case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
     case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;
     case 'drop': return onDrop(ctx, peer, entry);
     case 'slot': onPeerSlot(entry.picker, peer.peerId, msg.granted, ctx.now()); return true;
