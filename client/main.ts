@@ -1,6 +1,7 @@
 import { detectCapabilities } from './capabilities.ts';
 import { swarmInFragment } from '../peer/signaling/join-target.ts';
 import { bootEngine } from './boot.ts';
+import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
 import { createLinkManager } from '../peer/links/link-manager.ts';
 import { createPeerLink } from '../peer/links/peer-link.ts';
 import { openProfileStore } from './storage/piece-store.ts';
@@ -37,9 +38,11 @@ async function start(): Promise<void> {
     identity: { load: () => loadIdentity(), save: (id) => saveIdentity(id) }, holdEvents: true,
   });
   const lowWaterBytes = lowWaterFromQuery();
+  let booted: SwarmEngine | null = null; // built on the links below; its usage lets idle links give way
   const links = createLinkManager({
     signaling, subscribeSignaling: (h) => signaling.subscribeUnheld(h),
     createLink: (opts) => createPeerLink({ ...opts, ...(lowWaterBytes !== undefined ? { lowWaterBytes } : {}) }),
+    lastUsed: (peerId) => booted?.lastUsed(peerId),
   });
   const linked = swarmInFragment(location.hash);
   if (linked !== null) signaling.join(linked);
@@ -58,6 +61,7 @@ async function start(): Promise<void> {
       if (new URLSearchParams(location.search).get('ui') !== 'off') mountApp(byId('app'), { api, signaling, caps });
     },
   });
+  booted = engine;
   // Orphans past their grace period go now and while this tab stays open.
   const prune = () => void keeper.prune().catch((e: unknown) => console.warn('tabswarm: pruning old profiles failed', e));
   prune();

@@ -42,6 +42,7 @@ export function fillRequests(ctx: Ctx, peer: PeerEntry): void {
     for (const span of nextRequests(entry.picker, peer.peerId, ctx.now())) {
       ctx.send(peer, { type: 'request', ...entry.route, ...span });
       ctx.state.counters.requestsSent++;
+      peer.lastUsedAt = ctx.now();
       milestone('first-request');
     }
     announceStarted(ctx, entry);
