@@ -1,6 +1,6 @@
 import { DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/limits.ts';
 import { pieceCountFor, pieceLengthFor, type Manifest } from '../shared/manifest.ts';
-import { seededRng } from '../test/helpers/seeded-rng.ts';
+import { seededRng } from '../shared/seeded-rng.ts';
 import { bindingTerm, distributionBound, httpSeconds, type BoundTerms, type ClassLinks } from './bound.ts';
 import { EventQueue } from './event-queue.ts';
 import { airtimeBound, httpAirSeconds, Medium, WIRED, type MediumOptions } from './medium.ts';

@@ -8,7 +8,7 @@ import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import { MAX_BLOCK_LENGTH, MAX_HELLO_SWARMS, MAX_PIECE_LENGTH, MAX_PIECES_PER_FILE } from '../../shared/limits.ts';
 import type { Result } from '../../shared/result.ts';
 import type { RejectReason, Route, WireMsg } from '../../shared/wire-messages.ts';
-import { seededRng, type Rng } from '../helpers/seeded-rng.ts';
+import { seededRng, type Rng } from '../../shared/seeded-rng.ts';
 
 export { seededRng, type Rng };
 

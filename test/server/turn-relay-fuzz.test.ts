@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import stun from 'stun';
 import { afterEach, describe, expect, it } from 'vitest';
-import { seededRng, type Rng } from '../helpers/seeded-rng.ts';
+import { seededRng, type Rng } from '../../shared/seeded-rng.ts';
 import { at, channelData, type StunClient, type TurnSession } from './turn-client.ts';
 import { allocated, cleanUp, relayProcess } from './turn-fixture.ts';
 

@@ -3,7 +3,7 @@ import {
   createPiecePicker, onBlock, onPeerBitfield, onPieceVerified, type PickerOptions, type PiecePicker,
 } from '../../shared/piece-picker.ts';
 import type { BlockSpan } from '../../shared/wire-messages.ts';
-import { seededRng } from '../helpers/seeded-rng.ts';
+import { seededRng } from '../../shared/seeded-rng.ts';
 
 export { seededRng };
 

@@ -1,4 +1,4 @@
-// A seeded rng for tests and fuzzing, so a tie-break or a generated frame is reproducible.
+// A seeded rng, so a simulated class, a tie-break in a test or a generated frame is reproducible.
 
 export type Rng = () => number;
 
