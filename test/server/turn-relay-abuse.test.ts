@@ -73,7 +73,9 @@ const isOpen = (socket: TcpSocket): boolean => !socket.destroyed && socket.ready
 
 describe('turn relay: sockets and allocations are capped per address and in total', () => {
   it('a TCP connection that never allocates is closed after the idle time; one that allocated stays', async () => {
-    const { port } = await relay({ limits: { tcpIdleMs: 100 } });
+    // The working connection must allocate (two STUN round trips) before the first check: 100 ms was too short for
+    // that on two loaded cores ("no STUN reply": the relay had closed it as idle).
+    const { port } = await relay({ limits: { tcpIdleMs: 1500 } });
     const idle = await tcpConnection(port);
     const working = await allocated('tcp', port);
     await idle.closed;
