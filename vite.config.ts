@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { DEFAULT_PORT } from './shared/signaling.ts';
 
 // One config for the page build (client/ → dist/) and for every test project.
 export default defineConfig({
@@ -7,7 +8,7 @@ export default defineConfig({
   build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
   server: {
     host: '0.0.0.0',
-    proxy: { '/ws': { target: 'ws://127.0.0.1:8080', ws: true } },
+    proxy: { '/ws': { target: `ws://127.0.0.1:${DEFAULT_PORT}`, ws: true } },
   },
   test: {
     root: '.',

@@ -1,4 +1,5 @@
 import type { FileId, SwarmId } from '../shared/ids.ts';
+import { safeSegments } from '../shared/file-paths.ts';
 import { createStreamingSha256 } from '../shared/sha256.ts';
 import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
 import { parseJoinTarget, swarmInFragment, swarmLink } from '../peer/signaling/join-target.ts';
@@ -6,6 +7,7 @@ import type { SignalingClient } from '../peer/signaling/client.ts';
 import type { TabswarmSnapshot } from '../peer/snapshot-types.ts';
 import type { StorageUsage } from '../peer/engine/storage-use.ts';
 import type { OrphanProfile, ProfileKeeper } from './storage/profile.ts';
+import { saveBlob, saveToFolder, saveZip, type SaveOptions, type SavedFiles } from './save/save-files.ts';
 
 // window.tabswarm: the automation API for students (DevTools) and tests. Documented in docs/api.md.
 
@@ -17,8 +19,12 @@ export interface TabswarmApi {
   snapshot(): TabswarmSnapshot;
   /** SHA-256 (hex) of the stored bytes of a complete file, streamed piece by piece. */
   sha256(fileId: FileId): Promise<string>;
-  /** Downloads the complete file through the browser (a Blob of stored piece Blobs). */
+  /** Downloads the complete file through the browser (a Blob of stored piece Blobs), under its base name. */
   save(fileId: FileId): Promise<void>;
+  /** Downloads the swarm's complete files (or those under `opts.folder`) as one store-only zip keeping their paths. */
+  saveZip(swarmId: SwarmId, opts?: SaveOptions): Promise<SavedFiles>;
+  /** File System Access only (secure contexts), from a click: writes the files into a folder the user picks. */
+  saveToFolder(swarmId: SwarmId, opts?: SaveOptions): Promise<SavedFiles>;
   setNickname(name: string): void;
   onChange(cb: (snapshot: TabswarmSnapshot) => void): () => void;
   /** Stops sharing or downloading the file, deletes its pieces, tells its peers. Resolves with the bytes freed. */
@@ -55,16 +61,6 @@ async function streamedSha256(blob: Blob): Promise<string> {
   }
 }
 
-/** Lets the browser save a Blob under a file name; the object URL is revoked once the download started. */
-export function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = Object.assign(document.createElement('a'), { href: url, download: name, rel: 'noopener' });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 async function browserEstimate(): Promise<StorageReport['browser']> {
   if (typeof navigator.storage?.estimate !== 'function') return null;
   const { usage, quota } = await navigator.storage.estimate().catch(() => ({ usage: undefined, quota: undefined }));
@@ -80,9 +76,10 @@ export function createTabswarmApi(
   engine: SwarmEngine, signaling: Pick<SignalingClient, 'resolveCode'>, housekeeping: Housekeeping,
 ): TabswarmApi {
   const nameOf = (fileId: FileId): string => {
-    for (const s of engine.snapshot().swarms) for (const f of s.files) if (f.fileId === fileId) return f.name;
+    for (const s of engine.snapshot().swarms) for (const f of s.files) if (f.fileId === fileId) return safeSegments(f.name).at(-1)!;
     return 'download';
   };
+  const saveDeps = { snapshot: () => engine.snapshot(), fileBlob: (id: FileId) => engine.fileBlob(id) };
   return {
     async createSwarm() {
       const swarmId = await engine.createSwarm();
@@ -98,6 +95,8 @@ export function createTabswarmApi(
     snapshot: () => engine.snapshot(),
     sha256: async (fileId) => streamedSha256(await engine.fileBlob(fileId)),
     save: async (fileId) => saveBlob(await engine.fileBlob(fileId), nameOf(fileId)),
+    saveZip: (swarmId, opts) => saveZip(saveDeps, swarmId, opts),
+    saveToFolder: (swarmId, opts) => saveToFolder(saveDeps, swarmId, opts),
     setNickname: (name) => engine.setNickname(name),
     onChange: (cb) => engine.onChange(() => cb(engine.snapshot())),
     remove: (fileId) => engine.removeFile(fileId),

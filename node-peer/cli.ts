@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { JoinTargetError, startGetting, type GetProgress } from './get.ts';
+import { DEFAULT_PORT } from '../shared/signaling.ts';
 import { parseServerUrl } from './node-peer.ts';
 import { shareWithConsole } from './share-console.ts';
 import { ShareInputError } from './shared-files.ts';
@@ -13,7 +14,7 @@ const USAGE = `usage:
   tabswarm get <join link | swarm id | code> [--out DIR] [--server http://host:8080]
 The server defaults to $TABSWARM_SERVER or http://127.0.0.1:8080; a join link names its own server.`;
 
-const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+const DEFAULT_SERVER = `http://127.0.0.1:${DEFAULT_PORT}`;
 /** Progress is redrawn at most this often (a TTY) or printed this often (a log). */
 const PROGRESS_EVERY_MS = { tty: 250, log: 5000 };
 

@@ -7,6 +7,7 @@ import { pieceSize } from '../shared/manifest.ts';
 import { StorageFailure, type FileRecord, type ProfileStore } from '../peer/contracts.ts';
 import type { Route } from '../shared/wire-messages.ts';
 import { loadGetState, saveGetState, type GetState } from './get-state.ts';
+import { fileIdSuffix } from '../shared/file-paths.ts';
 import { outputPathFor } from './output-paths.ts';
 
 // The downloader's store: each file is written piece by piece, at its offset, into `<name>.part` inside the
@@ -108,7 +109,7 @@ export async function openGetStore(outDir: string): Promise<GetStore> {
     const taken = new Set([...entries.values()].map((e) => e.target));
     const plain = outputPathFor(root, record.manifest.name);
     if (!taken.has(plain) && !(await exists(plain)) && !(await exists(partOf(plain)))) return plain;
-    return outputPathFor(root, record.manifest.name, `-${record.fileId.slice(0, 8)}`);
+    return outputPathFor(root, record.manifest.name, fileIdSuffix(record.fileId));
   }
 
   async function saveRecord(record: FileRecord): Promise<void> {

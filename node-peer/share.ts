@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SHARER_LINK_CAPS } from '../peer/links/link-policy.ts';
 import type { SwarmId } from '../shared/ids.ts';
 import { openManifestCache } from './manifest-cache.ts';
 import { startNodePeer, type NodePeer } from './node-peer.ts';
@@ -8,8 +9,6 @@ import { findSharedFiles, hashSharedFiles, type HashProgress, type SharedFile } 
 // `share`: the files are hashed (or their manifests taken from the cache), one swarm is joined with all of
 // them announced, and pieces are served from the files on disk for as long as the process runs.
 
-/** A sharer accepts this many links (a tab: 12), so most of a class can fetch from the teacher directly. */
-export const SHARER_MAX_LINKS = 48;
 
 export interface Sharing {
   peer: NodePeer;
@@ -40,7 +39,7 @@ export async function startSharing(opts: ShareOptions): Promise<Sharing> {
   await cache.save().catch(() => undefined);
   const store = createShareStore({ swarmId, files, onBroken: (f, reason) => opts.onBroken?.(f, reason) });
   const peer = startNodePeer({
-    server: opts.server, store, maxLinks: SHARER_MAX_LINKS,
+    server: opts.server, store, maxLinks: SHARER_LINK_CAPS.max,
     ...(opts.pageUrl === undefined ? {} : { pageUrl: opts.pageUrl }),
     ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
   });

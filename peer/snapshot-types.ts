@@ -108,6 +108,8 @@ export interface EngineCounters {
   rejectsSent: number;
   /** Rejects we got. */
   rejectsReceived: number;
+  /** Times we told a peer its requests wait for one of our upload slots. */
+  slotWaitsSent: number;
   /** Block bytes sent to peers. */
   blockBytesSent: number;
   /** Piece writes that did not commit (quota, IndexedDB failure). */

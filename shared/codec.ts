@@ -8,6 +8,7 @@ import {
   fail, HEADER_BYTES, pieceIndexProblem, spanProblem, TYPE_AT, TYPE_BY_CODE, VERSION_AT, type FrameBounds,
 } from './codec/frame.ts';
 import { decodeDrop, DROP_BOUNDS, encodeDrop } from './codec/drop.ts';
+import { decodeSlot, encodeSlot, SLOT_BOUNDS } from './codec/slot.ts';
 import { decodeHello, encodeHello, HELLO_BOUNDS } from './codec/hello.ts';
 import {
   decodeBlock, decodePieceMsg, decodeReject, decodeSpanMsg, encodeBlock, encodePieceMsg, encodeReject, encodeSpanMsg,
@@ -15,7 +16,7 @@ import {
 } from './codec/pieces.ts';
 
 // The binary wire between peers. Each message family has one module in codec/ with its byte layout above
-// its encoder: hello.ts, bitfield.ts, pieces.ts (have, fetching, request, cancel, reject, block), drop.ts; frame.ts
+// its encoder: hello.ts, bitfield.ts, pieces.ts (have, fetching, request, cancel, reject, block), drop.ts, slot.ts; frame.ts
 // holds the header, the route and the checks both directions share. decode/encode check framing (caps that
 // hold for every file); checkAgainstManifest checks a routed message against its file's manifest.
 //
@@ -31,7 +32,7 @@ export type ManifestSizes = Pick<Manifest, 'size' | 'pieceLength'>;
 export type RoutedMsg = Exclude<WireMsg, { type: 'hello' }>;
 
 export const FRAME_BOUNDS: Readonly<Record<WireType, FrameBounds>> = {
-  hello: HELLO_BOUNDS, bitfield: BITFIELD_BOUNDS, ...PIECE_BOUNDS, ...DROP_BOUNDS,
+  hello: HELLO_BOUNDS, bitfield: BITFIELD_BOUNDS, ...PIECE_BOUNDS, ...DROP_BOUNDS, ...SLOT_BOUNDS,
 };
 
 /** One message → one frame for one data-channel send. Throws RangeError on an out-of-range field. */
@@ -46,6 +47,7 @@ export function encode(msg: WireMsg): Uint8Array {
     case 'block': return encodeBlock(msg);
     case 'reject': return encodeReject(msg);
     case 'drop': return encodeDrop(msg);
+    case 'slot': return encodeSlot(msg);
     default: {
       const unknown: never = msg;
       throw new RangeError(`wire: unknown message type ${String((unknown as { type: unknown }).type)}`);
@@ -88,6 +90,7 @@ export function decode(frame: Uint8Array): Result<WireMsg, CodecError> {
     case 'block': return decodeBlock(frame, view);
     case 'reject': return decodeReject(frame, view);
     case 'drop': return decodeDrop(frame);
+    case 'slot': return decodeSlot(frame);
     default: {
       const unreachable: never = header.value;
       return fail('ERR_UNKNOWN_TYPE', `type ${String(unreachable)}`);
@@ -122,6 +125,7 @@ function manifestProblem(manifest: ManifestSizes, msg: RoutedMsg): CodecError | 
     case 'reject':
       return spanInFileProblem(manifest, msg);
     case 'drop':
+    case 'slot':
       return null;
     default: {
       const unreachable: never = msg;

@@ -45,8 +45,11 @@ export const HEARTBEAT_MS = 10_000;
 export const MAX_MISSED_PONGS = 2;
 /** A tab joins a handful of swarms; 32 bounds the fan-out of one socket's nickname and close events. */
 export const MAX_SWARMS_PER_SOCKET = 32;
-/** 30 laptops × a few tabs each plus the teacher, ×2 headroom; bounds every broadcast and member list. */
-export const MAX_MEMBERS_PER_SWARM = 256;
+/**
+ * A school hall of 300 laptops plus the teacher's tabs, ×1.5 headroom; bounds every broadcast and member list
+ * (a joined list of 512 is ~30 KB of JSON; the server spends a few KB per member, `npm run bench -- --only hall`).
+ */
+export const MAX_MEMBERS_PER_SWARM = 512;
 /** A class shares dozens of files, not hundreds; bounds the replay a joiner receives. */
 export const MAX_ANNOUNCEMENTS_PER_SWARM = 256;
 /** Stored manifest JSON per swarm (~150 typical manifests, ~28 at 4096 pieces): bounds memory and replay size. */
@@ -156,6 +159,12 @@ export const DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER = DEFAULT_MAX_REQUESTS_PER_PEE
  * ~10 MB/s needs 30 × 1 MiB / 10 MB/s ≈ 3 s to reach the back of its queue: 20 s leaves headroom.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * A request queued behind an uploader's upload slots (it said 'slot' granted=false) is given up after this long:
+ * a seeder with 48 links, 4 slots and 1 MiB pieces at 5 MB/s serves each peer in turn every ~10 s; a peer
+ * that says "wait" and never serves must not hold our requests for ever.
+ */
+export const MAX_SLOT_WAIT_MS = 120_000;
 /** Corrupt pieces a peer is proven to have sent before it is banned for that route (one may be an accident). */
 export const MAX_HASH_STRIKES = 3;
 /**

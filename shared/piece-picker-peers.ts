@@ -46,6 +46,21 @@ export function onPeerFetching(p: PiecePicker, peerId: PeerId, piece: number): R
   return ok(undefined);
 }
 
+/**
+ * A 'slot' message: the peer queues our requests behind its upload slots (granted=false: expire() then gives them
+ * slotWaitTimeoutMs, not requestTimeoutMs) or serves them now (granted=true: their request timeout starts over).
+ */
+export function onPeerSlot(p: PiecePicker, peerId: PeerId, granted: boolean, now: number): void {
+  const peer = p.peers.get(peerId);
+  if (!peer) return;
+  if (!granted) {
+    peer.waitingSince ??= now;
+    return;
+  }
+  peer.waitingSince = null;
+  for (const req of peer.requests.values()) req.since = now;
+}
+
 function forgetFetching(p: PiecePicker, peer: PickerPeer): void {
   addCounts(p.othersFetching, peer.fetching, -1);
   peer.fetching = createBitfield(p.layout.pieceCount);
@@ -115,7 +130,7 @@ function peerOrNew(p: PiecePicker, peerId: PeerId): PickerPeer {
   if (!peer) {
     const size = p.layout.pieceCount;
     peer = {
-      have: createBitfield(size), requests: new Map(), inFlightBytes: 0, stalled: false, fetching: createBitfield(size),
+      have: createBitfield(size), requests: new Map(), inFlightBytes: 0, stalled: false, waitingSince: null, fetching: createBitfield(size),
       cancelled: new Map(),
     };
     p.peers.set(peerId, peer);

@@ -103,13 +103,16 @@ export interface ExpireResult {
 
 /**
  * Call periodically (e.g. every second). A peer that timed out is stalled: one request at a time. An exclusive
- * copy whose owner timed out is thrown away (another peer may then fetch it whole).
+ * copy whose owner timed out is thrown away (another peer may then fetch it whole). A request queued behind a
+ * peer's upload slots times out after slotWaitTimeoutMs instead, and moves sooner, without stalling anyone, to a
+ * peer that serves us now and has the piece too (the cancel frees its place in the waiting peer's queue).
  */
 export function expire(p: PiecePicker, now: number): ExpireResult {
   const cancels: PeerSpan[] = [];
   for (const [peerId, peer] of p.peers) {
+    const timeout = peer.waitingSince === null ? p.options.requestTimeoutMs : p.options.slotWaitTimeoutMs;
     for (const req of peer.requests.values()) {
-      if (now - req.since >= p.options.requestTimeoutMs) cancels.push({ peerId, span: req.span });
+      if (now - req.since >= timeout) cancels.push({ peerId, span: req.span });
     }
   }
   for (const { peerId, span } of cancels) {
@@ -124,7 +127,24 @@ export function expire(p: PiecePicker, now: number): ExpireResult {
     if (taker !== null) reassigned.push({ peerId: taker, span });
     deactivateIfIdle(p, span.piece);
   }
+  moveFromWaiting(p, now, cancels, reassigned);
   return { cancels, reassigned };
+}
+
+/** Requests queued behind a peer's slots for pieces a peer serving us has: moved there (cancel, then request). */
+function moveFromWaiting(p: PiecePicker, now: number, cancels: PeerSpan[], reassigned: PeerSpan[]): void {
+  for (const [peerId, peer] of p.peers) {
+    if (peer.waitingSince === null) continue;
+    for (const { span } of [...peer.requests.values()]) {
+      if ((p.availability[span.piece] ?? 0) < 2 || p.active.get(span.piece)?.exclusive) continue;
+      const taker = takerFor(p, peerId, span);
+      if (taker === null) continue;
+      cancelRequest(p, peerId, peer, span);
+      cancels.push({ peerId, span });
+      addRequest(p, taker.peerId, taker.peer, p.active.get(span.piece)!, span, now);
+      reassigned.push({ peerId: taker.peerId, span });
+    }
+  }
 }
 
 /** Gives a freed block to the least loaded other peer that can take it; null if none can. */
@@ -132,13 +152,19 @@ function reassign(p: PiecePicker, from: PeerId, span: BlockSpan, now: number): P
   const a = p.active.get(span.piece);
   const block = span.offset / p.options.blockLength;
   if (!a || a.receivedFrom[block] !== undefined || (a.requestedBy[block]?.size ?? 0) > 0) return null;
-  let best: { peerId: PeerId; peer: PickerPeer } | null = null;
-  for (const [peerId, peer] of p.peers) {
-    if (peerId === from || peer.stalled || !mayAskFor(p, peerId, peer, span.piece)) continue;
-    if (!hasRoomFor(p, peer, span.length)) continue;
-    if (!best || peer.inFlightBytes < best.peer.inFlightBytes) best = { peerId, peer };
-  }
+  const best = takerFor(p, from, span);
   if (!best) return null;
   addRequest(p, best.peerId, best.peer, a, span, now);
   return best.peerId;
+}
+
+/** The least loaded other peer that serves us now (not stalled, not making us wait) and has room for the span. */
+function takerFor(p: PiecePicker, from: PeerId, span: BlockSpan): { peerId: PeerId; peer: PickerPeer } | null {
+  let best: { peerId: PeerId; peer: PickerPeer } | null = null;
+  for (const [peerId, peer] of p.peers) {
+    if (peerId === from || peer.stalled || peer.waitingSince !== null || !mayAskFor(p, peerId, peer, span.piece)) continue;
+    if (!hasRoomFor(p, peer, span.length)) continue;
+    if (!best || peer.inFlightBytes < best.peer.inFlightBytes) best = { peerId, peer };
+  }
+  return best;
 }

@@ -2,7 +2,7 @@ import { createBitfield, getBit, type Bitfield } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
 import {
   DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER, DEFAULT_MAX_REQUESTS_PER_PEER,
-  DEFAULT_REQUEST_TIMEOUT_MS, MAX_BLOCK_LENGTH, MAX_CANCELLED_REQUESTS_REMEMBERED, MAX_HASH_STRIKES,
+  DEFAULT_REQUEST_TIMEOUT_MS, MAX_BLOCK_LENGTH, MAX_CANCELLED_REQUESTS_REMEMBERED, MAX_HASH_STRIKES, MAX_SLOT_WAIT_MS,
 } from './limits.ts';
 import type { BlockSpan } from './wire-messages.ts';
 
@@ -18,6 +18,8 @@ export interface PickerOptions {
   maxRequestsPerPeer: number;
   /** A request older than this is cancelled and reassigned by expire(). */
   requestTimeoutMs: number;
+  /** The same for a peer that said our requests wait for its upload slot (see MAX_SLOT_WAIT_MS). */
+  slotWaitTimeoutMs: number;
   /** Hash failures a peer may contribute to before it is banned for this route. */
   maxStrikes: number;
   /** Uniform in [0, 1): breaks rarest-first ties. Inject Math.random or a seeded generator. */
@@ -51,6 +53,8 @@ export interface PickerPeer {
   inFlightBytes: number;
   /** A request to it timed out: one request at a time until it delivers a block. */
   stalled: boolean;
+  /** It said our requests wait for one of its upload slots ('slot' granted=false), since when; null: served. */
+  waitingSince: number | null;
   /** Pieces it said it started fetching ('fetching') and has not announced yet. */
   fetching: Bitfield;
   /** Requests to it we cancelled lately, oldest first (≤ MAX_CANCELLED_REQUESTS_REMEMBERED): their blocks may be on the way. */
@@ -114,6 +118,7 @@ export function createPiecePicker(layout: PieceLayout, options: Partial<PickerOp
     maxInFlightBytesPerPeer: DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER,
     maxRequestsPerPeer: DEFAULT_MAX_REQUESTS_PER_PEER,
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+    slotWaitTimeoutMs: MAX_SLOT_WAIT_MS,
     maxStrikes: MAX_HASH_STRIKES,
     ...options,
   };
@@ -141,7 +146,7 @@ function checkOptions(o: PickerOptions): void {
   if (!positive(o.blockLength) || o.blockLength > MAX_BLOCK_LENGTH) throw new RangeError(`bad blockLength ${o.blockLength}`);
   if (o.maxInFlightBytesPerPeer < o.blockLength) throw new RangeError('maxInFlightBytesPerPeer is below one block');
   if (!positive(o.maxRequestsPerPeer)) throw new RangeError('maxRequestsPerPeer must be ≥ 1');
-  if (!(o.requestTimeoutMs > 0) || !positive(o.maxStrikes)) throw new RangeError('bad requestTimeoutMs or maxStrikes');
+  if (!(o.requestTimeoutMs > 0) || !(o.slotWaitTimeoutMs > 0) || !positive(o.maxStrikes)) throw new RangeError('bad timeouts or maxStrikes');
 }
 
 export function pieceBytes(p: PiecePicker, piece: number): number {

@@ -26,7 +26,7 @@ export type {
   ActivePiece, OutstandingRequest, PeerSpan, PickerOptions, PickerPeer, PieceLayout, PiecePicker, PieceSource,
 } from './piece-picker-state.ts';
 export {
-  banPeer, inFlightOf, isBanned, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onRequestRejected,
+  banPeer, inFlightOf, isBanned, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onPeerSlot, onRequestRejected,
 } from './piece-picker-peers.ts';
 export type { HaveError } from './piece-picker-peers.ts';
 export { expire, isEndgame, nextRequests } from './piece-picker-requests.ts';

@@ -13,6 +13,8 @@ import { err, ok, type Result } from './result.ts';
 
 export const SIGNAL_VERSION = 1;
 export const SIGNAL_PATH = '/ws';
+/** Where `npm start` serves the page and SIGNAL_PATH, and where `tabswarm` looks without --server. */
+export const DEFAULT_PORT = 8080;
 export const RESUME_SECRET_BYTES = 32;
 /** Typed by people: no 0/O, 1/I/L to confuse. */
 export const SHARE_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';

@@ -111,3 +111,21 @@ export const queuedCount = (q: UploadQueue, peerId: PeerId): number => q.queues.
 
 const sameRequest = (a: UploadRequest, b: UploadRequest): boolean =>
   a.piece === b.piece && a.offset === b.offset && a.length === b.length && a.swarmId === b.swarmId && a.fileId === b.fileId;
+
+/**
+ * nextToServe, skipping peers that are not ready: they keep their place at the front of the round-robin,
+ * so they are served first once their lane has room again.
+ */
+export function nextReadyToServe(q: UploadQueue, isReady: (peerId: PeerId) => boolean): ReturnType<typeof nextToServe> {
+  const order = [...q.queues.keys()];
+  const at = order.findIndex(isReady);
+  if (at < 0) return null;
+  if (at === 0) return nextToServe(q);
+  const ahead = order.slice(0, at).map((peerId) => [peerId, q.queues.get(peerId)!] as const);
+  for (const [peerId] of ahead) q.queues.delete(peerId);
+  const next = nextToServe(q);
+  const rest = [...q.queues];
+  q.queues.clear();
+  for (const [peerId, queued] of [...ahead, ...rest]) q.queues.set(peerId, queued);
+  return next;
+}

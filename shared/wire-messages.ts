@@ -36,6 +36,8 @@ export type WireMsg =
   | ({ type: 'cancel' } & Route & BlockSpan)
   | ({ type: 'reject'; reason: RejectReason } & Route & BlockSpan)
   /** We removed this file: forget us as a source on this route and send us nothing more on it. */
-  | ({ type: 'drop' } & Route);
+  | ({ type: 'drop' } & Route)
+  /** Our upload slots: false = your requests wait for one (kept, not timed out); true = you are being served. */
+  | ({ type: 'slot'; granted: boolean } & Route);
 
 export type WireType = WireMsg['type'];

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { constants, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { sharedResumeKey } from './directory/redis/bus.ts';
+import type { Logger } from './log.ts';
 
 // The HMAC key of resume secrets, kept across restarts so tabs keep their peerIds and open links. Whoever can
 // plant or read it can forge any peer's resume secret, so it lives in a directory only this user can enter
@@ -81,4 +83,14 @@ export function loadResumeKey(dir: string = defaultStateDir()): LoadedKey {
   } catch (error) {
     return { key: fresh, problem: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** The key this process uses: the school's through Redis when it runs there, else the one kept in `stateDir`. */
+export async function resumeKeyFor(stateDir: string | null, redisUrl: string | null, logger: Logger): Promise<Uint8Array> {
+  const loaded = loadResumeKey(stateDir ?? undefined);
+  if (loaded.problem) logger.warn(`resume key kept in memory only (tabs get new peer ids after a restart): ${loaded.problem}`);
+  if (redisUrl === null) return loaded.key;
+  const shared = await sharedResumeKey(redisUrl, loaded.key);
+  if (!shared) logger.warn('redis is not reachable yet: this process starts alone and joins the school once it is');
+  return shared ?? loaded.key;
 }

@@ -10,11 +10,11 @@ import {
 } from '../shared/limits.ts';
 import {
   CLOSE_NO_HELLO, CLOSE_RATE_LIMIT, CLOSE_SERVER_FULL, CLOSE_SHUTDOWN, CLOSE_TOO_LARGE, CLOSE_TOO_MANY_FROM_ADDRESS,
-  CLOSE_UNFINISHED, SIGNAL_PATH, parseClientFrame, type ClientFrame, type IceServer, type SignalError,
+  CLOSE_UNFINISHED, DEFAULT_PORT, SIGNAL_PATH, parseClientFrame, type ClientFrame, type IceServer, type SignalError,
 } from '../shared/signaling.ts';
 import { addressKey, createAddresses } from './guards/addresses.ts';
 import { endSession, handleFrame } from './handlers.ts';
-import type { IceProvider } from './relay/ice-config.ts';
+import { startIceServices, type IceConfig, type IceProvider, type IceServices } from './relay/ice-config.ts';
 import type { Directory, DirectoryHealth, LocalPeers } from './directory/contract.ts';
 import {
   DEFAULT_LIMITS, sendError, sendText, type Client, type Hub, type ServerLimits, type Session,
@@ -34,6 +34,9 @@ export interface SignalingServerOptions {
   host?: string;
   staticDir?: string; // the built page; default <repo>/dist
   iceServers?: readonly IceServer[];
+  /** The teacher's STUN/TURN, started before the server listens and closed with it; TURN serves this server's members. */
+  iceConfig?: IceConfig;
+  /** Or ICE services the caller runs itself (tests). */
   ice?: IceProvider;
   logger?: Logger;
   heartbeatMs?: number;
@@ -50,10 +53,14 @@ export interface SignalingServer {
   stats(): { connections: number; peers: number; swarms: number; codes: number; directory: DirectoryHealth };
   /** A connected peer in at least one swarm: the only kind the TURN relay serves. */
   isMember(peerId: PeerId): boolean;
+  /** What the start banner says of STUN/TURN (empty without iceConfig). */
+  describeIce(): string[];
   /** Closes every socket (4002), stops listening. Idempotent. */
   close(): Promise<void>;
 }
 
+/** Every interface: the class reaches the teacher's laptop on its LAN address. */
+export const DEFAULT_HOST = '0.0.0.0';
 const DEFAULT_STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist');
 /** How long close() waits for sockets to finish their close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
@@ -252,6 +259,21 @@ async function closeAll(clients: Set<Client>, wss: WebSocketServer, http: Server
 
 export async function createSignalingServer(opts: SignalingServerOptions = {}): Promise<SignalingServer> {
   const hub = createHub(opts);
+  const isMember = (peerId: PeerId) => hub.directory.localSwarmsOf(peerId).size > 0;
+  // The relay first: a port it cannot have is refused before anything is served.
+  const ice: IceServices | null = opts.iceConfig
+    ? await startIceServices(opts.iceConfig, { isMember, ...(opts.logger ? { logger: opts.logger } : {}) })
+    : null;
+  hub.ice = opts.ice ?? ice;
+  try {
+    return await serve(opts, hub, isMember, ice);
+  } catch (error) {
+    await Promise.all([ice?.close(), hub.directory.close()]);
+    throw error;
+  }
+}
+
+async function serve(opts: SignalingServerOptions, hub: Hub, isMember: (peerId: PeerId) => boolean, ice: IceServices | null): Promise<SignalingServer> {
   const clients = new Set<Client>();
   const stats = () => {
     const { swarms, codes } = hub.directory.stats();
@@ -279,8 +301,8 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-  const host = opts.host ?? '0.0.0.0';
-  const port = await listen(http, opts.port ?? 8080, host);
+  const host = opts.host ?? DEFAULT_HOST;
+  const port = await listen(http, opts.port ?? DEFAULT_PORT, host);
   const timer = setInterval(() => heartbeat(hub, clients), opts.heartbeatMs ?? HEARTBEAT_MS);
   timer.unref();
   let closing: Promise<void> | null = null;
@@ -288,10 +310,11 @@ export async function createSignalingServer(opts: SignalingServerOptions = {}): 
     port,
     host,
     stats,
-    isMember: (peerId) => hub.directory.localSwarmsOf(peerId).size > 0,
+    isMember,
+    describeIce: () => ice?.describe() ?? [],
     close: () => {
       clearInterval(timer);
-      closing ??= closeAll(clients, wss, http).then(() => hub.directory.close());
+      closing ??= Promise.all([closeAll(clients, wss, http).then(() => hub.directory.close()), ice?.close()]).then(() => undefined);
       return closing;
     },
   };

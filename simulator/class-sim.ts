@@ -1,3 +1,4 @@
+import { SHARER_LINK_CAPS, TAB_LINK_CAPS } from '../peer/links/link-policy.ts';
 import { DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/limits.ts';
 import { pieceCountFor, pieceLengthFor, type Manifest } from '../shared/manifest.ts';
 import { seededRng } from '../shared/seeded-rng.ts';
@@ -6,9 +7,11 @@ import { EventQueue } from './event-queue.ts';
 import { airtimeBound, httpAirSeconds, Medium, WIRED, type MediumOptions } from './medium.ts';
 import { Laptop } from './sim-laptop.ts';
 import { SimNetwork } from './sim-network.ts';
+import { SimLinks, type GraphFigures } from './sim-links.ts';
 
 // One class in simulated time: laptop 0 (the teacher) seeds a file, the others join at once (or late, with
-// churn) and fetch it from everyone; the figures are the bench's (test/bench/classroom-shaped.ts).
+// churn) and fetch it over the links the link manager's policy builds (sim-links.ts); the figures are the
+// bench's (test/bench/classroom-shaped.ts) plus the graph's.
 
 export interface ClassOptions {
   /** Laptops including the teacher's. */
@@ -36,6 +39,8 @@ export interface ClassOptions {
   hoarders?: number;
   /** What the links share: nothing (a wired lab, the default) or one Wi-Fi channel (medium.ts). */
   medium?: MediumOptions;
+  /** The teacher shares from a tab (a tab's link caps) or from `tabswarm share` (the sharer's; the default). */
+  teacherLinks?: 'tab' | 'sharer';
 }
 
 export interface ClassResult {
@@ -57,6 +62,8 @@ export interface ClassResult {
   hoarders: number;
   seedOnce: boolean;
   controlMessages: number;
+  /** The link graph at the end (links that are up). */
+  graph: GraphFigures;
   medium: MediumOptions['kind'];
   /** Wi-Fi only: the teacher's link, the channel's airtime, and the air's bytes (each crossing) per file. */
   teacher?: MediumOptions['teacher'];
@@ -88,6 +95,8 @@ export function simulateClass(o: ClassOptions): ClassResult {
   const events = new EventQueue();
   const medium = new Medium(o.medium ?? WIRED, hex(1, 16));
   const net = new SimNetwork(events, o.latencyS, medium);
+  const links = new SimLinks(events, net, rng);
+  const teacherCaps = o.teacherLinks === 'tab' ? TAB_LINK_CAPS : SHARER_LINK_CAPS;
   const manifest = manifestOf(o.fileBytes, o.smallestPieceLength);
   const route = { swarmId: hex(1, 16), fileId: hex(2, 32) };
   const hoarders = o.hoarders ?? 0;
@@ -107,11 +116,11 @@ export function simulateClass(o: ClassOptions): ClassResult {
     const joinAt = i < present ? 0 : rng() * bound;
     events.at(joinAt, () => {
       net.add(laptop, rates(i));
-      net.connectToAll(laptop);
+      links.join(laptop, i === 0 ? teacherCaps : TAB_LINK_CAPS);
     });
   }
   const leavers = shuffled(all.slice(1 + hoarders, present), rng).slice(0, churned);
-  for (const laptop of leavers) events.at(rng() * bound * 0.8, () => net.leave(laptop));
+  for (const laptop of leavers) events.at(rng() * bound * 0.8, () => links.leave(laptop));
   const ticker = (): void => {
     for (const laptop of net.laptops.values()) if (!laptop.gone) laptop.tick();
     events.after(1, ticker);
@@ -119,7 +128,8 @@ export function simulateClass(o: ClassOptions): ClassResult {
   events.after(1, ticker);
   const stayers = all.slice(1 + hoarders).filter((l) => !leavers.includes(l));
   events.runUntil(() => stayers.every((l) => l.completedAt !== null), bound * 50 + 60);
-  const result = resultOf(o, all[0]!, stayers, { left: leavers.length, joinedLate: all.length - present, hoarders }, net.controlMessages);
+  const churn = { left: leavers.length, joinedLate: all.length - present, hoarders };
+  const result = { ...resultOf(o, all[0]!, stayers, churn, net.controlMessages), graph: links.figures(all[0]!.id) };
   return o.medium?.kind !== 'wifi' ? result : {
     ...result, teacher: o.medium.teacher, accessPoints: o.medium.accessPoints ?? 1, airtimeMbit: round((o.medium.airtime * 8) / 1e6, 2),
     airBytesPerFile: round(medium.airBytes / o.fileBytes, 3),
@@ -134,7 +144,7 @@ function classBound(o: ClassOptions): number {
 
 interface Churn { left: number; joinedLate: number; hoarders: number }
 
-function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], churn: Churn, controlMessages: number): ClassResult {
+function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], churn: Churn, controlMessages: number): Omit<ClassResult, 'graph'> {
   const links = linksOf(o, o.laptops - 1);
   const medium = o.medium ?? WIRED;
   const boundS = classBound(o);

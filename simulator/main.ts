@@ -8,6 +8,7 @@ const USAGE = `usage: npm run simulate -- --laptops 30 --uplink 40mbit --file 1G
   [--hoarders 1] (hostile students: claim every piece, serve none)
   [--medium wired|wifi] [--airtime 100mbit] [--teacher wired|wifi] [--access-points 1] (Wi-Fi: each access
   point's laptops share its channel's airtime)
+  [--teacher-links sharer|tab] (the teacher's link caps: \`tabswarm share\`'s, the default, or a tab's)
 --laptops takes a list (4,8,30). One JSON line per class on stdout.`;
 
 const UNITS: Record<string, number> = { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, kb: 1e3, mb: 1e6, gb: 1e9 };
@@ -36,6 +37,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
       'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' }, 'request-timeout': { type: 'string' },
       hoarders: { type: 'string', default: '0' }, medium: { type: 'string', default: 'wired' },
       airtime: { type: 'string', default: '100mbit' }, teacher: { type: 'string', default: 'wired' },
+      'teacher-links': { type: 'string', default: 'sharer' },
       'access-points': { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,6 +48,8 @@ function optionsFrom(argv: string[]): ClassOptions[] {
   if (!Number.isInteger(hoarders) || hoarders < 0) throw new Error('--hoarders is a count of laptops');
   if (values.medium !== 'wired' && values.medium !== 'wifi') throw new Error('--medium is wired or wifi');
   if (values.teacher !== 'wired' && values.teacher !== 'wifi') throw new Error('--teacher is wired or wifi');
+  const teacherLinks: 'tab' | 'sharer' = values['teacher-links'] === 'tab' ? 'tab' : 'sharer';
+  if (values['teacher-links'] !== teacherLinks) throw new Error('--teacher-links is tab or sharer');
   const accessPoints = Number(values['access-points']);
   if (!Number.isInteger(accessPoints) || accessPoints < 1) throw new Error('--access-points is a count');
   const medium = { kind: values.medium, airtime: quantity(values.airtime, RATES, 'airtime'), teacher: values.teacher, accessPoints } as const;
@@ -57,7 +61,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
     downlink: values.downlink ? quantity(values.downlink, RATES, 'downlink') : Infinity,
     ...(values.piece ? { smallestPieceLength: quantity(values.piece, UNITS, 'piece length') } : {}),
     ...(values['request-timeout'] ? { requestTimeoutMs: seconds(values['request-timeout']) * 1000 } : {}),
-    hoarders, medium,
+    hoarders, medium, teacherLinks,
     latencyS: seconds(values.latency), churn, seed: Number(values.seed), seedOnce: values['seed-once'] !== 'off',
   };
   return values.laptops.split(',').map((n) => {

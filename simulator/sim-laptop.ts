@@ -2,14 +2,15 @@ import { fullBitfield, getBit, isComplete } from '../shared/bitfield.ts';
 import type { PeerId } from '../shared/ids.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import {
-  expire, inFlightOf, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onPieceVerified,
-  onRequestRejected, type PeerSpan, type PiecePicker,
+  expire, inFlightOf, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onPeerSlot,
+  onPieceVerified, onRequestRejected, type PeerSpan, type PiecePicker,
 } from '../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, forgetPeer, setPeerSwarms, type FileEntry } from '../shared/routing-table.ts';
 import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../shared/seed-once.ts';
 import {
-  cancelRequest, createUploadQueue, enqueueRequest, nextToServe, queuedCount, removePeer, type UploadQueue, type UploadRequest,
+  cancelRequest, createUploadQueue, enqueueRequest, nextReadyToServe, queuedCount, removePeer, type UploadQueue, type UploadRequest,
 } from '../shared/upload-queue.ts';
+import { createUploadSlots, forgetSlotPeer, holdsSlot, settleSlots, type UploadSlots } from '../shared/upload-slots.ts';
 import type { Route, WireMsg } from '../shared/wire-messages.ts';
 
 // One simulated laptop: the project's shared/ state (routing table, piece picker, upload queue, seed-once)
@@ -46,6 +47,7 @@ export class Laptop {
   readonly entry: FileEntry;
   readonly queue: UploadQueue = createUploadQueue();
   readonly seed: SeedOnce = createSeedOnce();
+  readonly slots: UploadSlots = createUploadSlots();
   readonly peers = new Set<PeerId>();
   /** Requests queued for upload (the upload queue's total, kept as a counter: the policy reads it per request). */
   backlog = 0;
@@ -82,6 +84,7 @@ export class Laptop {
     if (!this.peers.delete(peerId)) return;
     forgetPeer(this.table, peerId);
     this.backlog -= removePeer(this.queue, peerId);
+    forgetSlotPeer(this.slots, peerId);
     forgetSeedPeer(this.seed, peerId);
     this.reoffer();
     this.fillAll();
@@ -95,10 +98,11 @@ export class Laptop {
       case 'have': if (onPeerHave(p, from, msg.piece).ok && !getBit(p.had, msg.piece)) this.fill(from); return;
       case 'fetching': onPeerFetching(p, from, msg.piece); return;
       case 'request': return this.config.hoarder ? undefined : this.onRequest(from, msg);
-      case 'cancel': if (cancelRequest(this.queue, from, msg)) this.backlog--; return;
+      case 'cancel': if (cancelRequest(this.queue, from, msg)) this.backlog--; return this.settle();
       case 'reject': onRequestRejected(p, from, msg, msg.reason); return this.fillAll();
       case 'block': return this.onBlock(from, msg);
       case 'drop': onPeerGone(p, from); return this.fillAll(); // laptops in the simulator never remove files
+      case 'slot': return onPeerSlot(p, from, msg.granted, this.net.now() * 1000);
       default: {
         const never: never = msg;
         return never;
@@ -106,12 +110,35 @@ export class Laptop {
     }
   }
 
-  /** The next block for the uplink, round-robin across peers (the upload queue's order). */
+  /**
+   * The next block for the uplink: round-robin across the peers holding an upload slot, each block checked by
+   * seed-once as it is about to go out (upload-handler.ts's pump).
+   */
   nextUpload(): { peerId: PeerId; request: UploadRequest } | null {
-    const next = nextToServe(this.queue);
-    if (next) this.backlog--;
-    else this.reoffer(true);
-    return next;
+    for (;;) {
+      this.settle();
+      const next = nextReadyToServe(this.queue, (peerId) => holdsSlot(this.slots, peerId));
+      if (next === null) {
+        this.reoffer(true);
+        return null;
+      }
+      this.backlog--;
+      this.settle();
+      if (!this.refusesAsSeeder(next.peerId, next.request)) return next;
+      const { piece, offset, length } = next.request;
+      this.net.send(this, next.peerId, { type: 'reject', reason: 'not-had', ...this.config.route, piece, offset, length });
+    }
+  }
+
+  private settle(): void {
+    for (const { peerId, route, granted } of settleSlots(this.slots, this.queue, this.net.now() * 1000)) {
+      this.net.send(this, peerId, { type: 'slot', ...route, granted });
+    }
+  }
+
+  private refusesAsSeeder(from: PeerId, req: UploadRequest): boolean {
+    const backlogBytes = (this.backlog + 1) * this.config.blockLength; // the block taken is not sent yet
+    return this.config.seedOnce && onSeedRequest(this.seed, this.picker, from, req.piece, backlogBytes, this.net.now() * 1000) === 'refuse';
   }
 
   /** Once a second, as the engine's expire timer: timed-out requests go elsewhere; refused pieces offered again. */
@@ -120,22 +147,20 @@ export class Laptop {
     this.sendSpans('cancel', cancels);
     this.sendSpans('request', reassigned);
     this.reoffer();
+    this.settle();
+    this.net.kick(this);
     this.fillAll();
   }
 
   private onRequest(from: PeerId, req: UploadRequest & { type: 'request' }): void {
-    const p = this.picker;
-    const backlogBytes = this.backlog * this.config.blockLength;
-    const refused = this.config.seedOnce && getBit(p.had, req.piece) &&
-      onSeedRequest(this.seed, p, from, req.piece, backlogBytes, this.net.now() * 1000) === 'refuse';
     const before = queuedCount(this.queue, from);
-    const queued = refused ? null : enqueueRequest(this.queue, this.table, from, req);
-    if (queued?.ok) {
+    const queued = enqueueRequest(this.queue, this.table, from, req);
+    if (queued.ok) {
       this.backlog += queuedCount(this.queue, from) - before;
+      this.settle();
       return this.net.kick(this);
     }
-    const reason = queued === null ? 'not-had' : queued.error;
-    this.net.send(this, from, { type: 'reject', reason, ...this.config.route, piece: req.piece, offset: req.offset, length: req.length });
+    this.net.send(this, from, { type: 'reject', reason: queued.error, ...this.config.route, piece: req.piece, offset: req.offset, length: req.length });
   }
 
   private onBlock(from: PeerId, msg: { piece: number; offset: number; length: number }): void {

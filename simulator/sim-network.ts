@@ -25,7 +25,7 @@ export class SimNetwork implements LaptopNet {
   private readonly downlinkFreeAt = new Map<PeerId, number>();
   controlMessages = 0;
 
-  constructor(private readonly events: EventQueue, private readonly latencyS: number, private readonly medium: Medium) {}
+  constructor(private readonly events: EventQueue, readonly latencyS: number, private readonly medium: Medium) {}
 
   now(): number {
     return this.events.now;
@@ -34,15 +34,6 @@ export class SimNetwork implements LaptopNet {
   add(laptop: Laptop, rates: LinkRates): void {
     this.laptops.set(laptop.id, laptop);
     this.rates.set(laptop.id, rates);
-  }
-
-  /** A full mesh, as the engine links every member of the swarm. */
-  connectToAll(laptop: Laptop): void {
-    for (const other of this.laptops.values()) {
-      if (other === laptop || other.gone) continue;
-      laptop.connect(other.id);
-      other.connect(laptop.id);
-    }
   }
 
   /** The laptop's lid closes: every link to it ends. */

@@ -5,7 +5,7 @@ import type { Capabilities } from '../capabilities.ts';
 import type { SignalingClient } from '../../peer/signaling/client.ts';
 import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { createDiagnostics } from './diagnostics.ts';
-import { errorText, h } from './dom.ts';
+import { errorText, h, measureSince } from './dom.ts';
 import { createEventLog } from './event-log.ts';
 import { createFilesPanel } from './files-panel.ts';
 import { createHeader } from './header.ts';
@@ -28,6 +28,10 @@ export interface AppDeps {
   signaling: Pick<SignalingClient, 'subscribe' | 'shareCode'>;
   caps: Capabilities;
 }
+
+/** Each render's main-thread time, and the snapshot's part of it, in the browser's performance timeline. */
+const RENDER_MEASURE = 'tabswarm:render';
+const SNAPSHOT_MEASURE = 'tabswarm:snapshot';
 
 const fragmentSwarm = (): SwarmId | null => swarmInFragment(location.hash);
 
@@ -71,7 +75,9 @@ export function mountApp(root: HTMLElement, deps: AppDeps): () => void {
     h('div', { class: 'area-log' }, log.element)));
 
   function render(): void {
+    const started = performance.now();
     const snap = api.snapshot();
+    measureSince(SNAPSHOT_MEASURE, started);
     for (const p of snap.peers) if (p.nickname) nicknames.set(p.peerId, p.nickname);
     const current = currentSwarm(snap);
     header.render(snap);
@@ -84,6 +90,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): () => void {
     routing.render(snap, nicknames);
     diagnostics.render(snap, nicknames, Date.now());
     log.observe(snap);
+    measureSince(RENDER_MEASURE, started);
   }
 
   let dirty = true;

@@ -33,6 +33,11 @@ export function panel(id: string, title: string, ...children: Child[]): HTMLElem
   return h('section', { class: 'panel', id, 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), ...children);
 }
 
+/** Records main-thread time since `start` under `name`, keeping one entry (a PerformanceObserver sees each). */
+export function measureSince(name: string, start: number): void {
+  performance.clearMeasures(name);
+  performance.measure(name, { start });
+}
 
 export const formatRate = (bytesPerSecond: number): string => `${formatBytes(bytesPerSecond)}/s`;
 

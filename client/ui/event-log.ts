@@ -11,6 +11,9 @@ const MAX_ENTRIES = 200;
 
 export type EventKind = 'info' | 'join' | 'file' | 'link' | 'warn';
 
+/** Writes to the page's event log. */
+export type Say = (kind: EventKind, text: string) => void;
+
 export interface EventLog {
   readonly element: HTMLElement;
   add(kind: EventKind, text: string): void;

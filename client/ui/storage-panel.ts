@@ -1,7 +1,7 @@
 import type { StorageReport, TabswarmApi } from '../api.ts';
 import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { errorText, formatBytes, h, panel, setText } from './dom.ts';
-import type { Say } from './files-panel.ts';
+import type { Say } from './event-log.ts';
 
 // What this browser holds for tabswarm: this tab's files (the store's own count), what closed tabs left (and
 // when it goes), the browser's own figures where it gives them. Leave a swarm, or clear everything; each asks

@@ -104,7 +104,7 @@ export function forgetRoutesOutside(routes: Set<RouteEntry>, swarms: ReadonlySet
 export function emptyCounters(): EngineCounters {
   return {
     requestsSent: 0, blockBytesReceived: 0, piecesVerified: 0, piecesCorrupt: 0, piecesResumed: 0,
-    badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, blockBytesSent: 0, storeErrors: 0,
+    badMessages: 0, unrequestedBlocks: 0, rejectsSent: 0, rejectsReceived: 0, slotWaitsSent: 0, blockBytesSent: 0, storeErrors: 0,
     firstPieceAtMs: 0, stageMs: emptyStageMs(),
   };
 }

@@ -4,17 +4,20 @@ import { pieceSize } from '../../shared/manifest.ts';
 import { route } from '../../shared/routing-table.ts';
 import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../../shared/seed-once.ts';
 import {
-  cancelRequest, enqueueRequest, nextToServe, queuedCount, removePeer, removeRoute, type UploadQueue, type UploadRequest,
+  cancelRequest, enqueueRequest, nextReadyToServe, queuedCount, removePeer, removeRoute, type UploadQueue, type UploadRequest,
 } from '../../shared/upload-queue.ts';
+import { createUploadSlots, forgetSlotPeer, holdsSlot, settleSlots } from '../../shared/upload-slots.ts';
 import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
 import type { PieceStore } from '../contracts.ts';
 import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 
 // The serving half of a peer (the lab's "handler"): requests from many peers at once go through the
-// shared upload queue (checked against the routing table, round-robin across peers), blocks are read
-// from the store and sent with backpressure. Each peer has its own lane: a peer whose channel drains
-// slowly keeps its turn but is skipped while its lane is full, so it never stalls the others. As the initial
-// seeder of a file it seeds each piece once (shared/seed-once.ts): while busy, a piece another peer holds is refused.
+// shared upload queue (checked against the routing table, round-robin across peers); a few peers at a time hold
+// an upload slot (shared/upload-slots.ts: a whole piece each, then the next in line; the others are told they
+// wait), and their blocks are read from the store and sent with backpressure. Each slot holder has its own lane:
+// one whose channel drains slowly keeps its turn but is skipped while its lane is full, so it never stalls the
+// others. As the initial seeder of a file it seeds each piece once (shared/seed-once.ts), checked as each block
+// is about to go out: while busy, a piece another peer holds is refused.
 
 /** Blocks handed to one link and not yet drained below its low-water mark: enough to keep it busy. */
 const MAX_PENDING_PER_PEER = 16;
@@ -49,6 +52,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
   const { state, queue } = deps;
   const pending = new Map<PeerId, number>(); // blocks being read or sent, per peer
   const seeding = new Map<RouteEntry, SeedOnce>(); // seed-once state of each route we serve
+  const slots = createUploadSlots();
   let reads = 0;
   let closed = false;
 
@@ -74,18 +78,33 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     }
   }
 
-  const isReady = (peerId: PeerId): boolean =>
+  const isReady = (peerId: PeerId): boolean => holdsSlot(slots, peerId) &&
     (pending.get(peerId) ?? 0) < MAX_PENDING_PER_PEER && state.peers.get(peerId)?.link.state === 'connected';
 
+  /** Passes on finished slots and grants free ones; tells peers that they wait or are served now. */
+  function settle(): void {
+    for (const { peerId, route: r, granted } of settleSlots(slots, queue, Date.now(), (peerId) => (pending.get(peerId) ?? 0) > 0)) {
+      const peer = state.peers.get(peerId);
+      if (!peer) continue;
+      if (!granted) state.counters.slotWaitsSent++;
+      void deps.send(peer, { type: 'slot', ...r, granted });
+    }
+  }
+
   function pump(): void {
+    settle();
     while (!closed && reads < MAX_READS) {
       const next = nextReadyToServe(queue, isReady);
       if (next === null) {
         if (queue.queues.size === 0 && reads === 0) reoffer(true);
         return;
       }
+      settle(); // the block taken may have finished its holder's piece
       const peer = state.peers.get(next.peerId);
-      if (peer) void serve(peer, next.request);
+      const entry = peer && route(state.table, next.request.swarmId, next.request.fileId, peer.peerId);
+      if (!peer || !entry?.ok) continue;
+      if (refusesAsSeeder(peer, entry.value, next.request)) handler.reject(peer, next.request, 'not-had');
+      else void serve(peer, next.request);
     }
   }
 
@@ -122,13 +141,12 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
   const handler: UploadHandler = {
     onRequest(peer, entry, req) {
       if (closed) return;
-      if (refusesAsSeeder(peer, entry, req)) return handler.reject(peer, req, 'not-had');
       const queued = enqueueRequest(queue, state.table, peer.peerId, req);
       if (!queued.ok) return handler.reject(peer, req, queued.error);
       pump();
     },
     onCancel(peer, _entry, req) {
-      cancelRequest(queue, peer.peerId, req);
+      if (cancelRequest(queue, peer.peerId, req)) pump();
     },
     reject(peer, req, reason) {
       state.counters.rejectsSent++;
@@ -137,6 +155,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     },
     onPeerGone(peerId) {
       removePeer(queue, peerId);
+      forgetSlotPeer(slots, peerId);
       pending.delete(peerId);
       for (const seed of seeding.values()) forgetSeedPeer(seed, peerId);
       reoffer(false);
@@ -144,11 +163,15 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     },
     dropRoute(entry, peerId) {
       removeRoute(queue, entry.route, peerId);
+      pump();
       const seed = seeding.get(entry);
       if (seed && peerId !== undefined) forgetSeedPeer(seed, peerId);
       else seeding.delete(entry);
     },
-    tick: () => reoffer(false),
+    tick() {
+      reoffer(false);
+      pump(); // a slot held past its time is passed on
+    },
     queued: (peerId) => queuedCount(queue, peerId),
     close() {
       closed = true;
@@ -156,22 +179,4 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     },
   };
   return handler;
-}
-
-/**
- * nextToServe, skipping peers that are not ready: they keep their place at the front of the round-robin,
- * so they are served first once their lane has room again.
- */
-export function nextReadyToServe(q: UploadQueue, isReady: (peerId: PeerId) => boolean): ReturnType<typeof nextToServe> {
-  const order = [...q.queues.keys()];
-  const at = order.findIndex(isReady);
-  if (at < 0) return null;
-  if (at === 0) return nextToServe(q);
-  const ahead = order.slice(0, at).map((peerId) => [peerId, q.queues.get(peerId)!] as const);
-  for (const [peerId] of ahead) q.queues.delete(peerId);
-  const next = nextToServe(q);
-  const rest = [...q.queues];
-  q.queues.clear();
-  for (const [peerId, queued] of [...ahead, ...rest]) q.queues.set(peerId, queued);
-  return next;
 }

@@ -3,29 +3,22 @@ import type { SignalPayload } from '../../shared/signaling.ts';
 import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
+import { acceptsLink, attemptTimedOut, LINK_TICK_MS, linkCaps, offersTo, peersToTry, TAB_LINK_CAPS } from './link-policy.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
 import type { SignalingClient } from '../signaling/client.ts';
 import { createSubscribers } from '../subscribers.ts';
 
-// One link per remote peer, shared by every swarm the two have in common, and never a full mesh.
+// One link per remote peer, shared by every swarm the two have in common, and never a full mesh. Which links
+// to seek and accept is link-policy.ts (shared with the class simulator); this module runs it over signaling.
 //
 // Who offers: the smaller peerId always sends the SDP offer, so two tabs never both do. The larger one, when
 // it wants a link, asks for an offer with simple-peer's own {type:'renegotiate'} signal; the smaller one
 // answers that request from a peer it has no link with by offering.
-//
-// Cap: each tab itself seeks links to at most `wantedLinks` (DEFAULT_WANTED_LINKS) swarm mates, and accepts links others
-// ask for up to `maxLinks` (DEFAULT_MAX_LINKS) in all; past that it ignores offers and requests, and the asker gives
-// up after CONNECT_TIMEOUT_MS and tries someone else. In a 30-laptop class each tab then holds 8–12 links
-// (~30·10/2 = 150 connections in the room instead of 435), and random choice keeps the graph connected.
-// Which peers: those sharing the most swarms with us first, then at random (a fresh order for each pass).
 // Retry and abuse: link-backoff.ts (a peer whose link was closed for abuse is kept out, then for good).
 
-export const DEFAULT_WANTED_LINKS = 8;
-export const DEFAULT_MAX_LINKS = 12;
-/** An offer or request unanswered this long means the other side is full or gone; try someone else. */
-export const CONNECT_TIMEOUT_MS = 20_000;
-/** Periodic pass that retries failed links and fills free slots. */
-const TICK_MS = 2_000;
+export { CONNECT_TIMEOUT_MS } from './link-policy.ts';
+export const DEFAULT_WANTED_LINKS = TAB_LINK_CAPS.wanted;
+export const DEFAULT_MAX_LINKS = TAB_LINK_CAPS.max;
 
 export interface LinkManagerOptions {
   signaling: SignalingClient;
@@ -64,8 +57,7 @@ const everyInterval = (tick: () => void, ms: number): (() => void) => {
 
 export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   const { signaling } = opts;
-  const wanted = opts.wantedLinks ?? DEFAULT_WANTED_LINKS;
-  const max = Math.max(wanted, opts.maxLinks ?? DEFAULT_MAX_LINKS);
+  const caps = linkCaps(opts);
   const createLink = opts.createLink ?? createPeerLink;
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
@@ -129,10 +121,10 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   /** Drops attempts that got no answer in time: the other side is full or gone. */
   function dropStaleAttempts(t: number): void {
     for (const { link, since, announced } of links.values()) {
-      if (!announced && t - since > CONNECT_TIMEOUT_MS) link.close('connect timeout');
+      if (!announced && attemptTimedOut(since, t)) link.close('connect timeout');
     }
     for (const [peerId, since] of asked) {
-      if (t - since <= CONNECT_TIMEOUT_MS) continue;
+      if (!attemptTimedOut(since, t)) continue;
       asked.delete(peerId);
       backoff.afterFailure(peerId, t);
     }
@@ -143,10 +135,12 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     if (closed || selfId === null || signaling.status !== 'open') return;
     const t = now();
     dropStaleAttempts(t);
-    for (const peerId of mates.candidates()) {
-      if (links.size + asked.size >= wanted) break;
-      if (links.has(peerId) || asked.has(peerId) || !backoff.mayTry(peerId, t)) continue;
-      if (selfId < peerId) startLink(peerId, true);
+    const view = {
+      links: links.size, asked: asked.size,
+      has: (p: PeerId) => links.has(p) || asked.has(p), mayTry: (p: PeerId) => backoff.mayTry(p, t),
+    };
+    for (const peerId of peersToTry(caps, view, mates.candidates())) {
+      if (offersTo(selfId, peerId)) startLink(peerId, true);
       else if (signaling.signal(peerId, { type: 'renegotiate', renegotiate: true })) asked.set(peerId, t);
     }
   }
@@ -163,14 +157,14 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
       return entry.link.signal(payload);
     }
     // A request for an offer from a larger peer we have no link with.
-    if (payload.type === 'renegotiate' && selfId < from && links.size < max) startLink(from, true);
+    if (payload.type === 'renegotiate' && offersTo(selfId, from) && acceptsLink(caps, links.size, false)) startLink(from, true);
   }
 
   function onOffer(from: PeerId, offer: { type: 'offer' | 'answer'; sdp: string }, current: SignaledPeerLink | undefined): void {
-    if (from > selfId!) return; // only the smaller peerId offers
+    if (!offersTo(from, selfId!)) return; // only the smaller peerId offers
     // A renegotiation (ICE restart) of the current connection keeps its DTLS fingerprint; a fresh one does not.
     if (current !== undefined && current.remoteFingerprint() === sdpFingerprint(offer.sdp)) return current.signal(offer);
-    if (current === undefined && !asked.has(from) && links.size >= max) return; // full: the offerer times out
+    if (current === undefined && !acceptsLink(caps, links.size, asked.has(from))) return; // full: the offerer times out
     current?.close('replaced by a new connection');
     startLink(from, false).signal(offer);
   }
@@ -215,6 +209,6 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     },
     onSignal,
   });
-  const stopTicker = (opts.every ?? everyInterval)(fill, TICK_MS);
+  const stopTicker = (opts.every ?? everyInterval)(fill, LINK_TICK_MS);
   return manager;
 }

@@ -17,7 +17,7 @@ export const FILE_ID_AT = SWARM_ID_AT + SWARM_ID_BYTES;
 export const ROUTE_END = FILE_ID_AT + FILE_ID_BYTES;
 
 export const TYPE_CODES = {
-  hello: 1, bitfield: 2, have: 3, request: 4, block: 5, cancel: 6, reject: 7, fetching: 8, drop: 9,
+  hello: 1, bitfield: 2, have: 3, request: 4, block: 5, cancel: 6, reject: 7, fetching: 8, drop: 9, slot: 10,
 } as const satisfies Record<WireType, number>;
 
 export const TYPE_BY_CODE: ReadonlyMap<number, WireType> = new Map(

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import type { PeerId } from '../../shared/ids.ts';
-import { err, ok, type Result } from '../../shared/result.ts';
 import type { IceServer } from '../../shared/signaling.ts';
 import type { Logger } from '../log.ts';
 import { issueTurnCredential } from './credentials.ts';
-import { networkText, parseNetworks, type Network } from './peer-policy.ts';
+import { networkText, type Network } from './peer-policy.ts';
 import { createRelay, type Relay } from './turn-server.ts';
 
 // What the browsers get as ICE servers: the teacher's own STUN and TURN at the address the browser
@@ -36,35 +35,13 @@ export interface IceServices {
 }
 
 export const DEFAULT_ICE_PORT = 3478;
-const DEFAULT_TURN_TTL_S = 8 * 3600;
+/** A school day: a relayed link dies when its credential ends. */
+export const DEFAULT_TURN_TTL_S = 8 * 3600;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function parsePortSetting(name: string, value: string | undefined): Result<number | null, string> {
-  if (value === undefined || value === '' || value === 'on') return ok(DEFAULT_ICE_PORT);
-  if (value === 'off') return ok(null);
-  const port = Number(value);
-  return Number.isInteger(port) && port >= 0 && port <= 65535 ? ok(port) : err(`${name} must be on, off or a port: ${value}`);
-}
-
-/**
- * STUN / TURN: on, off or a UDP+TCP port (default 3478 for both, one listener); TURN_TTL seconds;
- * TURN_NETWORKS: comma-separated networks the relay may send into (default: the subnets it listens on).
- */
-export function parseIceConfig(env: Env, extraIceServers: readonly IceServer[], host = '0.0.0.0'): Result<IceConfig, string> {
-  const stunPort = parsePortSetting('STUN', env['STUN_PORT'] ?? env['STUN']);
-  if (!stunPort.ok) return stunPort;
-  const turnPort = parsePortSetting('TURN', env['TURN_PORT'] ?? env['TURN']);
-  if (!turnPort.ok) return turnPort;
-  if (env['STUN'] === 'off') stunPort.value = null;
-  if (env['TURN'] === 'off') turnPort.value = null;
-  const ttl = Number(env['TURN_TTL'] ?? DEFAULT_TURN_TTL_S);
-  if (!Number.isInteger(ttl) || ttl < 60) return err(`TURN_TTL must be whole seconds, at least 60: ${env['TURN_TTL']}`);
-  const ips = host === '0.0.0.0' || host === '::' ? [] : [host];
-  const networks = env['TURN_NETWORKS'] === undefined ? null : parseNetworks(env['TURN_NETWORKS']);
-  if (networks && !networks.ok) return err(`TURN_NETWORKS: ${networks.error}`);
-  return ok({ stunPort: stunPort.value, turnPort: turnPort.value, turnTtlSeconds: ttl, ips, turnNetworks: networks?.value ?? null, extraIceServers });
-}
+/** STUN and TURN on one port (one listener), on every IPv4 address, into the subnets they listen on. */
+export const DEFAULT_ICE_CONFIG: IceConfig = {
+  stunPort: DEFAULT_ICE_PORT, turnPort: DEFAULT_ICE_PORT, turnTtlSeconds: DEFAULT_TURN_TTL_S, ips: [], turnNetworks: null, extraIceServers: [],
+};
 
 const localIpv4Addresses = (): string[] =>
   Object.values(networkInterfaces()).flat().flatMap((a) => (a && a.family === 'IPv4' ? [a.address] : []));

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import type { Bench, BenchContext } from './lib/context.ts';
-import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/relay/ice-config.ts';
+import { DEFAULT_ICE_CONFIG, startIceServices, type IceServices } from '../../signaling-server/relay/ice-config.ts';
 import { launchBenchBrowser } from './lib/browser.ts';
 import { startStaticServer } from './lib/static-server.ts';
 import { closeRawTabs, connectRawTabs } from './lib/rtc-connect.ts';
@@ -19,9 +19,7 @@ const MiB = 1024 * KiB;
 type Policy = 'all' | 'relay';
 
 async function startIce(lanIp: string): Promise<IceServices> {
-  const config = parseIceConfig({}, [], lanIp);
-  if (!config.ok) throw new Error(config.error);
-  return startIceServices(config.value, { isMember: () => true });
+  return startIceServices({ ...DEFAULT_ICE_CONFIG, ips: [lanIp] }, { isMember: () => true });
 }
 
 async function measurePath(ctx: BenchContext, tabs: Page[], ice: RTCIceServer[], policy: Policy, runs: number): Promise<void> {

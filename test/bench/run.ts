@@ -16,6 +16,9 @@ import { classroomClassBench } from './classroom-class.ts';
 import { abuseBench } from './abuse.ts';
 import { nodePeerBench } from './node-peer.ts';
 import { relayAbuseBench } from './relay-abuse.ts';
+import { saveBench } from './save.ts';
+import { filesTreeBench } from './files-tree.ts';
+import { hallBench } from './hall.ts';
 
 // `npm run bench [-- --quick] [-- --only NAME[,NAME]]`: every benchmark, one JSON line per figure on stdout.
 // Browsers run inside a private network namespace (scripts/netns-run.sh: lo + veth 10.77.0.1), so WebRTC
@@ -29,7 +32,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
  */
 const BENCHES: Bench[] = [
   rawChannelBench, rawPathsBench, webtorrentBench, interleavedBench, tabswarmBench, classroomBench, classroomShapedBench, classroomClassBench,
-  signalingLoadBench, abuseBench, nodePeerBench, relayAbuseBench,
+  signalingLoadBench, hallBench, abuseBench, nodePeerBench, relayAbuseBench, saveBench, filesTreeBench,
 ];
 /** 5,000 client sockets in one process plus headroom; the default soft limit is often 1,024. */
 const FD_LIMIT = 65_536;

@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from './axe.ts';
 import { removeBuiltPage, startHarness, type Harness } from './harness.ts';
 
 // The page for people who use a keyboard or a screen reader. Every step of the lesson is done with key presses
@@ -20,14 +20,6 @@ const small = { name: 'notes.txt', buffer: Buffer.from('Every piece knows its ro
 /** Several pieces, so the piece map has something to say, and fetched in a few seconds. */
 const medium = { name: 'slides.bin', buffer: randomBytes(4 * MiB) };
 const big = { name: 'lecture.bin', buffer: randomBytes(BIG) };
-
-/** axe-core's WCAG 2.1 A/AA rules; returns the serious and critical findings as readable lines. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary ?? v.help}`));
-}
 
 /**
  * Presses Tab (or Shift+Tab) until `target` has the focus, as a keyboard user would; fails if it is not

@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Page as PlaywrightPage } from 'playwright-core';
 import type { ElementHandle, Page as PuppeteerPage } from 'puppeteer-core';
 
@@ -28,8 +30,17 @@ export interface BrowserTab {
   click(selector: string): Promise<void>;
   /** Puts files from disk into the `<input type=file>` matched by `selector` (as a person picking them). */
   setInputFiles(selector: string, paths: string[]): Promise<void>;
+  /** Clicks the control matched by `selector` and waits for the download it starts; resolves with the saved file. */
+  download(selector: string, opts?: WaitOptions): Promise<SavedDownload>;
   isClosed(): boolean;
   close(): Promise<void>;
+}
+
+export interface SavedDownload {
+  /** The file name the browser chose (the page's `download` name). */
+  name: string;
+  /** Where the bytes are on disk. */
+  path: string;
 }
 
 const DEFAULT_WAIT: Required<WaitOptions> = { timeout: 30_000, polling: 100 };
@@ -48,12 +59,19 @@ export function playwrightTab(page: PlaywrightPage): BrowserTab {
     fill: (selector, text) => page.fill(selector, text),
     click: (selector) => page.click(selector),
     setInputFiles: (selector, paths) => page.setInputFiles(selector, paths),
+    async download(selector, opts) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: opts?.timeout ?? DEFAULT_WAIT.timeout }), page.click(selector),
+      ]);
+      return { name: download.suggestedFilename(), path: await download.path() };
+    },
     isClosed: () => page.isClosed(),
     close: () => page.close(),
   };
 }
 
-export function puppeteerTab(page: PuppeteerPage, browser: BrowserName): BrowserTab {
+/** `downloadDir`: where that browser saves downloads without asking (Firefox: FIREFOX_DOWNLOAD_DIR). */
+export function puppeteerTab(page: PuppeteerPage, browser: BrowserName, downloadDir: string): BrowserTab {
   return {
     browser,
     evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => never, arg),
@@ -74,7 +92,29 @@ export function puppeteerTab(page: PuppeteerPage, browser: BrowserName): Browser
       const input = await page.waitForSelector(selector);
       await (input as ElementHandle<HTMLInputElement>).uploadFile(...paths);
     },
+    async download(selector, opts) {
+      const before = new Set(await readdir(downloadDir).catch(() => []));
+      await page.locator(selector).click();
+      return waitForNewFile(downloadDir, before, { ...DEFAULT_WAIT, ...opts });
+    },
     isClosed: () => page.isClosed(),
     close: () => page.close(),
   };
+}
+
+/** A file that appeared in `dir` (not in `before`) and is finished: no `.part` beside it, its size settled. */
+async function waitForNewFile(dir: string, before: Set<string>, opts: Required<WaitOptions>): Promise<SavedDownload> {
+  const deadline = Date.now() + opts.timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const done = names.find((n) => !before.has(n) && !n.endsWith('.part') && !names.includes(`${n}.part`));
+    if (done !== undefined) {
+      const size = (await stat(path.join(dir, done))).size;
+      if (`${done}:${size}` === last) return { name: done, path: path.join(dir, done) };
+      last = `${done}:${size}`;
+    }
+    await new Promise((r) => setTimeout(r, opts.polling));
+  }
+  throw new Error(`no download finished in ${dir} within ${opts.timeout} ms`);
 }

@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 
 // Debian's stock Firefox ESR driven over WebDriver BiDi by puppeteer-core (Playwright's patched Firefox cannot
@@ -59,9 +62,23 @@ const WEBRTC_PREFS: Record<string, string | number | boolean> = {
   'media.peerconnection.use_document_iceservers': true,
 };
 
-export const FIREFOX_PREFS = { ...OFFLINE_PREFS, ...WEBRTC_PREFS };
+/** Where Firefox saves a download, without asking: one folder per test process. */
+export const FIREFOX_DOWNLOAD_DIR = path.join(tmpdir(), `tabswarm-firefox-downloads-${process.pid}`);
 
-export function launchFirefox(): Promise<Browser> {
+const DOWNLOAD_PREFS: Record<string, string | number | boolean> = {
+  'browser.download.folderList': 2,
+  'browser.download.dir': FIREFOX_DOWNLOAD_DIR,
+  'browser.download.useDownloadDir': true,
+  'browser.download.always_ask_before_handling_new_types': false,
+  'browser.download.start_downloads_in_tmp_dir': false,
+  'browser.download.alwaysOpenPanel': false,
+  'browser.download.manager.addToRecentDocs': false,
+};
+
+export const FIREFOX_PREFS = { ...OFFLINE_PREFS, ...WEBRTC_PREFS, ...DOWNLOAD_PREFS };
+
+export async function launchFirefox(): Promise<Browser> {
+  await mkdir(FIREFOX_DOWNLOAD_DIR, { recursive: true });
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,

@@ -8,7 +8,7 @@ import { build, type Plugin } from 'vite';
 import type { IceServer } from '../../shared/signaling.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling-server/server.ts';
 import { playwrightTab, puppeteerTab, type BrowserName, type BrowserTab } from './browser-tab.ts';
-import { launchFirefox } from './firefox.ts';
+import { FIREFOX_DOWNLOAD_DIR, launchFirefox } from './firefox.ts';
 
 // End-to-end fixture: the built page served by the real signaling server (in this process), and headless
 // Debian Chromium tabs (Playwright), plus Firefox ESR tabs (Puppeteer over WebDriver BiDi) when a test asks. Under scripts/netns-run.sh (npm run test:e2e) the server also listens on the
@@ -114,7 +114,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     });
     page.on('pageerror', (e) => consoleErrors.push(`firefox ${page.url()}: ${String(e)}`));
     await page.goto(url);
-    return puppeteerTab(page, 'firefox');
+    return puppeteerTab(page, 'firefox', FIREFOX_DOWNLOAD_DIR);
   };
   return {
     server,
@@ -129,6 +129,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     consoleErrors,
     async close() {
       await (await firefox?.catch(() => null))?.close().catch(() => undefined);
+      if (firefox) await rm(FIREFOX_DOWNLOAD_DIR, { recursive: true, force: true });
       await browser.close().catch(() => undefined);
       await server.close();
     },

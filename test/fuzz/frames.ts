@@ -59,7 +59,7 @@ function bitfield(rng: Rng, pool?: IdPool) {
 
 /** A random message that encode accepts. Blocks are mostly small; 1 in 100 up to the cap. */
 export function randomMsg(rng: Rng, pool?: IdPool): WireMsg {
-  switch (int(rng, 8)) {
+  switch (int(rng, 9)) {
     case 0: return randomHello(rng, pool);
     case 1: return { type: 'bitfield', ...route(rng, pool), ...bitfield(rng, pool) };
     case 2: return { type: 'have', ...route(rng, pool), piece: int(rng, pool ? 64 : MAX_PIECES_PER_FILE) };
@@ -70,6 +70,7 @@ export function randomMsg(rng: Rng, pool?: IdPool): WireMsg {
     }
     case 5: return { type: 'cancel', ...route(rng, pool), ...span(rng, pool) };
     case 6: return { type: 'drop', ...route(rng, pool) };
+    case 7: return { type: 'slot', ...route(rng, pool), granted: rng() < 0.5 };
     default: return { type: 'reject', ...route(rng, pool), ...span(rng, pool), reason: pick(rng, REASONS) };
   }
 }

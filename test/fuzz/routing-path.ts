@@ -2,7 +2,7 @@ import { checkAgainstManifest, type RoutedMsg } from '../../shared/codec.ts';
 import { bytesToHex, type PeerId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import {
-  blockSpansOf, expire, needsBlockDigests, nextRequests, onBlock, onGoodCopy, onPeerBitfield, onPeerFetching, onPeerGone,
+  blockSpansOf, expire, needsBlockDigests, nextRequests, onBlock, onGoodCopy, onPeerBitfield, onPeerFetching, onPeerGone, onPeerSlot,
   onPeerHave, onPieceFailed, onPieceVerified, onRequestRejected, type PiecePicker,
 } from '../../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, route, setPeerSwarms, type FileEntry, type RoutingTable } from '../../shared/routing-table.ts';
@@ -81,6 +81,7 @@ export function createRoutingFuzz(rng: Rng): RoutingFuzz {
       case 'cancel': return `cancel:${cancelRequest(uploads, sender, msg)}`;
       case 'reject': onRequestRejected(picker, sender, msg, msg.reason); return 'reject';
       case 'drop': onPeerGone(picker, sender); return 'drop';
+      case 'slot': onPeerSlot(picker, sender, msg.granted, 0); return `slot:${msg.granted}`;
       case 'block': {
         const outcome = onBlock(picker, sender, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
         if (!outcome.accepted) return `block:${outcome.reason}`;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopped } from './redis-server.ts';
 
-// A signaling server in a process of its own, started as `npm start` starts it (signaling-server/main.ts), on a
+// A signaling server in a process of its own, started as `npm start` starts it (commands/start.ts), on a
 // free port of 127.0.0.1, without STUN/TURN. For tests of several processes sharing state through Redis.
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,7 +20,7 @@ export interface ServerProcess {
 
 export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   // node itself with tsx's loader (not the tsx CLI, which runs node as a child a SIGKILL would not reach)
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signaling-server/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'commands/start.ts'], {
     cwd: REPO,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STUN: 'off', TURN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,16 +20,17 @@ function runScript(script: string, args: string[], env: Record<string, string> =
 }
 
 it('npm start -- --share with a folder that does not exist: exit 1 before serving anything', async () => {
-  const { code, output } = await runScript('signaling-server/main.ts', ['--share', '/nonexistent-tabswarm-lab']);
+  const { code, output } = await runScript('commands/start.ts', ['--share', '/nonexistent-tabswarm-lab']);
   expect(code).toBe(1);
   expect(output).toContain('no such file or folder: /nonexistent-tabswarm-lab');
   expect(output).not.toContain('is serving');
 }, 20_000);
 
 it('npm start -- --help prints the options and exits', async () => {
-  const { code, output } = await runScript('signaling-server/main.ts', ['--help']);
+  const { code, output } = await runScript('commands/start.ts', ['--help']);
   expect(code).toBe(0);
-  expect(output).toMatch(/usage: npm start -- .*--share/);
+  expect(output).toMatch(/^usage: npm start -- /);
+  expect(output).toContain('--share FILE_OR_FOLDER');
 }, 20_000);
 
 it('npm run simulate -- --help prints the options; a mistyped option gets them too, without a stack trace', async () => {
@@ -51,7 +52,7 @@ it('npx tabswarm share with nothing to share prints the usage, not a hashing lin
 
 it('npm start with a HOST this machine does not have says so', async () => {
   // 192.0.2.1 is TEST-NET-1: documentation only, never an address of this machine; binding it fails at once.
-  const { code, output } = await runScript('signaling-server/main.ts', [], { HOST: '192.0.2.1', STUN: 'on', TURN: 'off', STUN_PORT: '0' });
+  const { code, output } = await runScript('commands/start.ts', [], { HOST: '192.0.2.1', STUN: '0', TURN: 'off' });
   expect(code).toBe(1);
   expect(output).toContain('HOST is not an address of this machine');
 }, 20_000);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import stun, { type StunMessage } from 'stun';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newPeerId } from '../../shared/ids.ts';
-import { parseIceConfig, startIceServices, type IceServices } from '../../signaling-server/relay/ice-config.ts';
+import { DEFAULT_ICE_CONFIG, startIceServices, type IceConfig, type IceServices } from '../../signaling-server/relay/ice-config.ts';
 import { issueTurnCredential } from '../../signaling-server/relay/credentials.ts';
 import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/relay/turn-server.ts';
 import { newSwarmId, startHarness } from './fixture.ts';
@@ -108,11 +108,14 @@ describe('stun-turn', () => {
   });
 });
 
+/** The teacher's STUN and TURN on one free port of loopback. */
+const LOOPBACK_ICE: IceConfig = { ...DEFAULT_ICE_CONFIG, stunPort: 0, turnPort: 0, ips: ['127.0.0.1'] };
+
 describe('ice-config', () => {
-  async function services(env: Record<string, string>): Promise<IceServices> {
-    const config = parseIceConfig({ STUN_PORT: '0', TURN_PORT: '0', ...env }, [{ urls: 'stun:extra.example:3478' }], '127.0.0.1');
-    if (!config.ok) throw new Error(config.error);
-    const started = await startIceServices(config.value, { isMember: (peerId) => members.has(peerId) });
+  async function services(config: Partial<IceConfig>): Promise<IceServices> {
+    const started = await startIceServices({ ...LOOPBACK_ICE, extraIceServers: [{ urls: 'stun:extra.example:3478' }], ...config }, {
+      isMember: (peerId) => members.has(peerId),
+    });
     cleanups.push(() => started.close());
     return started;
   }
@@ -135,7 +138,7 @@ describe('ice-config', () => {
   });
 
   it('ice-config: STUN=off and TURN=off leave only the extra servers', async () => {
-    const ice = await services({ STUN: 'off', TURN: 'off' });
+    const ice = await services({ stunPort: null, turnPort: null });
     expect(ice.memberIceServers('10.1.2.3', member().peerId).map((s) => s.urls)).toEqual(['stun:extra.example:3478']);
     expect(ice.describe().join('\n')).toMatch(/STUN: off[\s\S]*TURN relay: off/);
   });
@@ -151,14 +154,8 @@ describe('ice-config', () => {
 
 describe('signaling with the teacher relay', () => {
   it('signaling: TURN credentials come only with a join, before joined, and stop working once the peer leaves', async () => {
-    const config = parseIceConfig({ STUN_PORT: '0', TURN_PORT: '0' }, [], '127.0.0.1');
-    if (!config.ok) throw new Error(config.error);
-    let isMember = (_peerId: string) => false;
-    const ice = await startIceServices(config.value, { isMember: (peerId) => isMember(peerId) });
-    cleanups.push(() => ice.close());
-    const harness = await startHarness({ ice });
+    const harness = await startHarness({ iceConfig: LOOPBACK_ICE });
     cleanups.push(() => harness.close());
-    isMember = harness.server.isMember;
     const peer = await harness.connect();
     const welcome = await peer.hello();
     expect(welcome.iceServers.map((s) => s.urls)).toEqual([expect.stringMatching(/^stun:127\.0\.0\.1:\d+$/)]);

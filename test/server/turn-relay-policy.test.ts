@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newSwarmId } from '../../shared/ids.ts';
-import { parseIceConfig, startIceServices } from '../../signaling-server/relay/ice-config.ts';
+import { parseStartSettings } from '../../commands/start-settings.ts';
+import { DEFAULT_ICE_CONFIG } from '../../signaling-server/relay/ice-config.ts';
 import { startHarness, type TestClient } from './fixture.ts';
 import {
   allocate, bindChannel, channelData, nextData, permit, refresh, sendIndication, type PeerAddress, type StunClient,
@@ -92,11 +93,11 @@ describe('turn relay: destinations it refuses', () => {
   });
 
   it('TURN_NETWORKS is a list of IPv4/IPv6 networks; anything else is refused at start', () => {
-    expect(parseIceConfig({ TURN_NETWORKS: '10.0.0.0/8, fd00::/64' }, [])).toMatchObject({ ok: true, value: {
+    expect(parseStartSettings([], { TURN_NETWORKS: '10.0.0.0/8, fd00::/64' })).toMatchObject({ ok: true, value: { settings: {
       turnNetworks: [{ address: '10.0.0.0', prefix: 8, family: 'ipv4' }, { address: 'fd00::', prefix: 64, family: 'ipv6' }],
-    } });
+    } } });
     for (const bad of ['10.0.0.0/33', '10.0.0/8', 'example.com/8', '10.0.0.0']) {
-      expect(parseIceConfig({ TURN_NETWORKS: bad }, [])).toMatchObject({ ok: false });
+      expect(parseStartSettings([], { TURN_NETWORKS: bad })).toMatchObject({ ok: false });
     }
   });
 });
@@ -116,14 +117,8 @@ describe('turn relay: an allocation ends with the membership that earned it', ()
   }
 
   it.each(['leaves its last swarm', 'disconnects'] as const)('when the peer %s, the relay stops forwarding at once and refresh fails', async (how) => {
-    const config = parseIceConfig({ STUN_PORT: '0', TURN_PORT: '0' }, [], '127.0.0.1');
-    if (!config.ok) throw new Error(config.error);
-    let isMember = (_peerId: string) => false;
-    const ice = await startIceServices(config.value, { isMember: (peerId) => isMember(peerId) });
-    onCleanUp(() => ice.close());
-    const harness = await startHarness({ ice });
+    const harness = await startHarness({ iceConfig: { ...DEFAULT_ICE_CONFIG, stunPort: 0, turnPort: 0, ips: ['127.0.0.1'] } });
     onCleanUp(() => harness.close());
-    isMember = harness.server.isMember;
     const [leaver, stayer] = [await harness.connect(), await harness.connect()];
     const [swarmId, otherSwarm] = [newSwarmId(), newSwarmId()];
     const a = await memberAllocation(leaver, swarmId);

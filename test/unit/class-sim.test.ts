@@ -25,15 +25,28 @@ describe('class simulator', () => {
     expect(r.completionS).not.toBeNull();
     expect(r.completionS!).toBeGreaterThanOrEqual(r.boundS);
     expect(r.vsBound!).toBeLessThanOrEqual(1.1);
-    expect(r.seederSentPerFile).toBeLessThanOrEqual(1.08); // the tail's duplicates only: its uplink would idle
+    expect(r.seederSentPerFile).toBeLessThanOrEqual(1.1); // the tail's duplicates only: its uplink would idle
     expect(r.completionS! * 4).toBeLessThan(r.httpS);
   });
 
-  it('class simulator: without seed-once the same class sends more from the seeder and finishes later', () => {
+  it('class simulator: upload slots alone keep the seeder near one copy in a class of 8; seed-once changes little there', () => {
+    // Requests queued behind the seeder's slots move to a classmate as soon as one has the piece, so few
+    // duplicates are left for seed-once to refuse (it matters with a hoarder: the test below).
     const on = simulateClass(CLASS);
     const off = simulateClass({ ...CLASS, seedOnce: false });
-    expect(off.seederSentPerFile).toBeGreaterThan(on.seederSentPerFile + 0.03);
-    expect(off.completionS!).toBeGreaterThan(on.completionS! * 1.03);
+    for (const r of [on, off]) expect(r.seederSentPerFile).toBeLessThanOrEqual(1.1);
+    expect(Math.abs(off.completionS! - on.completionS!)).toBeLessThan(on.boundS * 0.05);
+  });
+
+  it('class simulator: the graph is the link manager\'s, not a full mesh: tabs hold at most 12 links, everyone is near the teacher', () => {
+    const r = simulateClass({ ...CLASS, laptops: 30, fileBytes: 8 * MiB });
+    expect(r.completionS).not.toBeNull();
+    expect(r.graph.linksMax).toBeLessThanOrEqual(48); // the teacher, as `tabswarm share`
+    expect(r.graph.linksMedian).toBeGreaterThanOrEqual(8);
+    expect(r.graph.linksMedian).toBeLessThanOrEqual(12);
+    expect(r.graph.linkedToSeeder).toBeLessThan(29);
+    expect(r.graph.hopsMax).not.toBeNull();
+    expect(r.graph.hopsMax!).toBeLessThanOrEqual(3);
   });
 
   it('class simulator: a hostile student claiming every piece and serving none slows the class no more with seed-once than without', () => {
@@ -46,7 +59,7 @@ describe('class simulator', () => {
 
   it('class simulator: 1 → 1 is the seeder uplink alone, with or without seed-once', () => {
     const pair = { ...CLASS, laptops: 2 };
-    expect(simulateClass(pair).vsBound!).toBeLessThanOrEqual(1.01);
+    expect(simulateClass(pair).vsBound!).toBeLessThanOrEqual(1.02); // the link's set-up (LINK_SETUP_S) counts
     expect(simulateClass({ ...pair, seedOnce: false }).completionS).toBe(simulateClass(pair).completionS);
   });
 

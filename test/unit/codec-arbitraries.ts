@@ -51,6 +51,7 @@ export const wireMsgArbitraries: { [T in WireType]: fc.Arbitrary<Extract<WireMsg
   reject: fc.tuple(route, span, fc.constantFrom(...REASONS)).map(([r, s, reason]) =>
     ({ type: 'reject' as const, ...r, ...s, reason })),
   drop: route.map((r) => ({ type: 'drop' as const, ...r })),
+  slot: fc.tuple(route, fc.boolean()).map(([r, granted]) => ({ type: 'slot' as const, ...r, granted })),
 };
 
 export const WIRE_TYPES = Object.keys(wireMsgArbitraries) as WireType[];

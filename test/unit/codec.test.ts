@@ -4,6 +4,7 @@ import { decode, encode, FRAME_BOUNDS, TYPE_CODES } from '../../shared/codec.ts'
 import { BITFIELD_BITS_AT, BITFIELD_PIECE_COUNT_AT } from '../../shared/codec/bitfield.ts';
 import { TYPE_AT, VERSION_AT } from '../../shared/codec/frame.ts';
 import { HELLO_SWARM_COUNT_AT, HELLO_SWARMS_AT } from '../../shared/codec/hello.ts';
+import { SLOT_GRANTED_AT } from '../../shared/codec/slot.ts';
 import { BLOCK_DATA_AT, PIECE_AT, REJECT_REASON_AT, SPAN_LENGTH_AT, SPAN_OFFSET_AT } from '../../shared/codec/pieces.ts';
 import type { CodecErrorCode } from '../../shared/errors.ts';
 import {
@@ -115,6 +116,7 @@ describe('codec framing', () => {
     ['block header without data', encode(block).subarray(0, BLOCK_DATA_AT), 'ERR_TRUNCATED'],
     ['reject with reason code 0', patched(reject, (v) => v.setUint8(REJECT_REASON_AT, 0)), 'ERR_BAD_FRAME'],
     ['reject with reason code 99', patched(reject, (v) => v.setUint8(REJECT_REASON_AT, 99)), 'ERR_BAD_FRAME'],
+    ['slot with a flag other than 0 or 1', patched({ type: 'slot', ...route, granted: true }, (v) => v.setUint8(SLOT_GRANTED_AT, 2)), 'ERR_BAD_FRAME'],
   ];
   test.each(cases)('codec: %s is refused', (_, frame, code) => {
     expect(codeOf(frame)).toBe(code);

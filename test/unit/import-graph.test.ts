@@ -39,6 +39,12 @@ test('import graph: no circles in the signaling server or the shared protocol', 
   for (const part of ['signaling-server', 'shared']) expect(circles(sourcesUnder(part)), part).toEqual([]);
 });
 
+test('import graph: the signaling server imports only itself and shared/ (the start command wires the Node peer)', () => {
+  const outside = sourcesUnder('signaling-server').flatMap((file) => importsOf(file).map((to) => `${file} -> ${to}`))
+    .filter((edge) => !/ -> (signaling-server|shared)\//.test(edge));
+  expect(outside).toEqual([]);
+});
+
 test('import graph: no circles in the runtime-agnostic peer (engine, links, signaling client)', () => {
   expect(circles(sourcesUnder('peer'))).toEqual([]);
 });

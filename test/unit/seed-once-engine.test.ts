@@ -28,36 +28,46 @@ function throttleUplink(seeder: TestPeer, to: TestPeer[]): void {
 let fx: EngineFixture;
 afterEach(() => fx?.closeAll());
 
-/** The teacher seeds 4 MiB to three laptops at once over a full mesh; returns the teacher's counters per file. */
-async function classOfFour(seedOnce: boolean): Promise<{ sentPerFile: number; rejectsSent: number }> {
+/**
+ * The teacher seeds 4 MiB to `leechers` laptops at once over a full mesh; returns the teacher's counters per file
+ * (it feeds DEFAULT_UPLOAD_SLOTS peers at a time and tells the others they wait).
+ */
+async function classOf(seedOnce: boolean, leecherCount = 3): Promise<{ sentPerFile: number; rejectsSent: number; slotWaits: number }> {
   fx = createEngineFixture();
   const a = await fx.peer('a1', { params: { ...params, seedOnce } });
-  const leechers = [await fx.peer('b2', { params }), await fx.peer('c3', { params }), await fx.peer('d4', { params })];
+  const leechers: TestPeer[] = [];
+  for (let i = 0; i < leecherCount; i++) leechers.push(await fx.peer(`${'bcdefgh'[i]}${i + 2}`, { params }));
   const swarmId = await a.engine.createSwarm();
   const file = randomFile(4096 * KiB, 'lab.bin');
   const [fileId] = await a.engine.seed(swarmId, [file]);
   await Promise.all(leechers.map((p) => p.engine.joinSwarm(swarmId)));
-  await until(() => leechers.every((p) => p.engine.snapshot().swarms[0]?.members.length === 3), 5000, 'members');
-  const [b, c, d] = leechers as [TestPeer, TestPeer, TestPeer];
-  for (const [x, y] of [[a, b], [a, c], [a, d], [b, c], [b, d], [c, d]] as const) fx.connect(x, y);
+  await until(() => leechers.every((p) => p.engine.snapshot().swarms[0]?.members.length === leecherCount), 5000, 'members');
+  const everyone = [a, ...leechers];
+  for (const [i, x] of everyone.entries()) for (const y of everyone.slice(i + 1)) fx.connect(x, y);
   throttleUplink(a, leechers);
-  await until(() => leechers.every((p) => complete(p, fileId!)), 10_000, 'every leecher complete');
+  await until(() => leechers.every((p) => complete(p, fileId!)), 20_000, 'every leecher complete');
   const want = await sha256Hex(new Uint8Array(await file.arrayBuffer()));
   for (const p of leechers) expect(await sha256Hex(new Uint8Array(await (await p.engine.fileBlob(fileId!)).arrayBuffer()))).toBe(want);
   const { counters } = a.engine.snapshot();
-  return { sentPerFile: counters.blockBytesSent / file.size, rejectsSent: counters.rejectsSent };
+  return { sentPerFile: counters.blockBytesSent / file.size, rejectsSent: counters.rejectsSent, slotWaits: counters.slotWaitsSent };
 }
 
 describe('seed-once in the engine', () => {
   it('seed-once engine: 1 → 3 with a busy seeder uplink: it refuses pieces others hold, sends the file about once, and every leecher finishes intact', async () => {
-    const { sentPerFile, rejectsSent } = await classOfFour(true);
+    const { sentPerFile, rejectsSent } = await classOf(true);
     expect(rejectsSent).toBeGreaterThan(0); // it did hold pieces back, and nobody stalled
     expect(sentPerFile).toBeLessThanOrEqual(1.1);
   }, 20_000);
 
   it('seed-once engine: with seedOnce off (?seedOnce=0) the seeder serves every request it can', async () => {
-    expect((await classOfFour(false)).rejectsSent).toBe(0);
+    expect((await classOf(false)).rejectsSent).toBe(0);
     expect(paramsFromQuery('?seedOnce=0')).toEqual({ seedOnce: false });
     expect(paramsFromQuery('?seedOnce=1')).toEqual({});
   }, 20_000);
+
+  it('seed-once engine: 1 → 6, more leechers than upload slots: the rest are told they wait, nobody times out, the seeder sends the file about once', async () => {
+    const { sentPerFile, slotWaits } = await classOf(true, 6);
+    expect(slotWaits).toBeGreaterThan(0);
+    expect(sentPerFile).toBeLessThanOrEqual(1.1);
+  }, 30_000);
 });

@@ -1,0 +1,177 @@
+import type { PeerId } from '../shared/ids.ts';
+import { createPeerBackoff, type PeerBackoff } from '../peer/links/link-backoff.ts';
+import { createMateBook, type MateBook } from '../peer/links/link-mates.ts';
+import {
+  acceptsLink, attemptTimedOut, LINK_TICK_MS, offersTo, peersToTry, type LinkCaps,
+} from '../peer/links/link-policy.ts';
+import type { EventQueue } from './event-queue.ts';
+import type { Laptop } from './sim-laptop.ts';
+import type { SimNetwork } from './sim-network.ts';
+
+// The links a simulated class builds, with the link manager's own policy (peer/links/link-policy.ts, the same
+// backoff and mate order): each laptop seeks `wanted` links among the laptops the server lists, accepts up to
+// `max`, the smaller id offers, an unanswered attempt is given up after CONNECT_TIMEOUT_MS and retried after
+// the backoff, every LINK_TICK_MS. Signals go through the server (two one-way latencies); a link accepted
+// is up LINK_SETUP_S later (ICE, DTLS and SCTP on a LAN). Then both laptops exchange bitfields.
+
+/** ICE checks, the DTLS handshake and the SCTP association on a LAN: a few round trips and some CPU. */
+export const LINK_SETUP_S = 0.1;
+const SWARM = 'class';
+
+interface Side {
+  laptop: Laptop;
+  caps: LinkCaps;
+  mates: MateBook;
+  backoff: PeerBackoff;
+  /** Links, connecting or up, with when they started. */
+  links: Map<PeerId, { since: number; up: boolean }>;
+  /** Offers we asked for (we are the larger id), with when. */
+  asked: Map<PeerId, number>;
+}
+
+export interface GraphFigures {
+  linksMin: number;
+  linksMedian: number;
+  linksMax: number;
+  /** Laptops with a link to the seeder. */
+  linkedToSeeder: number;
+  /** Hops from the seeder over links that are up: the farthest laptop and the median one (null: unreachable). */
+  hopsMax: number | null;
+  hopsMedian: number;
+}
+
+export class SimLinks {
+  private readonly sides = new Map<PeerId, Side>();
+
+  constructor(private readonly events: EventQueue, private readonly net: SimNetwork, private readonly rng: () => number) {}
+
+  /** The laptop joins the swarm: it learns the members, they learn it, and it starts seeking links. */
+  join(laptop: Laptop, caps: LinkCaps): void {
+    const side: Side = {
+      laptop, caps, mates: createMateBook(this.rng), backoff: createPeerBackoff(this.rng), links: new Map(), asked: new Map(),
+    };
+    for (const other of this.sides.values()) {
+      side.mates.add(SWARM, other.laptop.id);
+      other.mates.add(SWARM, laptop.id);
+    }
+    this.sides.set(laptop.id, side);
+    for (const other of this.sides.values()) this.fill(other); // its 'joined' list, their 'peer-joined'
+    const tick = (): void => {
+      if (!this.sides.has(laptop.id)) return;
+      this.fill(side);
+      this.events.after(LINK_TICK_MS / 1000, tick);
+    };
+    this.events.after((LINK_TICK_MS / 1000) * this.rng(), tick);
+  }
+
+  /** The laptop's lid closes: its links end, and the others learn it left. */
+  leave(laptop: Laptop): void {
+    const side = this.sides.get(laptop.id);
+    if (!side) return;
+    this.sides.delete(laptop.id);
+    for (const peerId of side.links.keys()) this.closeOn(peerId, laptop.id);
+    for (const other of this.sides.values()) other.mates.remove(SWARM, laptop.id);
+    for (const other of this.sides.values()) other.mates.takeStrangers();
+    this.net.leave(laptop);
+  }
+
+  private now(): number {
+    return this.events.now * 1000;
+  }
+
+  /** link-manager.ts fill(): drop stale attempts, then offer to or ask the policy's candidates. */
+  private fill(side: Side): void {
+    const t = this.now();
+    for (const [peerId, link] of side.links) if (!link.up && attemptTimedOut(link.since, t)) this.closeOn(side.laptop.id, peerId);
+    for (const [peerId, since] of side.asked) {
+      if (!attemptTimedOut(since, t)) continue;
+      side.asked.delete(peerId);
+      side.backoff.afterFailure(peerId, t);
+    }
+    if (side.links.size + side.asked.size >= side.caps.wanted) return;
+    const view = {
+      links: side.links.size, asked: side.asked.size,
+      has: (p: PeerId) => side.links.has(p) || side.asked.has(p), mayTry: (p: PeerId) => side.backoff.mayTry(p, t),
+    };
+    for (const peerId of peersToTry(side.caps, view, side.mates.candidates())) {
+      if (offersTo(side.laptop.id, peerId)) this.offer(side, peerId);
+      else {
+        side.asked.set(peerId, t);
+        this.signal(peerId, (to) => this.onAsk(to, side.laptop.id));
+      }
+    }
+  }
+
+  private offer(side: Side, to: PeerId): void {
+    side.links.set(to, { since: this.now(), up: false });
+    side.asked.delete(to);
+    this.signal(to, (remote) => this.onOffer(remote, side.laptop.id));
+  }
+
+  /** A request for an offer from a larger id (link-manager.ts onSignal). */
+  private onAsk(side: Side, from: PeerId): void {
+    if (side.links.has(from) || !offersTo(side.laptop.id, from) || !acceptsLink(side.caps, side.links.size, false)) return;
+    this.offer(side, from);
+  }
+
+  /** An offer from a smaller id (link-manager.ts onOffer): taken while there is room, or when we asked for it. */
+  private onOffer(side: Side, from: PeerId): void {
+    if (side.links.has(from) || !acceptsLink(side.caps, side.links.size, side.asked.has(from))) return;
+    side.asked.delete(from);
+    side.links.set(from, { since: this.now(), up: false });
+    this.events.after(this.net.latencyS + LINK_SETUP_S, () => this.up(side.laptop.id, from));
+  }
+
+  private up(a: PeerId, b: PeerId): void {
+    const [sa, sb] = [this.sides.get(a), this.sides.get(b)];
+    const [la, lb] = [sa?.links.get(b), sb?.links.get(a)];
+    if (!sa || !sb || !la || !lb) return; // one side gave up or left meanwhile
+    la.up = lb.up = true;
+    sa.laptop.connect(b);
+    sb.laptop.connect(a);
+  }
+
+  /** Closes the link on `at`'s side (its attempt timed out, or the other side left). */
+  private closeOn(at: PeerId, peerId: PeerId): void {
+    const side = this.sides.get(at);
+    const link = side?.links.get(peerId);
+    if (!side || !link) return;
+    side.links.delete(peerId);
+    side.backoff.afterFailure(peerId, this.now());
+    if (link.up) side.laptop.disconnect(peerId);
+    const other = this.sides.get(peerId);
+    if (other?.links.get(at)) this.closeOn(peerId, at);
+  }
+
+  /** Through the server: two one-way latencies. */
+  private signal(to: PeerId, deliver: (side: Side) => void): void {
+    this.events.after(2 * this.net.latencyS, () => {
+      const side = this.sides.get(to);
+      if (side) deliver(side);
+    });
+  }
+
+  /** The graph of links that are up, seen from the seeder. */
+  figures(seeder: PeerId): GraphFigures {
+    const counts = [...this.sides.values()].map((s) => [...s.links.values()].filter((l) => l.up).length).sort((x, y) => x - y);
+    const hops = new Map<PeerId, number>([[seeder, 0]]);
+    for (let frontier = [seeder]; frontier.length > 0;) {
+      const next: PeerId[] = [];
+      for (const p of frontier) {
+        for (const [q, l] of this.sides.get(p)?.links ?? []) {
+          if (!l.up || hops.has(q)) continue;
+          hops.set(q, hops.get(p)! + 1);
+          next.push(q);
+        }
+      }
+      frontier = next;
+    }
+    const others = [...this.sides.keys()].filter((p) => p !== seeder).map((p) => hops.get(p) ?? Infinity).sort((x, y) => x - y);
+    const hopsMax = others.length === 0 ? 0 : others[others.length - 1]!;
+    return {
+      linksMin: counts[0] ?? 0, linksMedian: counts[counts.length >> 1] ?? 0, linksMax: counts[counts.length - 1] ?? 0,
+      linkedToSeeder: [...(this.sides.get(seeder)?.links.values() ?? [])].filter((l) => l.up).length,
+      hopsMax: Number.isFinite(hopsMax) ? hopsMax : null, hopsMedian: others[others.length >> 1] ?? 0,
+    };
+  }
+}
