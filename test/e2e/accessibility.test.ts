@@ -114,9 +114,14 @@ describe('accessibility and keyboard use', () => {
     await tabTo(a, a.getByRole('button', { name: 'Create a swarm' }));
     await a.keyboard.press('Enter');
     await a.getByLabel('Short code').filter({ hasText: SHORT_CODE }).waitFor();
-    await tabTo(a, a.getByLabel('Files to share'));
-    const [chooser] = await Promise.all([a.waitForEvent('filechooser'), a.keyboard.press('Enter')]);
-    await chooser.setFiles(onDisk(small, medium)); // the browser's dialog, not the page
+    // Listen before moving there: Playwright intercepts file choosers only once its listener's subscription reached
+    // the browser, which it sends without waiting. A key press, unlike a click, has no round trips of its own
+    // before it is dispatched: fired together with the listener, it sometimes won that race (one in three tries on
+    // a loaded machine), and headless Chromium cancelled the unintercepted chooser at once.
+    const chooser = a.waitForEvent('filechooser');
+    await tabTo(a, a.getByLabel('Files to share')); // at least one round trip to the page
+    await a.keyboard.press('Enter');
+    await (await chooser).setFiles(onDisk(small, medium)); // the browser's dialog, not the page
     await a.waitForFunction(() => window.tabswarm!.snapshot().swarms[0]?.files.filter((f) => f.seeded).length === 2,
       undefined, { timeout: 60_000 });
     expect(await seriousViolations(a)).toEqual([]);
