@@ -1,13 +1,14 @@
 import { detectCapabilities } from './capabilities.ts';
 import { swarmInFragment } from '../peer/signaling/join-target.ts';
 import { bootEngine } from './boot.ts';
+import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
 import { createLinkManager, type LinkManager } from '../peer/links/link-manager.ts';
 import { createPeerLink } from '../peer/links/peer-link.ts';
 import { openProfileStore } from './storage/piece-store.ts';
+import { openPieceSink } from './storage/piece-sink.ts';
 import { browserProfileKeeper, loadIdentity, saveIdentity } from './storage/profile.ts';
 import { createSignalingClient } from '../peer/signaling/client.ts';
 import { milestone } from '../peer/milestones.ts';
-import type { SwarmEngine } from '../peer/engine/swarm-engine.ts';
 import type { EngineParams } from '../peer/snapshot-types.ts';
 import { mountApp } from './ui/app.ts';
 
@@ -42,31 +43,35 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 export async function startPage(opts: PageOptions = {}): Promise<StartedPage> {
   milestone('script');
   const caps = detectCapabilities();
-  // A tab frozen long enough for another to adopt its profile must not keep writing to it: start over.
-  const keeper = browserProfileKeeper(() => location.reload());
-  const { profileId } = await keeper.claim();
-  // The socket opens (and joins the swarm of a join link) while IndexedDB opens; its events wait for the engine.
+  // The socket opens (and joins the swarm of a join link) and links to its members are negotiated while the
+  // profile is claimed and IndexedDB opens; the engine hears the held signaling events and the links once it listens.
   const signaling = createSignalingClient({
     identity: { load: () => loadIdentity(), save: (id) => saveIdentity(id) }, holdEvents: true,
   });
+  const { lowWaterBytes } = opts;
+  let booted: SwarmEngine | null = null; // built on the links below; its usage lets idle links give way
+  const links = createLinkManager({
+    signaling, subscribeSignaling: (h) => signaling.subscribeUnheld(h),
+    createLink: (opts) => createPeerLink({ ...opts, ...(lowWaterBytes !== undefined ? { lowWaterBytes } : {}) }),
+    lastUsed: (peerId) => booted?.lastUsed(peerId),
+  });
   const linked = swarmInFragment(location.hash);
   if (linked !== null) signaling.join(linked);
-  const store = await openProfileStore(profileId).catch((e: unknown) => {
+  // A tab frozen long enough for another to adopt its profile must not keep writing to it: start over.
+  const keeper = browserProfileKeeper(() => location.reload());
+  const store = await keeper.claim().then(({ profileId }) => openProfileStore(profileId, { sink: openPieceSink })).catch((e: unknown) => {
+    links.close();
     signaling.close();
     throw e;
   });
   milestone('profile-open');
-  const { lowWaterBytes } = opts;
-  const links = createLinkManager({
-    signaling,
-    createLink: (opts) => createPeerLink({ ...opts, ...(lowWaterBytes !== undefined ? { lowWaterBytes } : {}) }),
-  });
   const { engine } = await bootEngine({
     signaling, links, store, keeper, secureContext: caps.secureContext, params: opts.params ?? {},
     mountUi: (api) => {
       if (opts.ui !== false) mountApp(byId('app'), { api, signaling, caps });
     },
   });
+  booted = engine;
   // Orphans past their grace period go now and while this tab stays open.
   const prune = () => void keeper.prune().catch((e: unknown) => console.warn('tabswarm: pruning old profiles failed', e));
   prune();

@@ -62,14 +62,16 @@ export function startNodePeer(opts: NodePeerOptions): NodePeer {
     createSocket: (url) => openSocket(url),
     ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
   });
+  let engine: SwarmEngine | null = null; // built on the links below; its usage lets idle links give way
   const links = createLinkManager({
     signaling,
     createLink: (linkOpts) => createPeerLink({ ...linkOpts, wrtc }),
+    lastUsed: (peerId) => engine?.lastUsed(peerId),
     ...(opts.maxLinks === undefined ? {} : { maxLinks: opts.maxLinks }),
   });
   const linkPage = opts.pageUrl === undefined ? page : parseServerUrl(opts.pageUrl);
   const linkFor = (swarmId: string): string => swarmLink(linkPage, swarmId);
-  const engine = createSwarmEngine({ signaling, links, store: opts.store, secureContext: true, joinLink: linkFor });
+  engine = createSwarmEngine({ signaling, links, store: opts.store, secureContext: true, joinLink: linkFor });
   let closed = false;
   return {
     engine, signaling, links, linkFor,

@@ -41,10 +41,23 @@ export interface PeerLink {
   closeForAbuse?(reason: string): void;
 }
 
+/**
+ * A downloaded piece checked and stored in one call (off the main thread): `bytes` is the piece, handed back
+ * (its buffer may have been transferred to a worker and back); `failed` means nothing was stored.
+ */
+export type CheckedPut =
+  | { result: 'stored' | 'corrupt'; bytes: Uint8Array }
+  | { result: 'failed'; error: StorageFailure };
+
 /** Verified pieces of every file this peer has (a tab: its profile database; Node: files on disk). */
 export interface PieceStore {
   /** Resolves only once the write has committed; only then may the piece be counted as had. */
   putPiece(fileId: FileId, index: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: SHA-256 of the piece against `expectedHash` and, only when it matches, putPiece; where the store
+   * can do both on another thread. The caller must use the returned bytes: the ones it passed may be detached.
+   */
+  checkAndPut?(fileId: FileId, index: number, bytes: Uint8Array, expectedHash: string): Promise<CheckedPut>;
   /** Bytes [offset, offset + length) of a stored piece, or null when the piece is not stored. */
   readBlock(fileId: FileId, index: number, offset: number, length: number): Promise<Uint8Array | null>;
   /** Indices of the stored pieces of a file. */

@@ -1,5 +1,7 @@
 import { SHARER_LINK_CAPS, TAB_LINK_CAPS } from '../peer/links/link-policy.ts';
-import { DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/limits.ts';
+import {
+  DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS,
+} from '../shared/limits.ts';
 import { pieceCountFor, pieceLengthFor, type Manifest } from '../shared/manifest.ts';
 import { seededRng } from '../shared/seeded-rng.ts';
 import { bindingTerm, distributionBound, httpSeconds, type BoundTerms, type ClassLinks } from './bound.ts';
@@ -41,6 +43,11 @@ export interface ClassOptions {
   medium?: MediumOptions;
   /** The teacher shares from a tab (a tab's link caps) or from `tabswarm share` (the sharer's; the default). */
   teacherLinks?: 'tab' | 'sharer';
+  /**
+   * Hostile students who hold links and idle: each opens every socket one address may (MAX_CONNECTIONS_PER_ADDRESS
+   * peer ids), links to the teacher first, says it has nothing and asks for nothing. Not counted as laptops.
+   */
+  hoggers?: number;
 }
 
 export interface ClassResult {
@@ -64,6 +71,9 @@ export interface ClassResult {
   controlMessages: number;
   /** The link graph at the end (links that are up). */
   graph: GraphFigures;
+  hoggers: number;
+  /** Idle links closed for a waiting mate (link-policy.ts give-way). */
+  gaveWay: number;
   medium: MediumOptions['kind'];
   /** Wi-Fi only: the teacher's link, the channel's airtime, and the air's bytes (each crossing) per file. */
   teacher?: MediumOptions['teacher'];
@@ -100,10 +110,11 @@ export function simulateClass(o: ClassOptions): ClassResult {
   const manifest = manifestOf(o.fileBytes, o.smallestPieceLength);
   const route = { swarmId: hex(1, 16), fileId: hex(2, 32) };
   const hoarders = o.hoarders ?? 0;
-  const make = (i: number): Laptop => new Laptop(net, {
-    id: hex(i + 1, 16), manifest, route, seeding: i === 0, blockLength: o.blockLength, windowPerPeer: o.windowPerPeer,
-    requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng, hoarder: i > 0 && i <= hoarders,
+  const laptopConfig = (id: string) => ({
+    id, manifest, route, seeding: false, blockLength: o.blockLength, windowPerPeer: o.windowPerPeer,
+    requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng,
   });
+  const make = (i: number): Laptop => new Laptop(net, { ...laptopConfig(hex(i + 1, 16)), seeding: i === 0, hoarder: i > 0 && i <= hoarders });
   const rates = (i: number) => ({ up: i === 0 ? o.seederUplink ?? o.uplink : o.uplink, down: o.downlink });
   const churned = Math.floor((o.laptops - 1) * o.churn);
   const present = o.laptops - churned; // late joiners replace the leavers in number
@@ -119,6 +130,7 @@ export function simulateClass(o: ClassOptions): ClassResult {
       links.join(laptop, i === 0 ? teacherCaps : TAB_LINK_CAPS);
     });
   }
+  joinHoggers(o, { net, links, rng, make: (id) => new Laptop(net, { ...laptopConfig(id), idler: true }), teacher: all[0]!.id, rates: rates(1) });
   const leavers = shuffled(all.slice(1 + hoarders, present), rng).slice(0, churned);
   for (const laptop of leavers) events.at(rng() * bound * 0.8, () => links.leave(laptop));
   const ticker = (): void => {
@@ -129,7 +141,10 @@ export function simulateClass(o: ClassOptions): ClassResult {
   const stayers = all.slice(1 + hoarders).filter((l) => !leavers.includes(l));
   events.runUntil(() => stayers.every((l) => l.completedAt !== null), bound * 50 + 60);
   const churn = { left: leavers.length, joinedLate: all.length - present, hoarders };
-  const result = { ...resultOf(o, all[0]!, stayers, churn, net.controlMessages), graph: links.figures(all[0]!.id) };
+  const result = {
+    ...resultOf(o, all[0]!, stayers, churn, net.controlMessages), graph: links.figures(all[0]!.id), hoggers: o.hoggers ?? 0,
+    gaveWay: links.gaveWay,
+  };
   return o.medium?.kind !== 'wifi' ? result : {
     ...result, teacher: o.medium.teacher, accessPoints: o.medium.accessPoints ?? 1, airtimeMbit: round((o.medium.airtime * 8) / 1e6, 2),
     airBytesPerFile: round(medium.airBytes / o.fileBytes, 3),
@@ -142,9 +157,30 @@ function classBound(o: ClassOptions): number {
   return Math.max(distributionBound(links), airtimeBound(links, o.medium ?? WIRED));
 }
 
+interface HoggerParts {
+  net: SimNetwork;
+  links: SimLinks;
+  rng: () => number;
+  make: (id: string) => Laptop;
+  teacher: string;
+  rates: { up: number; down: number };
+}
+
+/** Every hostile student's sockets join at once with the class, each seeking a tab's full 12 links, the teacher first. */
+function joinHoggers(o: ClassOptions, parts: HoggerParts): void {
+  const caps = { wanted: TAB_LINK_CAPS.max, max: TAB_LINK_CAPS.max };
+  for (let h = 0; h < (o.hoggers ?? 0); h++) {
+    for (let s = 0; s < MAX_CONNECTIONS_PER_ADDRESS; s++) {
+      const laptop = parts.make(hex(0xf000 + h * MAX_CONNECTIONS_PER_ADDRESS + s, 16));
+      parts.net.add(laptop, parts.rates);
+      parts.links.join(laptop, caps, [parts.teacher]);
+    }
+  }
+}
+
 interface Churn { left: number; joinedLate: number; hoarders: number }
 
-function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], churn: Churn, controlMessages: number): Omit<ClassResult, 'graph'> {
+function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], churn: Churn, controlMessages: number): Omit<ClassResult, 'graph' | 'hoggers' | 'gaveWay'> {
   const links = linksOf(o, o.laptops - 1);
   const medium = o.medium ?? WIRED;
   const boundS = classBound(o);

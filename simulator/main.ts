@@ -6,6 +6,7 @@ import { ENGINE_DEFAULTS, simulateClass, type ClassOptions } from './class-sim.t
 const USAGE = `usage: npm run simulate -- --laptops 30 --uplink 40mbit --file 1GiB [--downlink 100mbit] [--latency 2ms]
   [--churn 0.1] [--seed 1] [--seed-once off] [--seeder-uplink 100mbit] [--piece 256KiB] [--request-timeout 20s]
   [--hoarders 1] (hostile students: claim every piece, serve none)
+  [--hoggers 1] (hostile students: hold every link one address may open, 64 sockets, and idle)
   [--medium wired|wifi] [--airtime 100mbit] [--teacher wired|wifi] [--access-points 1] (Wi-Fi: each access
   point's laptops share its channel's airtime)
   [--teacher-links sharer|tab] (the teacher's link caps: \`tabswarm share\`'s, the default, or a tab's)
@@ -35,7 +36,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
       'seeder-uplink': { type: 'string' }, downlink: { type: 'string' }, file: { type: 'string', default: '1GiB' },
       latency: { type: 'string', default: '1ms' }, churn: { type: 'string', default: '0' }, seed: { type: 'string', default: '1' },
       'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' }, 'request-timeout': { type: 'string' },
-      hoarders: { type: 'string', default: '0' }, medium: { type: 'string', default: 'wired' },
+      hoarders: { type: 'string', default: '0' }, hoggers: { type: 'string', default: '0' }, medium: { type: 'string', default: 'wired' },
       airtime: { type: 'string', default: '100mbit' }, teacher: { type: 'string', default: 'wired' },
       'teacher-links': { type: 'string', default: 'sharer' },
       'access-points': { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' },
@@ -45,6 +46,8 @@ function optionsFrom(argv: string[]): ClassOptions[] {
   const churn = Number(values.churn);
   if (!(churn >= 0 && churn < 1)) throw new Error('--churn is a fraction of the leechers in [0, 1)');
   const hoarders = Number(values.hoarders);
+  const hoggers = Number(values.hoggers);
+  if (!Number.isInteger(hoggers) || hoggers < 0) throw new Error('--hoggers is a count of students');
   if (!Number.isInteger(hoarders) || hoarders < 0) throw new Error('--hoarders is a count of laptops');
   if (values.medium !== 'wired' && values.medium !== 'wifi') throw new Error('--medium is wired or wifi');
   if (values.teacher !== 'wired' && values.teacher !== 'wifi') throw new Error('--teacher is wired or wifi');
@@ -61,7 +64,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
     downlink: values.downlink ? quantity(values.downlink, RATES, 'downlink') : Infinity,
     ...(values.piece ? { smallestPieceLength: quantity(values.piece, UNITS, 'piece length') } : {}),
     ...(values['request-timeout'] ? { requestTimeoutMs: seconds(values['request-timeout']) * 1000 } : {}),
-    hoarders, medium, teacherLinks,
+    hoarders, hoggers, medium, teacherLinks,
     latencyS: seconds(values.latency), churn, seed: Number(values.seed), seedOnce: values['seed-once'] !== 'off',
   };
   return values.laptops.split(',').map((n) => {

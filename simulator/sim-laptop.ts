@@ -39,6 +39,8 @@ export interface LaptopConfig {
   seedOnce: boolean;
   /** A hostile student: claims every piece in its bitfield and never answers a request. */
   hoarder?: boolean;
+  /** A hostile student's link holder: links up, says it has nothing, never asks for anything. */
+  idler?: boolean;
   rng: () => number;
 }
 
@@ -53,6 +55,8 @@ export class Laptop {
   backlog = 0;
   /** Bytes this laptop's uplink carried. */
   sentBytes = 0;
+  /** Last request sent or queued, or block received, per link (ms): the link manager's give-way reads it. */
+  readonly lastUsed = new Map<PeerId, number>();
   completedAt: number | null = null;
   gone = false;
   private readonly table;
@@ -82,6 +86,7 @@ export class Laptop {
 
   disconnect(peerId: PeerId): void {
     if (!this.peers.delete(peerId)) return;
+    this.lastUsed.delete(peerId);
     forgetPeer(this.table, peerId);
     this.backlog -= removePeer(this.queue, peerId);
     forgetSlotPeer(this.slots, peerId);
@@ -156,6 +161,7 @@ export class Laptop {
     const before = queuedCount(this.queue, from);
     const queued = enqueueRequest(this.queue, this.table, from, req);
     if (queued.ok) {
+      this.used(from); // a request we serve keeps the link in use; one we refuse does not
       this.backlog += queuedCount(this.queue, from) - before;
       this.settle();
       return this.net.kick(this);
@@ -163,7 +169,12 @@ export class Laptop {
     this.net.send(this, from, { type: 'reject', reason: queued.error, ...this.config.route, piece: req.piece, offset: req.offset, length: req.length });
   }
 
+  private used(peerId: PeerId): void {
+    this.lastUsed.set(peerId, this.net.now() * 1000);
+  }
+
   private onBlock(from: PeerId, msg: { piece: number; offset: number; length: number }): void {
+    this.used(from);
     const outcome = onBlock(this.picker, from, { piece: msg.piece, offset: msg.offset, length: msg.length });
     if (!outcome.accepted) return;
     this.sendSpans('cancel', outcome.cancels);
@@ -185,9 +196,10 @@ export class Laptop {
   /** download-side.ts fillRequests: the peer's window, then 'fetching' to the peers that lack what we started. */
   private fill(peerId: PeerId): void {
     const p = this.picker;
-    if (isComplete(p.had) || inFlightOf(p, peerId).requests >= this.config.windowPerPeer || !this.hasWanted(peerId)) return;
+    if (this.config.idler || isComplete(p.had) || inFlightOf(p, peerId).requests >= this.config.windowPerPeer || !this.hasWanted(peerId)) return;
     for (const span of nextRequests(p, peerId, this.net.now() * 1000)) {
       this.net.send(this, peerId, { type: 'request', ...this.config.route, ...span });
+      this.used(peerId);
     }
     if (p.started.length === 0) return;
     const started = p.started.splice(0);
@@ -213,6 +225,9 @@ export class Laptop {
   }
 
   private sendSpans(type: 'cancel' | 'request', spans: PeerSpan[]): void {
-    for (const { peerId, span } of spans) this.net.send(this, peerId, { ...this.config.route, ...span, type });
+    for (const { peerId, span } of spans) {
+      this.net.send(this, peerId, { ...this.config.route, ...span, type });
+      if (type === 'request') this.used(peerId);
+    }
   }
 }

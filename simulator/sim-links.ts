@@ -2,7 +2,7 @@ import type { PeerId } from '../shared/ids.ts';
 import { createPeerBackoff, type PeerBackoff } from '../peer/links/link-backoff.ts';
 import { createMateBook, type MateBook } from '../peer/links/link-mates.ts';
 import {
-  acceptsLink, attemptTimedOut, LINK_TICK_MS, offersTo, peersToTry, type LinkCaps,
+  acceptsLink, attemptTimedOut, LINK_TICK_MS, linksInUse, linksToGiveWay, offersTo, peersToTry, type LinkCaps, type LinkUse,
 } from '../peer/links/link-policy.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Laptop } from './sim-laptop.ts';
@@ -12,7 +12,8 @@ import type { SimNetwork } from './sim-network.ts';
 // backoff and mate order): each laptop seeks `wanted` links among the laptops the server lists, accepts up to
 // `max`, the smaller id offers, an unanswered attempt is given up after CONNECT_TIMEOUT_MS and retried after
 // the backoff, every LINK_TICK_MS. Signals go through the server (two one-way latencies); a link accepted
-// is up LINK_SETUP_S later (ICE, DTLS and SCTP on a LAN). Then both laptops exchange bitfields.
+// is up LINK_SETUP_S later (ICE, DTLS and SCTP on a LAN). Then both laptops exchange bitfields. A full laptop
+// that turned a mate away gives way with its longest-idle link, as the link manager does.
 
 /** ICE checks, the DTLS handshake and the SCTP association on a LAN: a few round trips and some CPU. */
 export const LINK_SETUP_S = 0.1;
@@ -27,6 +28,10 @@ interface Side {
   links: Map<PeerId, { since: number; up: boolean }>;
   /** Offers we asked for (we are the larger id), with when. */
   asked: Map<PeerId, number>;
+  /** Last time we were full for a mate that wanted a link. */
+  turnedAwayAt: number | null;
+  /** A hostile student's: links to these first (the teacher), then the rest. */
+  first: PeerId[];
 }
 
 export interface GraphFigures {
@@ -42,13 +47,16 @@ export interface GraphFigures {
 
 export class SimLinks {
   private readonly sides = new Map<PeerId, Side>();
+  /** Idle links closed for a waiting mate. */
+  gaveWay = 0;
 
   constructor(private readonly events: EventQueue, private readonly net: SimNetwork, private readonly rng: () => number) {}
 
   /** The laptop joins the swarm: it learns the members, they learn it, and it starts seeking links. */
-  join(laptop: Laptop, caps: LinkCaps): void {
+  join(laptop: Laptop, caps: LinkCaps, first: PeerId[] = []): void {
     const side: Side = {
       laptop, caps, mates: createMateBook(this.rng), backoff: createPeerBackoff(this.rng), links: new Map(), asked: new Map(),
+      turnedAwayAt: null, first,
     };
     for (const other of this.sides.values()) {
       side.mates.add(SWARM, other.laptop.id);
@@ -88,18 +96,36 @@ export class SimLinks {
       side.asked.delete(peerId);
       side.backoff.afterFailure(peerId, t);
     }
-    if (side.links.size + side.asked.size >= side.caps.wanted) return;
+    this.giveWay(side, t);
+    const inUse = linksInUse(this.uses(side), t);
+    if (Math.min(side.caps.wanted - inUse, side.caps.max - side.links.size) <= side.asked.size) return; // no room: skip the sort
     const view = {
-      links: side.links.size, asked: side.asked.size,
+      links: side.links.size, inUse, asked: side.asked.size,
       has: (p: PeerId) => side.links.has(p) || side.asked.has(p), mayTry: (p: PeerId) => side.backoff.mayTry(p, t),
     };
-    for (const peerId of peersToTry(side.caps, view, side.mates.candidates())) {
+    const candidates = side.first.length === 0 ? side.mates.candidates() : [...side.first, ...side.mates.candidates()];
+    for (const peerId of peersToTry(side.caps, view, candidates)) {
       if (offersTo(side.laptop.id, peerId)) this.offer(side, peerId);
       else {
         side.asked.set(peerId, t);
         this.signal(peerId, (to) => this.onAsk(to, side.laptop.id));
       }
     }
+  }
+
+  /** link-manager.ts giveWay(). */
+  private giveWay(side: Side, t: number): void {
+    const idle = linksToGiveWay(side.caps, this.uses(side), side.turnedAwayAt, t);
+    if (idle.length > 0) side.turnedAwayAt = null;
+    for (const peerId of idle) {
+      this.closeOn(side.laptop.id, peerId);
+      side.backoff.afterGiveWay(peerId, t);
+      this.gaveWay++;
+    }
+  }
+
+  private uses(side: Side): LinkUse[] {
+    return [...side.links].map(([peerId, l]) => ({ peerId, since: l.since, lastUsed: side.laptop.lastUsed.get(peerId) }));
   }
 
   private offer(side: Side, to: PeerId): void {
@@ -110,13 +136,18 @@ export class SimLinks {
 
   /** A request for an offer from a larger id (link-manager.ts onSignal). */
   private onAsk(side: Side, from: PeerId): void {
-    if (side.links.has(from) || !offersTo(side.laptop.id, from) || !acceptsLink(side.caps, side.links.size, false)) return;
-    this.offer(side, from);
+    if (side.links.has(from) || !offersTo(side.laptop.id, from) || !side.backoff.mayAccept(from, this.now())) return;
+    if (acceptsLink(side.caps, side.links.size, false)) this.offer(side, from);
+    else side.turnedAwayAt = this.now();
   }
 
   /** An offer from a smaller id (link-manager.ts onOffer): taken while there is room, or when we asked for it. */
   private onOffer(side: Side, from: PeerId): void {
-    if (side.links.has(from) || !acceptsLink(side.caps, side.links.size, side.asked.has(from))) return;
+    if (side.links.has(from) || !side.backoff.mayAccept(from, this.now())) return;
+    if (!acceptsLink(side.caps, side.links.size, side.asked.has(from))) {
+      side.turnedAwayAt = this.now();
+      return;
+    }
     side.asked.delete(from);
     side.links.set(from, { since: this.now(), up: false });
     this.events.after(this.net.latencyS + LINK_SETUP_S, () => this.up(side.laptop.id, from));

@@ -2,9 +2,12 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { FileId, SwarmId } from '../../shared/ids.ts';
 import { SIZES } from '../../shared/limits.ts';
 import type { Route } from '../../shared/wire-messages.ts';
-import { StorageFailure, type FileRecord, type PieceStore, type ProfileStore } from '../../peer/contracts.ts';
+import { StorageFailure, type CheckedPut, type FileRecord, type PieceStore, type ProfileStore } from '../../peer/contracts.ts';
+import { checkThenPut } from './check-and-put.ts';
+import { toStorageFailure } from './storage-failure.ts';
 import { createByteLru } from '../../peer/storage/byte-lru.ts';
 import { createPieceWriteBatcher } from './piece-write-batcher.ts';
+import type { PieceSink } from './piece-sink.ts';
 import { databaseName } from './profile.ts';
 
 // This tab's profile database: verified pieces as Blobs (so a finished file is a disk-backed Blob of Blobs,
@@ -29,24 +32,11 @@ const pieceRange = (fileId: FileId) => IDBKeyRange.bound([fileId, 0], [fileId, N
 /** Every [swarmId, fileId] key of one swarm: file ids are lowercase hex, so '' and 'g' bound them. */
 const swarmRange = (swarmId: SwarmId) => IDBKeyRange.bound([swarmId, ''], [swarmId, 'g']);
 
-function isQuotaError(e: unknown): boolean {
-  const name = (e as { name?: unknown } | null)?.name;
-  return name === 'QuotaExceededError' || (name === 'UnknownError' && /quota|space/i.test(String((e as Error).message)));
-}
+export type ProfileDatabase = IDBPDatabase<ProfileSchema>;
 
-/** Maps whatever IndexedDB threw or aborted with onto a coded failure. */
-export function toStorageFailure(e: unknown, what: string): StorageFailure {
-  if (e instanceof StorageFailure) return e;
-  const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return isQuotaError(e)
-    ? new StorageFailure('ERR_STORAGE_QUOTA', `The browser's storage for this page is full (${what}). Free disk space or delete finished downloads.`)
-    : new StorageFailure('ERR_STORAGE_WRITE', `Could not store ${what}: ${detail}`);
-}
-
-export async function openProfileStore(
-  profileId: string, opts: { readCacheBytes?: number } = {},
-): Promise<ProfileStore> {
-  const db = await openDB<ProfileSchema>(databaseName(profileId), DB_VERSION, {
+/** The profile's database, created or upgraded to this version; the page and its piece worker both open it. */
+export function openProfileDatabase(profileId: string): Promise<ProfileDatabase> {
+  return openDB<ProfileSchema>(databaseName(profileId), DB_VERSION, {
     upgrade(d, oldVersion) {
       if (oldVersion < 1) {
         d.createObjectStore('pieces');
@@ -56,8 +46,20 @@ export async function openProfileStore(
       if (oldVersion < 2) d.createObjectStore('removed', { keyPath: ['swarmId', 'fileId'] });
     },
   });
+}
+
+/**
+ * The profile store; with `sink` (the page's piece worker, piece-sink.ts) downloaded pieces are hashed and
+ * written off the main thread (checkAndPut).
+ */
+export async function openProfileStore(
+  profileId: string, opts: { readCacheBytes?: number; sink?: (profileId: string) => Promise<PieceSink | null> } = {},
+): Promise<ProfileStore> {
+  const db = await openProfileDatabase(profileId);
+  // The worker starts while the sweep runs; pieces that arrive before it is ready wait for it.
+  const sink = opts.sink?.(profileId).catch(() => null) ?? null;
   await sweepUnlisted(db);
-  return wrapDatabase(db, opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
+  return wrapDatabase(db, opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES, sink);
 }
 
 /**
@@ -84,7 +86,7 @@ async function write(what: string, run: () => Promise<unknown>): Promise<void> {
   }
 }
 
-function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): ProfileStore {
+function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number, sink: Promise<PieceSink | null> | null): ProfileStore {
   const cache = createByteLru<string>(readCacheBytes);
   const loading = new Map<string, Promise<Uint8Array | null>>(); // piece reads in flight, shared by readers
   const writes = createPieceWriteBatcher(() => db.transaction('pieces', 'readwrite'));
@@ -106,8 +108,21 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
     return load;
   }
 
+  /** A removal first waits for the pieces on their way into the database through the worker. */
+  const removal = async (what: string, run: () => Promise<unknown>) => {
+    await (await sink)?.settled();
+    return write(what, run);
+  };
+  /** Through the worker; on the main thread where it could not start. */
+  async function checkAndPut(fileId: FileId, index: number, bytes: Uint8Array, hash: string): Promise<CheckedPut> {
+    const worker = await sink;
+    if (worker) return worker.checkAndPut(fileId, index, bytes, hash);
+    return checkThenPut(index, bytes, hash, () => writes.put(fileId, index, bytes));
+  }
+
   return {
     putPiece: (fileId, index, bytes) => write(`piece ${index}`, () => writes.put(fileId, index, bytes)),
+    ...(sink === null ? {} : { checkAndPut }),
     async readBlock(fileId, index, offset, length) {
       const piece = await loadPiece(fileId, index);
       if (piece === null || offset < 0 || length < 0 || offset + length > piece.byteLength) return null;
@@ -133,7 +148,7 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
       await tx.done;
     }),
     listFiles: () => db.getAll('files'),
-    forgetFile: (fileId) => write('the file list', async () => {
+    forgetFile: (fileId) => removal('the file list', async () => {
       const tx = db.transaction(['files', 'pieces', 'removed'], 'readwrite');
       const records = await tx.objectStore('files').index('byFile').getAll(fileId);
       for (const r of records) {
@@ -145,7 +160,7 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
       cache.deleteWhere((key) => key.startsWith(`${fileId}:`));
     }),
     listRemoved: () => db.getAll('removed'),
-    leaveSwarm: (swarmId) => write('the swarm list', async () => {
+    leaveSwarm: (swarmId) => removal('the swarm list', async () => {
       const tx = db.transaction(['swarms', 'files', 'pieces', 'removed'], 'readwrite');
       await tx.objectStore('swarms').delete(swarmId);
       await tx.objectStore('removed').delete(swarmRange(swarmId));
@@ -158,7 +173,7 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
       await tx.done;
       cache.deleteWhere((key) => unlisted.some((fileId) => key.startsWith(`${fileId}:`)));
     }),
-    clear: () => write('the profile', async () => {
+    clear: () => removal('the profile', async () => {
       const tx = db.transaction(['swarms', 'files', 'pieces', 'removed'], 'readwrite');
       await Promise.all([...tx.objectStoreNames].map((name) => tx.objectStore(name).clear()));
       await tx.done;
@@ -173,6 +188,9 @@ function wrapDatabase(db: IDBPDatabase<ProfileSchema>, readCacheBytes: number): 
       }
       return bytes;
     },
-    close: () => db.close(),
+    close() {
+      void sink?.then((worker) => worker?.close());
+      db.close();
+    },
   };
 }

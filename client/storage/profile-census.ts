@@ -13,7 +13,9 @@ export const HEARTBEAT_FRESH_MS = 3 * HEARTBEAT_EVERY_MS;
  */
 export const ORPHAN_GRACE_MS = 60 * 60_000;
 
-const PROFILE_ID = /^[0-9a-f]{16}$/;
+/** A profile id is this many random bytes, in hex: the name of its database (tabswarm-<id>) and its records. */
+export const PROFILE_ID_BYTES = 8;
+const PROFILE_ID = new RegExp(`^[0-9a-f]{${PROFILE_ID_BYTES * 2}}$`);
 export const isProfileId = (id: string): boolean => PROFILE_ID.test(id);
 
 /** A profile's heartbeat record (localStorage), written by the tab that holds it. */

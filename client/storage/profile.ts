@@ -1,11 +1,11 @@
 import { randomHex } from '../../shared/ids.ts';
 import type { StoredIdentity } from '../../peer/signaling/client.ts';
 import {
-  chooseProfile, HEARTBEAT_EVERY_MS, isProfileId, orphansOf, ORPHAN_GRACE_MS, parseRecord, planPrune,
+  chooseProfile, HEARTBEAT_EVERY_MS, isProfileId, orphansOf, ORPHAN_GRACE_MS, parseRecord, planPrune, PROFILE_ID_BYTES,
   type Census, type ProfileRecord,
 } from './profile-census.ts';
 
-// Each tab is its own peer with its own profile database, tabswarm-<profileId> (DESIGN.md). The profileId lives
+// Each tab is its own peer with its own profile database, tabswarm-<profileId> (docs/page.md, Storage). The profileId lives
 // in sessionStorage, so a reload takes its profile back; a new tab adopts a profile no live tab holds (a closed
 // tab's swarms and pieces keep serving) or starts fresh. Live-ness works without a secure context (Web Locks
 // need one): live tabs answer a census on a BroadcastChannel and keep a heartbeat record in localStorage, which
@@ -22,7 +22,6 @@ const CENSUS_WAIT_MS = 150;
 const CLAIM_WAIT_MS = 150;
 /** A claim heard this recently counts as held in the census of a tab still deciding. */
 const CLAIM_HEARD_MS = 2_000;
-const PROFILE_ID_BYTES = 8;
 
 type CensusMessage =
   | { type: 'census' }
@@ -30,7 +29,8 @@ type CensusMessage =
   | { type: 'held'; profileIds: string[]; claiming: string[]; to?: string }
   | { type: 'claim'; from: string; profileId: string };
 
-export const databaseName = (profileId: string): string => `tabswarm-${profileId}`;
+const DATABASE_PREFIX = 'tabswarm-';
+export const databaseName = (profileId: string): string => `${DATABASE_PREFIX}${profileId}`;
 
 export interface ClaimedProfile {
   profileId: string;
@@ -224,7 +224,7 @@ export function browserProfileKeeper(onLost: (profileId: string) => void): Profi
     async listDatabases() {
       if (typeof indexedDB.databases !== 'function') return [];
       const dbs = await indexedDB.databases();
-      return dbs.flatMap((d) => (d.name?.startsWith('tabswarm-') ? [d.name.slice('tabswarm-'.length)] : []));
+      return dbs.flatMap((d) => (d.name?.startsWith(DATABASE_PREFIX) ? [d.name.slice(DATABASE_PREFIX.length)] : []));
     },
     deleteDatabase: (profileId) => new Promise((resolve, reject) => {
       const request = indexedDB.deleteDatabase(databaseName(profileId));

@@ -56,6 +56,7 @@ export function createSwarmTree(api: TabswarmApi, swarmId: SwarmId, say: Say): S
     h('div', { class: 'tree-bar' }, summary, ...saveAll.buttons), status.element, list);
   const cards = new Map<FileId, FileCard>();
   const rows = new Map<string, FolderRow>();
+  let nextRowId = 0;
   let key = '';
   let tree: TreeFolder<FileSnapshot> | null = null;
   let last: [SwarmSnapshot, ReadonlyMap<string, string>] | null = null;
@@ -63,7 +64,7 @@ export function createSwarmTree(api: TabswarmApi, swarmId: SwarmId, say: Say): S
   function folderRow(node: TreeFolder<FileSnapshot>, fileCount: number): FolderRow {
     const known = rows.get(node.path);
     if (known) return Object.assign(known, { node });
-    const childrenId = `tree-${treeId}-${rows.size}`;
+    const childrenId = `tree-${treeId}-${nextRowId++}`;
     const toggle = h('button', { type: 'button', class: 'folder-toggle', 'aria-controls': childrenId, title: node.path },
       h('span', { class: 'folder-icon', 'aria-hidden': 'true' }), node.name);
     const stats = h('span', { class: 'folder-stats' });

@@ -8,6 +8,7 @@ import {
 } from '../../shared/piece-picker.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import type { WireMsg } from '../../shared/wire-messages.ts';
+import type { CheckedPut } from '../contracts.ts';
 import { milestone } from '../milestones.ts';
 import type { EngineContext } from './engine-context.ts';
 import { isQuotaFailure, quotaAdvice } from './storage-use.ts';
@@ -41,6 +42,7 @@ export function fillRequests(ctx: Ctx, peer: PeerEntry): void {
     for (const span of nextRequests(entry.picker, peer.peerId, ctx.now())) {
       ctx.send(peer, { type: 'request', ...entry.route, ...span });
       ctx.state.counters.requestsSent++;
+      peer.lastUsedAt = ctx.now();
       milestone('first-request');
     }
     announceStarted(ctx, entry);
@@ -139,21 +141,38 @@ function sendCancels(ctx: Ctx, entry: RouteEntry, cancels: PeerSpan[]): void {
   }
 }
 
-async function verifyAndStore(ctx: Ctx, file: FileInfo, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
-  if ((await ctx.state.stages.run('hash', () => sha256Hex(bytes))) !== file.manifest.pieceHashes[piece]) {
-    return await onCorruptPiece(ctx, entry, piece, bytes);
-  }
-  if (ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
-  if (needsBlockDigests(entry.picker, piece)) {
-    applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
-  }
-  try {
-    await ctx.state.stages.run('store', () => ctx.store.putPiece(file.fileId, piece, bytes));
-  } catch (e) {
+async function verifyAndStore(ctx: Ctx, file: FileInfo, entry: RouteEntry, piece: number, received: Uint8Array): Promise<void> {
+  const checked = await checkAndStore(ctx, file, piece, received);
+  if (checked.result === 'corrupt') return await onCorruptPiece(ctx, entry, piece, checked.bytes);
+  if (checked.result === 'gone' || ctx.state.files.get(file.fileId) !== file) return; // removed meanwhile
+  if (checked.result === 'failed') {
     onPieceUnstored(entry.picker, piece);
-    return onStoreFailure(ctx, file, e);
+    return onStoreFailure(ctx, file, checked.error);
   }
-  ctx.state.stages.run('announce', () => markVerified(ctx, file, entry, piece, bytes.length));
+  if (needsBlockDigests(entry.picker, piece)) {
+    applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(entry.picker, piece, checked.bytes)));
+  }
+  ctx.state.stages.run('announce', () => markVerified(ctx, file, entry, piece, checked.bytes.length));
+}
+
+type Checked = CheckedPut | { result: 'failed'; error: unknown } | { result: 'gone' };
+
+/**
+ * The piece's SHA-256 against the manifest, then the store write only if it matches: in one call where the store
+ * does both off the main thread (a tab's piece worker; a removal waits for it there), else here, step by step.
+ */
+async function checkAndStore(ctx: Ctx, file: FileInfo, piece: number, bytes: Uint8Array): Promise<Checked> {
+  const expected = file.manifest.pieceHashes[piece]!;
+  const { stages } = ctx.state;
+  if (ctx.store.checkAndPut) return stages.run('hash', () => ctx.store.checkAndPut!(file.fileId, piece, bytes, expected));
+  if ((await stages.run('hash', () => sha256Hex(bytes))) !== expected) return { result: 'corrupt', bytes };
+  if (ctx.state.files.get(file.fileId) !== file) return { result: 'gone' };
+  try {
+    await stages.run('store', () => ctx.store.putPiece(file.fileId, piece, bytes));
+    return { result: 'stored', bytes };
+  } catch (e) {
+    return { result: 'failed', error: e };
+  }
 }
 
 function markVerified(ctx: Ctx, file: FileInfo, entry: RouteEntry, piece: number, length: number): void {

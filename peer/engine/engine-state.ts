@@ -62,6 +62,8 @@ export interface PeerEntry {
   piecesReceivedFrom: number;
   relayed: boolean | null;
   rttMs: number | null;
+  /** Last request we sent or queued, or block we got (ms): an idle link gives way to mates (link-policy.ts). */
+  lastUsedAt: number | undefined;
   /** Bad frames it sent, not yet forgiven (debt), and when the debt was last updated. */
   badFrames: { debt: number; at: number };
   /** Faults charged to it, by code: blocks nobody asked it for, bad pieces it was proven to send, bans. */

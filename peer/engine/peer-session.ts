@@ -30,7 +30,7 @@ export function openSession(ctx: Ctx, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
     peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), dropped: new Set(), declared: new Set(), fillTurn: 0,
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
-    relayed: null, rttMs: null, badFrames: { debt: 0, at: ctx.now() }, faults: {},
+    relayed: null, rttMs: null, lastUsedAt: undefined, badFrames: { debt: 0, at: ctx.now() }, faults: {},
   };
   ctx.state.peers.set(peer.peerId, peer);
   link.onMessage = (frame) => onFrame(ctx, peer, frame);
@@ -113,7 +113,7 @@ function onRouted(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg):
     case 'bitfield': return onPeerBitfield(ctx, peer, entry, msg);
     case 'have': return onHaveMsg(ctx, peer, entry, msg);
     case 'fetching': return onFetchingMsg(entry, peer, msg);
-    case 'block': return onBlockMsg(ctx, peer, entry, msg);
+    case 'block': peer.lastUsedAt = ctx.now(); return onBlockMsg(ctx, peer, entry, msg);
     case 'reject': onRejectMsg(ctx, peer, entry, msg); return true;
     case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
     case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;

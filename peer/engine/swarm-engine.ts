@@ -63,6 +63,8 @@ export interface SwarmEngine {
   storageUsage(): Promise<StorageUsage>;
   setNickname(name: string): void;
   onChange(cb: () => void): () => void;
+  /** When a request or block last crossed the link to this peer, either way (the link manager's give-way). */
+  lastUsed(peerId: PeerId): number | undefined;
   close(): void;
 }
 
@@ -242,6 +244,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
       onChanged();
     },
     onChange: (cb) => notifier.subscribe(cb),
+    lastUsed: (peerId) => state.peers.get(peerId)?.lastUsedAt,
     close() {
       if (closed) return;
       closed = true;

@@ -143,6 +143,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       if (closed) return;
       const queued = enqueueRequest(queue, state.table, peer.peerId, req);
       if (!queued.ok) return handler.reject(peer, req, queued.error);
+      peer.lastUsedAt = Date.now(); // a request we serve keeps the link in use; one we refuse does not
       pump();
     },
     onCancel(peer, _entry, req) {

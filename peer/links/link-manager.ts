@@ -3,7 +3,9 @@ import type { SignalPayload } from '../../shared/signaling.ts';
 import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
-import { acceptsLink, attemptTimedOut, LINK_TICK_MS, linkCaps, offersTo, peersToTry, TAB_LINK_CAPS } from './link-policy.ts';
+import {
+  acceptsLink, attemptTimedOut, LINK_TICK_MS, linkCaps, linksInUse, linksToGiveWay, offersTo, peersToTry, TAB_LINK_CAPS,
+} from './link-policy.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
 import type { SignalingClient } from '../signaling/client.ts';
 import { createSubscribers } from '../subscribers.ts';
@@ -22,11 +24,15 @@ export const DEFAULT_MAX_LINKS = TAB_LINK_CAPS.max;
 
 export interface LinkManagerOptions {
   signaling: SignalingClient;
+  /** Where it hears signaling events; default signaling.subscribe (the page: events not held for the store). */
+  subscribeSignaling?: SignalingClient['subscribe'];
   wantedLinks?: number;
   maxLinks?: number;
   createLink?: (opts: PeerLinkOptions) => SignaledPeerLink;
   random?: () => number;
   now?: () => number;
+  /** When the engine last sent or got a request or block on the peer's link (idle links give way: link-policy.ts). */
+  lastUsed?: (peerId: PeerId) => number | undefined;
   /** Runs `tick` every `ms` until the returned stop is called (default setInterval). */
   every?: (tick: () => void, ms: number) => () => void;
 }
@@ -66,11 +72,17 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   const links = new Map<PeerId, LinkEntry>();
   const asked = new Map<PeerId, number>(); // offers we requested (we are the larger id) → when
   let selfId: PeerId | null = null;
+  let turnedAwayAt: number | null = null; // last time we were full for a mate that wanted a link
   let closed = false;
 
   const subscribers = createSubscribers<LinkHandlers>();
   const manager: LinkManager = {
-    subscribe: (handlers) => subscribers.subscribe(handlers),
+    // A late subscriber (the engine, once the profile is open) hears of the links already connected.
+    subscribe(handlers) {
+      const unsubscribeHandlers = subscribers.subscribe(handlers);
+      for (const link of manager.links()) if (link.state === 'connected') handlers.onLink?.(link);
+      return unsubscribeHandlers;
+    },
     links: () => [...links.values()].filter((e) => e.announced && e.link.state !== 'closed').map((e) => e.link),
     get: (peerId) => links.get(peerId)?.link,
     swarmMates: () => mates.copy(),
@@ -130,13 +142,26 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     }
   }
 
+  /** Full while a mate waits or too few links are in use: idle links close, and their peers are kept away a while. */
+  function giveWay(t: number): void {
+    const idle = linksToGiveWay(caps, linkUses(), turnedAwayAt, t);
+    if (idle.length > 0) turnedAwayAt = null; // one link per mate turned away
+    for (const peerId of idle) {
+      backoff.afterGiveWay(peerId, t);
+      links.get(peerId)?.link.close('idle: gave way to a waiting mate');
+    }
+  }
+
+  const linkUses = () => [...links].map(([peerId, e]) => ({ peerId, since: e.since, lastUsed: opts.lastUsed?.(peerId) }));
+
   /** Opens or asks for links until this tab has `wanted`. */
   function fill(): void {
     if (closed || selfId === null || signaling.status !== 'open') return;
     const t = now();
     dropStaleAttempts(t);
+    giveWay(t);
     const view = {
-      links: links.size, asked: asked.size,
+      links: links.size, inUse: linksInUse(linkUses(), t), asked: asked.size,
       has: (p: PeerId) => links.has(p) || asked.has(p), mayTry: (p: PeerId) => backoff.mayTry(p, t),
     };
     for (const peerId of peersToTry(caps, view, mates.candidates())) {
@@ -157,14 +182,19 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
       return entry.link.signal(payload);
     }
     // A request for an offer from a larger peer we have no link with.
-    if (payload.type === 'renegotiate' && offersTo(selfId, from) && acceptsLink(caps, links.size, false)) startLink(from, true);
+    if (payload.type !== 'renegotiate' || !offersTo(selfId, from)) return;
+    if (acceptsLink(caps, links.size, false)) startLink(from, true);
+    else turnedAwayAt = now();
   }
 
   function onOffer(from: PeerId, offer: { type: 'offer' | 'answer'; sdp: string }, current: SignaledPeerLink | undefined): void {
     if (!offersTo(from, selfId!)) return; // only the smaller peerId offers
     // A renegotiation (ICE restart) of the current connection keeps its DTLS fingerprint; a fresh one does not.
     if (current !== undefined && current.remoteFingerprint() === sdpFingerprint(offer.sdp)) return current.signal(offer);
-    if (current === undefined && !acceptsLink(caps, links.size, asked.has(from))) return; // full: the offerer times out
+    if (current === undefined && !acceptsLink(caps, links.size, asked.has(from))) {
+      turnedAwayAt = now(); // full: the offerer times out
+      return;
+    }
     current?.close('replaced by a new connection');
     startLink(from, false).signal(offer);
   }
@@ -188,7 +218,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     fill();
   }
 
-  const unsubscribe = signaling.subscribe({
+  const unsubscribe = (opts.subscribeSignaling ?? signaling.subscribe)({
     onWelcome: ({ peerId }) => {
       if (selfId !== null && selfId !== peerId) {
         // The server forgot us (restart): every remote now knows us by the new id, so rebuild everything.

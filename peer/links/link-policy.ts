@@ -9,6 +9,10 @@ import type { PeerId } from '../../shared/ids.ts';
 // accepts links others ask for up to `max` in all; past that it ignores offers and requests, and the asker
 // gives up after CONNECT_TIMEOUT_MS and tries someone else (link-backoff.ts says when it may retry).
 // In a 30-laptop class each tab then holds 8–12 links (~30·10/2 = 150 connections instead of 435).
+// Idle links give way: a link that carried no request or block either way for IDLE_LINK_MS does not count toward
+// `wanted` (the peer seeks another, up to `max`), and a full peer closes its longest-idle link, one per pass, when
+// a mate it turned away lately waits, and as many as it falls short of `wanted` links in use; those peers are then
+// kept away (GIVE_WAY_BACKOFF_MS, doubling each time). So a student who holds every link it may and idles loses them to classmates who fetch.
 
 export interface LinkCaps {
   /** Links this peer seeks itself. */
@@ -34,9 +38,11 @@ export function linkCaps(opts: { wantedLinks?: number | undefined; maxLinks?: nu
 /** Whether `self` sends the offer for a link with `remote` (else it asks `remote` for one). */
 export const offersTo = (self: PeerId, remote: PeerId): boolean => self < remote;
 
-/** What the policy sees of a peer's links: links (connecting or up) and offers it asked others for. */
+/** What the policy sees of a peer's links: links (connecting or up), those of them in use, and offers it asked for. */
 export interface LinkView {
   links: number;
+  /** Links not idle (see isIdle): only these count toward `wanted`. */
+  inUse: number;
   asked: number;
   /** A link or an attempt with this peer exists. */
   has(peerId: PeerId): boolean;
@@ -44,10 +50,10 @@ export interface LinkView {
   mayTry(peerId: PeerId): boolean;
 }
 
-/** The mates to link to now, in the candidates' order, until links + attempts reach `wanted`. */
+/** The mates to link to now, in the candidates' order, until links in use + attempts reach `wanted` (and `max`). */
 export function peersToTry(caps: LinkCaps, view: LinkView, candidates: Iterable<PeerId>): PeerId[] {
   const out: PeerId[] = [];
-  let room = caps.wanted - view.links - view.asked;
+  let room = Math.min(caps.wanted - view.inUse, caps.max - view.links) - view.asked;
   for (const peerId of candidates) {
     if (room <= 0) break;
     if (view.has(peerId) || !view.mayTry(peerId)) continue;
@@ -62,3 +68,33 @@ export const acceptsLink = (caps: LinkCaps, links: number, askedByUs: boolean): 
 
 /** An attempt started at `since` got no answer in time. */
 export const attemptTimedOut = (since: number, now: number): boolean => now - since > CONNECT_TIMEOUT_MS;
+
+/** A link that carried no request or block either way this long is idle (an honest one asks within seconds). */
+export const IDLE_LINK_MS = 10_000;
+/** A mate turned away (we were full) this recently still waits for a link. */
+export const WAITING_MATE_MS = 30_000;
+
+export interface LinkUse {
+  peerId: PeerId;
+  /** When the link came up. */
+  since: number;
+  /** Last request or block on it either way (the engine's), if any. */
+  lastUsed: number | undefined;
+}
+
+/** No request or block either way for IDLE_LINK_MS since it came up. */
+export const isIdle = (l: LinkUse, now: number): boolean => now - Math.max(l.since, l.lastUsed ?? l.since) >= IDLE_LINK_MS;
+
+export const linksInUse = (links: readonly LinkUse[], now: number): number => links.filter((l) => !isIdle(l, now)).length;
+
+/**
+ * The links to close when full, idle longest first: one if a mate was turned away within WAITING_MATE_MS, and as
+ * many as fall short of `wanted` in use (we wait ourselves). Empty when not full or nothing idles.
+ */
+export function linksToGiveWay(caps: LinkCaps, links: readonly LinkUse[], turnedAwayAt: number | null, now: number): PeerId[] {
+  if (links.length < caps.max) return [];
+  const mateWaits = turnedAwayAt !== null && now - turnedAwayAt <= WAITING_MATE_MS;
+  const count = Math.max(mateWaits ? 1 : 0, caps.wanted - linksInUse(links, now));
+  const idleSince = (l: LinkUse): number => Math.max(l.since, l.lastUsed ?? l.since);
+  return links.filter((l) => isIdle(l, now)).sort((a, b) => idleSince(a) - idleSince(b)).slice(0, count).map((l) => l.peerId);
+}

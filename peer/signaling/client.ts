@@ -66,12 +66,18 @@ export interface SignalingClientOptions {
 export interface HeldSignalingClient extends SignalingClient {
   /** Delivers the held events in order, then every later one as it comes. Idempotent. */
   releaseEvents(): void;
+  /**
+   * Subscribes handlers that hear every event as it comes, even while the others' are held: the link manager,
+   * so WebRTC links are negotiated while the profile opens (the engine hears of them when it subscribes).
+   */
+  subscribeUnheld(handlers: Partial<SignalingHandlers>): () => void;
 }
 
 export function createSignalingClient(opts: SignalingClientOptions): HeldSignalingClient {
   const url = opts.url ?? signalingUrl(location);
   const createSocket = opts.createSocket ?? ((u: string) => new WebSocket(u));
   const handlers = createSubscribers<SignalingHandlers>();
+  const unheld = createSubscribers<SignalingHandlers>();
   const swarms = new Set<SwarmId>(); // swarms to be in, replayed after every welcome
   const announcements = new Map<string, { swarmId: SwarmId; fileId: FileId; manifest: Manifest }>();
   const requests = createRequestBook((body) => send(body));
@@ -86,6 +92,7 @@ export function createSignalingClient(opts: SignalingClientOptions): HeldSignali
   let held: Array<() => void> | null = opts.holdEvents === true ? [] : null;
 
   const emit: Emit = (name, ...args) => {
+    unheld.emit(name, ...args);
     const deliver = () => handlers.emit(name, ...args);
     if (held !== null) held.push(deliver);
     else deliver();
@@ -158,6 +165,7 @@ export function createSignalingClient(opts: SignalingClientOptions): HeldSignali
     get peerId() { return peerId; },
     get iceServers() { return iceServers; },
     subscribe: (h) => handlers.subscribe(h),
+    subscribeUnheld: (h) => unheld.subscribe(h),
     join(swarmId) {
       if (closed || swarms.has(swarmId)) return;
       swarms.add(swarmId);

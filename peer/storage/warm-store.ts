@@ -1,5 +1,6 @@
 import { createByteLru } from './byte-lru.ts';
 import { SIZES } from '../../shared/limits.ts';
+import type { FileId } from '../../shared/ids.ts';
 import type { PieceStore, ProfileStore } from '../contracts.ts';
 
 // Pieces just written (seeded, or downloaded and verified) are the ones peers ask for next: keep them
@@ -13,12 +14,20 @@ export const WARM_CACHE_BYTES = 16 * SIZES.MiB;
 
 export function withWarmCache<S extends PieceStore | ProfileStore>(store: S, maxBytes = WARM_CACHE_BYTES): S {
   const warm = createByteLru<string>(maxBytes);
+  const checkAndPut = store.checkAndPut?.bind(store);
   return {
     ...store,
     async putPiece(fileId, index, bytes) {
       await store.putPiece(fileId, index, bytes);
       warm.set(`${fileId}:${index}`, bytes);
     },
+    ...(checkAndPut === undefined ? {} : {
+      async checkAndPut(fileId: FileId, index: number, bytes: Uint8Array, hash: string) {
+        const out = await checkAndPut(fileId, index, bytes, hash);
+        if (out.result === 'stored') warm.set(`${fileId}:${index}`, out.bytes);
+        return out;
+      },
+    }),
     async readBlock(fileId, index, offset, length) {
       const piece = warm.get(`${fileId}:${index}`);
       if (piece === undefined) return store.readBlock(fileId, index, offset, length);

@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { endLesson, startLesson } from '../e2e/classroom-lesson.ts';
 import { canUseNetns, type Classroom } from '../e2e/classroom-netns.ts';
+import { shapeUplinks, shareAir } from './lib/class-shaping.ts';
 import { removeBuiltPage } from '../e2e/harness.ts';
 import { httpClass, tabswarmClass, type ClassTimes } from './lib/class-round.ts';
 import { baselineBytes, CPU_BOUND_BUSY, emitClassFigure, type Baseline, type ClassSpec } from './lib/class-figures.ts';
@@ -18,7 +17,6 @@ import { nodePeerClass } from './classroom-node-class.ts';
 // links and not the cores bound the class, and the simulator's prediction for the same class can be checked.
 // One line per class: completion, bound, seeder sent, plain HTTP and WebTorrent from laptop 1, the simulator.
 
-const run = promisify(execFile);
 const MiB = 1024 * 1024;
 /** 24 MiB of 256 KiB pieces: set-up is a few % of the time, and the tail ((N − 2) pieces after the seeder's last) too. */
 const FILE_BYTES = 24 * MiB;
@@ -30,26 +28,34 @@ const NODE_CLASS = { laptops: 24, uplinkMbit: 2 } as const;
 /** HTTP (and WebTorrent, whose seeder carries most copies) send N·F from the teacher: past this, a smaller file. */
 const BASELINE_MAX_S = 80;
 
-export async function shapeUplinks(classroom: Classroom, mbit: number): Promise<void> {
-  const tbf = ['root', 'tbf', 'rate', `${mbit}mbit`, 'burst', '32kb', 'latency', '100ms'];
-  for (const laptop of classroom.laptops) await run('ip', ['netns', 'exec', laptop.ns, 'tc', 'qdisc', 'add', 'dev', 'eth0', ...tbf]);
-}
+const chromiumClass = (laptops: number, uplinkMbit: number): ClassSpec => ({
+  laptops, uplinkMbit, bytes: FILE_BYTES, pieceBytes: PIECE_BYTES, peers: 'chromium',
+  seedOnce: process.env['TABSWARM_CLASS_SEED_ONCE'] !== 'off', // off: measure the class without the policy
+});
 
-async function measureClass(ctx: BenchContext, laptops: number, uplinkMbit: number): Promise<void> {
-  const seedOnce = process.env['TABSWARM_CLASS_SEED_ONCE'] !== 'off'; // off: measure the class without the policy
-  const spec: ClassSpec = { laptops, uplinkMbit, bytes: FILE_BYTES, pieceBytes: PIECE_BYTES, seedOnce, peers: 'chromium' };
+/** One access point: 3 students at 8 Mbit/s share a 16 Mbit/s channel, the teacher wired at 32 Mbit/s (faster than the air). */
+const WIFI_CLASS: ClassSpec = {
+  ...chromiumClass(4, 8), teacherUplinkMbit: 32, medium: { kind: 'wifi', airtime: (16 * 1e6) / 8, teacher: 'wired' },
+};
+
+async function measureClass(ctx: BenchContext, spec: ClassSpec): Promise<void> {
+  const { laptops, seedOnce } = spec;
+  const prepare = async (c: Classroom) => {
+    await shapeUplinks(c, spec.uplinkMbit, spec.teacherUplinkMbit);
+    if (spec.medium?.kind === 'wifi') await shareAir(c, (spec.medium.airtime * 8) / 1e6);
+  };
   const lesson = await startLesson(true, { STUN: 'on', TURN: 'off' }, {
-    laptops, prepare: (c) => shapeUplinks(c, uplinkMbit), query: `&piece=${PIECE_BYTES}${seedOnce ? '' : '&seedOnce=0'}`,
+    laptops, prepare, query: `&piece=${PIECE_BYTES}${seedOnce ? '' : '&seedOnce=0'}`,
   });
   try {
     const { pages, peerIds } = lesson;
     await Promise.all(pages.map((page, i) => linkedTo(page, peerIds.filter((_, j) => j !== i))));
     await warmUp(pages);
     const rounds: ClassTimes[] = [];
-    // A round the machine's other jobs spoiled (CPU-bound) is run once more.
-    for (let i = 0; i < (ctx.quick ? 1 : 2) || (i < 3 && rounds.every((r) => r.cpuBusy > CPU_BOUND_BUSY)); i++) {
+    // A round the machine's other jobs spoiled (CPU-bound) is run once more (not in --quick).
+    for (let i = 0; i < (ctx.quick ? 1 : 2) || (!ctx.quick && i < 3 && rounds.every((r) => r.cpuBusy > CPU_BOUND_BUSY)); i++) {
       rounds.push(await tabswarmClass(pages, spec.bytes, [lesson.classroom.teacherNs, ...lesson.classroom.laptops.map((l) => l.ns)]));
-      ctx.log(`classroom-class ${laptops} laptops round ${i + 1}: ${JSON.stringify(rounds.at(-1))}`);
+      ctx.log(`classroom-class ${laptops} laptops${spec.medium ? ' (one Wi-Fi channel)' : ''} round ${i + 1}: ${JSON.stringify(rounds.at(-1))}`);
     }
     // The baselines do not depend on tabswarm's policy: a run with seed-once off measures tabswarm only.
     const small = baselineBytes(spec, BASELINE_MAX_S);
@@ -86,13 +92,15 @@ export const classroomClassBench: Bench = {
   async run(ctx) {
     if (!canUseNetns()) { ctx.log('classroom-class: needs root (network namespaces, tc), skipped'); return; }
     try {
-      const only = process.env['TABSWARM_CLASS_SIZES']?.split(',').map(Number); // e.g. 4: one class size only
-      const mbit = Number(process.env['TABSWARM_CLASS_MBIT']); // e.g. 16: every class at that cap instead
+      // e.g. TABSWARM_CLASS_SIZES=4,wifi: those classes only (8 or less: Chromium; more: the Node-peer class)
+      const only = process.env['TABSWARM_CLASS_SIZES']?.split(',');
+      const mbit = Number(process.env['TABSWARM_CLASS_MBIT']); // e.g. 16: every wired class at that cap instead
       for (const c of CLASSES) {
-        if (!only || only.includes(c.laptops)) await measureClass(ctx, c.laptops, mbit > 0 ? mbit : c.uplinkMbit);
+        if (!only || only.includes(String(c.laptops))) await measureClass(ctx, chromiumClass(c.laptops, mbit > 0 ? mbit : c.uplinkMbit));
       }
-      const node = only?.find((n) => n > 8) ?? (only ? null : NODE_CLASS.laptops); // e.g. 16 or 24
-      if (node !== null) await nodePeerClass(ctx, node, mbit > 0 ? mbit : NODE_CLASS.uplinkMbit, shapeUplinks);
+      const node = only ? Number(only.find((n) => Number(n) > 8) ?? NaN) : NODE_CLASS.laptops;
+      if (node > 0) await nodePeerClass(ctx, node, mbit > 0 ? mbit : NODE_CLASS.uplinkMbit);
+      if (!only || only.includes('wifi')) await measureClass(ctx, WIFI_CLASS);
     } finally {
       await removeBuiltPage();
     }

@@ -8,6 +8,7 @@ import { createClassroom, type Classroom } from '../e2e/classroom-netns.ts';
 import { buildPage, CHROMIUM_ARGS } from '../e2e/harness.ts';
 import { baselineBytes, emitClassFigure, type ClassSpec } from './lib/class-figures.ts';
 import { cpuMeter } from './lib/class-cpu.ts';
+import { shapeUplinks } from './lib/class-shaping.ts';
 import { httpClass, type ClassTimes } from './lib/class-round.ts';
 import type { BenchContext } from './lib/context.ts';
 import { joinSwarm, tabswarmReady } from './lib/tabswarm-tabs.ts';
@@ -56,8 +57,10 @@ async function startSharer(classroom: Classroom, lab: string, state: string): Pr
   const sharer = classroom.spawnIn(teacher.ns, process.execPath, [
     '--import', 'tsx', path.join(REPO, 'signaling-server/main.ts'), '--port', String(PORT), '--share', lab, '--turn', 'off',
   ], { ...process.env, STATIC_DIR: await buildPage(), STATE_DIR: state, TABSWARM_CACHE_DIR: state });
+  if (process.env['TABSWARM_DEBUG']) sharer.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
+  sharer.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
   const link = lineOf(sharer, /(http:\/\/\S+#swarm=[0-9a-f]{32})/, 'the sharer');
-  await lineOf(sharer, /Code: [A-Z]{6}/, 'the sharer');
+  await lineOf(sharer, /Code: [A-Z0-9]{6}/, 'the sharer');
   return (await link)[1]!;
 }
 
@@ -126,7 +129,7 @@ async function endRound(round: Round): Promise<void> {
 }
 
 /** `laptops` laptops (the teacher's included) at `uplinkMbit` each; one figure line. */
-export async function nodePeerClass(ctx: BenchContext, laptops: number, uplinkMbit: number, shape: (c: Classroom, mbit: number) => Promise<void>): Promise<void> {
+export async function nodePeerClass(ctx: BenchContext, laptops: number, uplinkMbit: number): Promise<void> {
   const spec: ClassSpec = {
     laptops, uplinkMbit, bytes: FILES * FILE_BYTES, pieceBytes: FILE_BYTES / 16, seedOnce: true,
     peers: `${laptops - 1 - CHROMIUM_LAPTOPS} tabswarm get + ${CHROMIUM_LAPTOPS} Chromium, teacher: npm start -- --share`,
@@ -135,11 +138,13 @@ export async function nodePeerClass(ctx: BenchContext, laptops: number, uplinkMb
   const state = await mkdtemp(path.join(tmpdir(), 'tabswarm-node-class-'));
   const lab = await writeLabFolder();
   try {
-    await shape(classroom, uplinkMbit);
+    await shapeUplinks(classroom, uplinkMbit);
     const link = await startSharer(classroom, lab, state);
+    ctx.log(`classroom-class ${laptops} laptops (Node peers): the teacher shares ${link}`);
     const rounds: ClassTimes[] = [];
     for (let i = 0; i < (ctx.quick ? 1 : 2); i++) {
       const round = await prepareRound(classroom, state);
+      ctx.log(`classroom-class ${laptops} laptops (Node peers): round ${i + 1} starts`);
       try {
         rounds.push(await runRound(classroom, link, round));
       } finally {

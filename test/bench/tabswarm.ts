@@ -5,6 +5,7 @@ import type { Bench, BenchContext } from './lib/context.ts';
 import type { BenchBrowser } from './lib/browser.ts';
 import { launchDiskBrowser } from './lib/disk-browser.ts';
 import { createMemoryProbe, openProbedTab } from './lib/memory-probe.ts';
+import { startLoopLag } from './lib/loop-lag.ts';
 import { browserCpu, cpuSpent, perMiBByProcess, type CpuByType } from './lib/cpu-time.ts';
 import { pathInfo } from './lib/path-label.ts';
 import { writeRandomFile, type RandomFile } from './lib/random-file.ts';
@@ -115,7 +116,7 @@ async function transfers(ctx: BenchContext, fleet: Fleet, fileMiB: number, varia
   if (variant === '') ctx.baselines.set('tabswarm:1-1', best(rounds.map((r) => r.oneToOne)));
 }
 
-/** A fresh tab downloads a file of `fileMiB` from A while its renderer's memory is sampled every 100 ms. */
+/** A fresh tab downloads a file of `fileMiB` from A while its renderer's memory and its event-loop lag are sampled. */
 async function memory(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise<void> {
   const seeded = await seedNew(fleet, fileMiB * MiB);
   const { page, pid } = await openProbedTab(fleet.bb, fleet.url, tabswarmReady);
@@ -123,14 +124,16 @@ async function memory(ctx: BenchContext, fleet: Fleet, fileMiB: number): Promise
     if (pid === null) return ctx.log('tabswarm: renderer PID not found, no memory figure');
     const probe = await createMemoryProbe(page, pid);
     probe.start(100);
+    const stopLag = await startLoopLag(page);
     const t0 = Date.now();
     await joinSwarm(page, seeded.link);
     const ms = (await completedAt(page, seeded.fileId)) - t0;
+    const lag = await stopLag();
     const peak = await probe.stop();
     const wt = ctx.baselines.get('webtorrent:memory:peak-rss-mib');
     ctx.emit(compared(ctx.baselines, 'webtorrent:memory:peak-rss-mib', {
       bench: 'tabswarm-memory', config: { fileMiB, tab: 'leecher', seeders: 1, warmedUp: false },
-      value: { ...peak, MBps: mbps(fileMiB * MiB, ms), ...(wt === undefined ? {} : { webtorrentPeakRssMiB: wt }) },
+      value: { ...peak, MBps: mbps(fileMiB * MiB, ms), ...lag, ...(wt === undefined ? {} : { webtorrentPeakRssMiB: wt }) },
     }));
   } finally {
     await closeForGood(page);
@@ -206,7 +209,7 @@ export async function closeFleet(fleet: Fleet): Promise<void> {
 
 // Its transfer figures are also in the interleaved bench (next to raw and WebTorrent, same rounds): here they run only
 // with TABSWARM_BENCH_PARTS='transfer,…', e.g. with TABSWARM_BENCH_VARIANTS='?piece=65536,?window=32' for transfer figures
-// of other engine knobs (peer/engine/params.ts) measured in the same run.
+// of other engine knobs (test/e2e/page-knobs.ts) measured in the same run.
 export const tabswarmBench: Bench = {
   name: 'tabswarm',
   async run(ctx) {

@@ -71,4 +71,13 @@ describe('class simulator', () => {
     expect(r.finishS.every(Number.isFinite)).toBe(true);
     expect(simulateClass(churned)).toEqual(r);
   });
+
+  it('class simulator: a student holding every link one address may open and idling: idle links give way and the class finishes', () => {
+    const honest = simulateClass({ ...CLASS, laptops: 12 });
+    const hogged = simulateClass({ ...CLASS, laptops: 12, hoggers: 1 });
+    expect(hogged.finishS).toHaveLength(11);
+    expect(hogged.finishS.every(Number.isFinite)).toBe(true);
+    expect(hogged.gaveWay).toBeGreaterThan(0);
+    expect(honest.gaveWay).toBe(0);
+  });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LinkState } from '../../peer/contracts.ts';
 import { RETRY_AFTER_MS } from '../../peer/links/link-backoff.ts';
 import { CONNECT_TIMEOUT_MS, createLinkManager, type LinkManager } from '../../peer/links/link-manager.ts';
+import { IDLE_LINK_MS, linksToGiveWay, SHARER_LINK_CAPS } from '../../peer/links/link-policy.ts';
 import type { PeerLinkOptions, SignaledPeerLink } from '../../peer/links/peer-link.ts';
 import type { SignalingClient } from '../../peer/signaling/client.ts';
 import type { SignalingHandlers } from '../../peer/signaling/events.ts';
@@ -47,7 +48,7 @@ function fakeLink(opts: PeerLinkOptions): FakeLink {
   return link;
 }
 
-function setup(o: { wantedLinks?: number; maxLinks?: number } = {}) {
+function setup(o: { wantedLinks?: number; maxLinks?: number; lastUsed?: (peerId: PeerId) => number | undefined } = {}) {
   let t = 0;
   let tick = () => {};
   const handlers: Partial<SignalingHandlers>[] = [];
@@ -97,6 +98,18 @@ describe('link manager', () => {
     expect(fx.linksTo(id('1'))).toEqual([]);
     expect(fx.asked(id('1'))).toBe(1);
     expect(fx.asked(id('9'))).toBe(0);
+  });
+
+  it('link manager: a subscriber that comes late (the engine, once the profile is open) hears of links already connected', () => {
+    const fx = setup();
+    fx.join([id('9'), id('a')]);
+    const [first, second] = [fx.linksTo(id('9'))[0]!, fx.linksTo(id('a'))[0]!];
+    first.setState('connected');
+    const told: PeerId[] = [];
+    fx.manager.subscribe({ onLink: (link) => told.push(link.remotePeerId) });
+    expect(told).toEqual([id('9')]); // the one still connecting is told once it connects
+    second.setState('connected');
+    expect(told).toEqual([id('9'), id('a')]);
   });
 
   it('link manager: a request for an offer that crossed our own offer starts no second negotiation', () => {
@@ -191,5 +204,47 @@ describe('link manager', () => {
     fx.linksTo(id('1'))[0]!.setState('closed');
     fx.emit('onSignal', id('1'), offer('A2'));
     expect(fx.linksTo(id('1')).length).toBe(2);
+  });
+
+  it('link manager: a full tab whose links idle while a mate waits gives way, one idle link per mate turned away', () => {
+    const used = new Map<PeerId, number>();
+    const fx = setup({ wantedLinks: 1, maxLinks: 3, lastUsed: (p) => used.get(p) });
+    fx.join([...SMALLER, id('4')]);
+    for (const p of SMALLER) fx.emit('onSignal', p, offer(`F${p[0]}`)); // the hogger's three ids fill every link
+    for (const l of fx.created) l.setState('connected');
+    used.set(id('2'), IDLE_LINK_MS - 1000); // id 2 fetched lately: it keeps its link, and one in use is all we want
+    fx.after(IDLE_LINK_MS);
+    expect(fx.created.every((l) => l.state === 'connected')).toBe(true); // two idle, but nobody waits
+    fx.emit('onSignal', id('4'), offer('F4')); // the newcomer: turned away, we are full
+    expect(fx.linksTo(id('4'))).toEqual([]);
+    fx.after(1000);
+    const closed = fx.created.filter((l) => l.state === 'closed').map((l) => l.remotePeerId);
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).not.toBe(id('2'));
+    fx.emit('onSignal', closed[0]!, offer('FX')); // the idler comes straight back: kept away
+    fx.emit('onSignal', id('4'), offer('F4'));
+    expect(fx.linksTo(closed[0]!)).toHaveLength(1);
+    expect(fx.linksTo(id('4'))).toHaveLength(1);
+    fx.after(2000);
+    expect(fx.created.filter((l) => l.state === 'closed')).toHaveLength(1); // nobody else waits: the rest stay
+  });
+});
+
+describe('link policy: give way', () => {
+  const caps = { wanted: 1, max: 2 };
+  const at = (peer: string, lastUsed: number | undefined) => ({ peerId: id(peer), since: 0, lastUsed });
+  const idle = [at('1', undefined), at('2', 5_000)];
+  const busy = [at('1', 39_000), at('2', 39_500)];
+  const cases: [string, Parameters<typeof linksToGiveWay>, PeerId[]][] = [
+    ['not full', [caps, idle.slice(0, 1), 40_000, 40_000], []],
+    ['full, links in use, nobody waits', [caps, busy, null, 40_000], []],
+    ['full, a mate waits, no link idle', [caps, busy, 40_000, 40_000], []],
+    ['full, a mate waits: the link idle longest', [caps, [at('1', 39_000), ...idle.slice(1), at('3', undefined)], 40_000, 40_000], [id('3')]],
+    ['full, the mate turned away long ago, enough in use', [{ wanted: 1, max: 3 }, [at('1', 39_000), ...idle], 0, 40_000], []],
+    ['full, fewer in use than wanted: as many idle links as fall short', [{ wanted: 3, max: 3 }, [at('1', 39_000), ...idle.slice(1), at('3', 1_000)], null, 40_000], [id('3'), id('2')]],
+    ['the sharer, full of idle links: as many as it wants', [SHARER_LINK_CAPS, Array.from({ length: 48 }, (_, i) => ({ peerId: String(i).padStart(32, '0'), since: i, lastUsed: undefined })), null, 40_000], Array.from({ length: 8 }, (_, i) => String(i).padStart(32, '0'))],
+  ];
+  it.each(cases)('link policy: %s', (_, args, want) => {
+    expect(linksToGiveWay(...args)).toEqual(want);
   });
 });

@@ -142,12 +142,15 @@ describe('signaling client', () => {
       },
     });
     const seen: string[] = [];
+    const early: string[] = [];
     held.subscribe({ onStatus: (s) => seen.push(`status:${s}`), onWelcome: ({ peerId }) => seen.push(`welcome:${peerId.slice(0, 4)}`) });
+    held.subscribeUnheld({ onStatus: (s) => early.push(`status:${s}`), onWelcome: ({ peerId }) => early.push(`welcome:${peerId.slice(0, 4)}`) });
     const socket = sockets.at(-1)!;
     socket.open();
     socket.welcome();
     expect(held.peerId).toBe(PEER); // its own state is current…
-    expect(seen).toEqual([]); // …but nothing was told yet
+    expect(seen).toEqual([]); // …but nothing was told yet, except to the unheld subscriber (the link manager)
+    expect(early).toEqual(['status:open', 'welcome:aaaa']);
     held.releaseEvents();
     held.releaseEvents(); // idempotent
     expect(seen).toEqual(['status:open', 'welcome:aaaa']);

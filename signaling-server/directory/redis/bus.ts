@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { FileId, PeerId, SwarmId } from '../../../shared/ids.ts';
 import type { Logger } from '../../log.ts';
+import { DEFAULT_PREFIX } from './keys.ts';
 
 // The two Redis connections of one process: commands (which fail fast while Redis is down, so the process
 // carries on from memory) and pub/sub (which re-subscribes by itself after a reconnect).
@@ -93,7 +94,7 @@ export function createRedisBus(opts: RedisBusOptions): RedisBus {
  * The resume-secret key every process of a school shares, so a tab that reconnects through another process
  * keeps its peerId. The first process to start makes it; null when Redis cannot be reached now.
  */
-export async function sharedResumeKey(url: string, candidate: Uint8Array, prefix = 'tabswarm:'): Promise<Uint8Array | null> {
+export async function sharedResumeKey(url: string, candidate: Uint8Array, prefix = DEFAULT_PREFIX): Promise<Uint8Array | null> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 2_000, lazyConnect: true });
   redis.on('error', () => {});
   try {

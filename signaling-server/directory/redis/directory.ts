@@ -6,7 +6,7 @@ import { createByteBudget } from '../byte-budget.ts';
 import type { Directory, LocalPeers } from '../contract.ts';
 import type { Logger } from '../../log.ts';
 import { createRedisBus, type BusMessage } from './bus.ts';
-import { defineScripts, leaveKeys, membershipEntry, procKeys, swarmKeys } from './keys.ts';
+import { DEFAULT_PREFIX, defineScripts, leaveKeys, membershipEntry, procKeys, swarmKeys } from './keys.ts';
 import { createRedisMirror } from './mirror.ts';
 import { createUpkeep } from './upkeep.ts';
 import { createRooms, randomShareCode, type AnnounceOutcome, type JoinOutcome, type RoomLimits } from '../rooms.ts';
@@ -32,7 +32,7 @@ interface StoredMember extends PeerInfo { proc: string; seq: number }
 const MAX_CODE_ATTEMPTS = 16;
 
 export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
-  const prefix = opts.prefix ?? 'tabswarm:';
+  const prefix = opts.prefix ?? DEFAULT_PREFIX;
   const procId = randomBytes(8).toString('hex');
   const me = procKeys(prefix, procId);
   const ttlMs = opts.heartbeatMs * 2;

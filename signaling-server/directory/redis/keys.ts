@@ -10,6 +10,10 @@ import type { Redis } from 'ioredis';
 //   a:{swarmId}        hash fileId → "<seq>|<announcement json>"   ab:{swarmId}  announced bytes
 //   sc:{swarmId}       its share code                                c:{code}     swarmId
 //   s:{swarmId}        pub/sub: frames for the swarm's members       p:{procId}   pub/sub: frames for one process
+//   resume-key         the resume-secret key every process shares (bus.ts)
+
+/** Before every key and channel; another prefix lets several deployments (or tests) share one Redis. */
+export const DEFAULT_PREFIX = 'tabswarm:';
 
 export const swarmKeys = (prefix: string, swarmId: string) => ({
   members: `${prefix}m:${swarmId}`,
