@@ -32,9 +32,6 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          // Real browsers on 2 shared cores: one in ~4 full runs had two tests time out that pass alone and in the
-          // other runs; a failing test is run once more, and still fails the suite if it fails again.
-          retry: 1,
         },
       },
     ],

@@ -1,7 +1,7 @@
 import { createTabswarmApi, joinLinkFor, type Housekeeping, type TabswarmApi } from './api.ts';
 import type { LinkSource, ProfileStore } from '../peer/contracts.ts';
 import type { HeldSignalingClient } from '../peer/signaling/client.ts';
-import { paramsFromQuery } from '../peer/engine/params.ts';
+import type { EngineParams } from '../peer/snapshot-types.ts';
 import { withWarmCache } from '../peer/storage/warm-store.ts';
 import { createSwarmEngine, type SwarmEngine } from '../peer/engine/swarm-engine.ts';
 
@@ -19,12 +19,13 @@ export async function bootEngine(deps: {
   store: ProfileStore;
   keeper: Housekeeping;
   secureContext: boolean;
+  params: Partial<EngineParams>;
   /** The page's UI (the classroom page, client/ui/app.ts). */
   mountUi: (api: TabswarmApi) => void;
 }): Promise<BootedEngine> {
   const engine = createSwarmEngine({
     signaling: deps.signaling, links: deps.links, store: withWarmCache(deps.store), secureContext: deps.secureContext,
-    params: paramsFromQuery(location.search), joinLink: (swarmId) => joinLinkFor(swarmId),
+    params: deps.params, joinLink: (swarmId) => joinLinkFor(swarmId),
   });
   const api = createTabswarmApi(engine, deps.signaling, deps.keeper);
   window.tabswarm = api;

@@ -144,8 +144,8 @@ export const MAX_HELLO_SWARMS = MAX_SWARMS_PER_SOCKET;
 export const MAX_BITFIELD_BYTES = Math.ceil(MAX_PIECES_PER_FILE / 8);
 
 // ---- Scheduling (the engine's defaults; piece picker and upload queue) ----
-// Figures behind these choices: docs/performance.md. The page URL can override the first two for experiments
-// (?block=<bytes>&window=<requests>, peer/engine/params.ts).
+// Figures behind these choices: docs/performance.md. The test page's URL can override the first two for
+// experiments (?block=<bytes>&window=<requests>, test/e2e/page-knobs.ts); the page students load cannot.
 
 /**
  * Unit of transfer. Every block costs a request frame, a send, a decode and picker bookkeeping on both sides, so

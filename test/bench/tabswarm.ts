@@ -209,7 +209,7 @@ export async function closeFleet(fleet: Fleet): Promise<void> {
 
 // Its transfer figures are also in the interleaved bench (next to raw and WebTorrent, same rounds): here they run only
 // with TABSWARM_BENCH_PARTS='transfer,…', e.g. with TABSWARM_BENCH_VARIANTS='?piece=65536,?window=32' for transfer figures
-// of other engine knobs (peer/engine/params.ts) measured in the same run.
+// of other engine knobs (test/e2e/page-knobs.ts) measured in the same run.
 export const tabswarmBench: Bench = {
   name: 'tabswarm',
   async run(ctx) {

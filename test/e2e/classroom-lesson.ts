@@ -23,7 +23,7 @@ export interface Lesson {
   peerIds: string[];
   /** Date.now() when laptop 2 had joined. */
   joinedAt: number;
-  /** Appended to every page's query (engine knobs, peer/engine/params.ts), e.g. '&seedOnce=0'. */
+  /** Appended to every page's query (engine knobs, test/e2e/page-knobs.ts), e.g. '&seedOnce=0'. */
   query: string;
 }
 

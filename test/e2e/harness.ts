@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Browser as PuppeteerBrowser } from 'puppeteer-core';
-import { build } from 'vite';
+import { build, type Plugin } from 'vite';
 import type { IceServer } from '../../shared/signaling.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling-server/server.ts';
 import { playwrightTab, puppeteerTab, type BrowserName, type BrowserTab } from './browser-tab.ts';
@@ -22,13 +22,26 @@ export const CHROMIUM_ARGS = [
 
 let builtDir: Promise<string> | null = null; // one build per test process, shared by every harness
 
-/** Builds the page once into a temporary directory (never the repo's dist/, which `npm start` owns). */
+const PAGE_ENTRY = 'src="./main.ts"';
+/** client/index.html with the test page (test-page.ts: URL knobs, the link test hook) in place of client/main.ts. */
+const testEntry: Plugin = {
+  name: 'tabswarm-test-page',
+  transformIndexHtml: {
+    order: 'pre',
+    handler(html) {
+      if (!html.includes(PAGE_ENTRY)) throw new Error(`client/index.html no longer loads its entry as ${PAGE_ENTRY}`);
+      return html.replace(PAGE_ENTRY, 'src="../test/e2e/test-page.ts"');
+    },
+  },
+};
+
+/** Builds the test page once into a temporary directory (never the repo's dist/, which `npm start` owns). */
 export function buildPage(): Promise<string> {
   builtDir ??= (async () => {
     const outDir = await mkdtemp(path.join(tmpdir(), 'tabswarm-e2e-'));
     await build({
       configFile: path.join(REPO, 'vite.config.ts'),
-      mode: 'e2e', // includes the link test hook (client/main.ts); `npm start` builds without it
+      plugins: [testEntry],
       logLevel: 'warn',
       // TABSWARM_NO_MINIFY=1 keeps function names readable in CPU profiles (test/bench/profile-transfer.ts).
       build: { outDir, emptyOutDir: true, ...(process.env['TABSWARM_NO_MINIFY'] ? { minify: false } : {}) },

@@ -48,3 +48,9 @@ test('import graph: the signaling server imports only itself and shared/ (the st
 test('import graph: no circles in the runtime-agnostic peer (engine, links, signaling client)', () => {
   expect(circles(sourcesUnder('peer'))).toEqual([]);
 });
+
+test('import graph: what students and teachers run imports no test code (the tests build their own page entry)', () => {
+  const product = ['shared', 'peer', 'client', 'node-peer', 'signaling-server', 'simulator'].flatMap(sourcesUnder);
+  const intoTests = product.flatMap((file) => importsOf(file).filter((to) => to.startsWith('test/')).map((to) => `${file} → ${to}`));
+  expect(intoTests).toEqual([]);
+});

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { paramsFromQuery } from '../../peer/engine/params.ts';
+import { paramsFromQuery } from '../e2e/page-knobs.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
 import { createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer } from '../helpers/engine-fixture.ts';
 
