@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,6 +39,7 @@ describe.skipIf(lanIp() === null)('save a shared folder', () => {
   let harness: Harness;
   let work = '';
   let link = '';
+  let shared: Awaited<ReturnType<typeof shareWithConsole>>['sharing'];
   let stop = () => undefined as void;
 
   beforeAll(async () => {
@@ -48,11 +49,12 @@ describe.skipIf(lanIp() === null)('save a shared folder', () => {
       await mkdir(path.dirname(path.join(work, 'lab9', rel)), { recursive: true });
       await writeFile(path.join(work, 'lab9', rel), bytes);
     }
-    const shared = await shareWithConsole({
+    const sharer = await shareWithConsole({
       paths: [path.join(work, 'lab9')], server: harness.localUrl, cacheDir: path.join(work, 'cache'), log: () => undefined,
     });
-    stop = () => shared.stop();
-    link = shared.sharing.link.replace(harness.localUrl, harness.lanUrl()!);
+    stop = () => sharer.stop();
+    shared = sharer.sharing;
+    link = shared.link.replace(harness.localUrl, harness.lanUrl()!);
   });
 
   afterAll(async () => {
@@ -60,6 +62,37 @@ describe.skipIf(lanIp() === null)('save a shared folder', () => {
     await harness?.close();
     await removeBuiltPage();
     if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('save folder (chromium, secure context): Save into a folder… writes every file under its path, bytes exact', async () => {
+    // 127.0.0.1 is a secure context, so File System Access exists; the picker (a native dialog) is replaced by the
+    // origin-private file system's root, which is the same FileSystemDirectoryHandle API the picked folder has.
+    const page = (await harness.openTab(harness.localUrl)).page;
+    const tab = playwrightTab(page);
+    await ready(tab);
+    await joinThroughPage(tab, shared.link);
+    await tab.waitFor((n) => (window.tabswarm!.snapshot().swarms[0]?.files ?? []).filter((f) => f.state === 'complete').length === n,
+      Object.keys(FOLDER).length, { timeout: 60_000 });
+    await page.evaluate(() => {
+      (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = () => navigator.storage.getDirectory();
+    });
+    await page.getByRole('button', { name: 'Save into a folder…' }).click();
+    await page.getByRole('status').filter({ hasText: /Saved lab9: 5 file\(s\)/ }).waitFor();
+    const written = await page.evaluate(async (paths) => {
+      const out: Record<string, string> = {};
+      for (const p of paths) {
+        let dir = await navigator.storage.getDirectory();
+        const parts = p.split('/');
+        for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
+        const bytes = await (await (await dir.getFileHandle(parts.at(-1)!)).getFile()).arrayBuffer();
+        out[p] = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+      }
+      return out;
+    }, Object.keys(FOLDER).map((rel) => `lab9/${rel}`));
+    for (const [rel, bytes] of Object.entries(FOLDER)) {
+      expect(written[`lab9/${rel}`], rel).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    await page.close();
   });
 
   describe.each(['chromium', 'firefox'] as BrowserName[])('in %s', (browser) => {
