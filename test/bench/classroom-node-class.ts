@@ -55,7 +55,7 @@ function lineOf(child: ChildProcess, re: RegExp, what: string): Promise<RegExpEx
 async function startSharer(classroom: Classroom, lab: string, state: string): Promise<string> {
   const teacher = classroom.laptops[0]!;
   const sharer = classroom.spawnIn(teacher.ns, process.execPath, [
-    '--import', 'tsx', path.join(REPO, 'signaling-server/main.ts'), '--port', String(PORT), '--share', lab, '--turn', 'off',
+    '--import', 'tsx', path.join(REPO, 'commands/start.ts'), '--port', String(PORT), '--share', lab, '--turn', 'off',
   ], { ...process.env, STATIC_DIR: await buildPage(), STATE_DIR: state, TABSWARM_CACHE_DIR: state });
   if (process.env['TABSWARM_DEBUG']) sharer.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
   sharer.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
