@@ -3,6 +3,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
+import { NEW_CONNECTIONS_PER_SECOND_PER_ADDRESS } from '../../shared/limits.ts';
 import { encodeFrame, parseServerFrame, type ServerFrame } from '../../shared/signaling.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling-server/server.ts';
 import { buildPage, CHROMIUM_ARGS, removeBuiltPage } from './harness.ts';
@@ -17,13 +18,17 @@ const FILE_BYTES = 48 * MiB;
 const snap = (page: Page): Promise<TabswarmSnapshot> => page.evaluate(() => window.tabswarm!.snapshot());
 const fileOf = (s: TabswarmSnapshot, fileId: string) => s.swarms.flatMap((x) => x.files).find((f) => f.fileId === fileId);
 
-async function poll(cond: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+async function poll(cond: () => Promise<boolean>, what: string, ms = 30_000, everyMs = 25): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+// Each check opens a newcomer socket from 127.0.0.1, as the tabs do: checked every 25 ms, a slow re-join ran the
+// address out of new sockets (a burst, then a few per second) and the check itself was refused 429.
+const NEWCOMER_CHECK_MS = 1000 / NEW_CONNECTIONS_PER_SECOND_PER_ADDRESS + 100;
 
 /** What a newcomer sees when it joins the swarm on the (restarted) server: members and announcements. */
 async function joinedAsNewcomer(port: number, swarmId: string): Promise<Extract<ServerFrame, { type: 'joined' }>> {
@@ -100,7 +105,7 @@ describe('faults between real tabs', () => {
       const seen = await joinedAsNewcomer(port, swarmId);
       const members = seen.members.map((m) => m.peerId).sort();
       return members.join() === [ids.a, ids.b].sort().join() && seen.announcements.some((x) => x.fileId === fileId);
-    }, 're-joined and re-announced', 15_000);
+    }, 're-joined and re-announced', 15_000, NEWCOMER_CHECK_MS);
     const rejoinedMs = Date.now() - restarted;
     console.log(`faults: server restart: reconnected after ${JSON.stringify(reconnectMs)} ms, re-joined + re-announced after ${rejoinedMs} ms; ` +
       `B had ${hadWhenDown} → ${hadWhenUp} of ${pieceCount} pieces while the server was down`);
