@@ -20,7 +20,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'server', root: '.', include: ['test/server/**/*.test.ts'], environment: 'node', testTimeout: 20_000 },
+        // Some start several server processes (tsx compiles each): 20 s ran out on a loaded machine.
+        test: { name: 'server', root: '.', include: ['test/server/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
       },
       {
         extends: true,
