@@ -105,7 +105,7 @@ describe('faults between real tabs', () => {
       const seen = await joinedAsNewcomer(port, swarmId);
       const members = seen.members.map((m) => m.peerId).sort();
       return members.join() === [ids.a, ids.b].sort().join() && seen.announcements.some((x) => x.fileId === fileId);
-    }, 're-joined and re-announced', 15_000, NEWCOMER_CHECK_MS);
+    }, 're-joined and re-announced', 30_000, NEWCOMER_CHECK_MS);
     const rejoinedMs = Date.now() - restarted;
     console.log(`faults: server restart: reconnected after ${JSON.stringify(reconnectMs)} ms, re-joined + re-announced after ${rejoinedMs} ms; ` +
       `B had ${hadWhenDown} → ${hadWhenUp} of ${pieceCount} pieces while the server was down`);
