@@ -117,18 +117,30 @@ export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): 
   const stillNeeded = (): number =>
     [...entries.values()].reduce((n, e) => n + (e.complete ? 0 : Math.max(0, e.record.manifest.size - e.onDisk)), 0);
 
-  async function admit(record: FileRecord): Promise<boolean> {
-    if (closed) return false;
-    if (entries.has(record.fileId)) return true;
-    if (skipped.has(record.fileId)) return false;
+  /** Admissions are decided one at a time in the order asked (the announcement order): the first announced of two
+   * files with one name gets the name, whichever disk check finishes first. */
+  let decisions: Promise<unknown> = Promise.resolve();
+
+  function admit(record: FileRecord): Promise<boolean> {
+    if (closed) return Promise.resolve(false);
+    if (entries.has(record.fileId)) return Promise.resolve(true);
+    if (skipped.has(record.fileId)) return Promise.resolve(false);
     const judged = names.check(record.manifest.name);
-    if (!judged.ok) return skip(record, judged.error);
-    const plain = judged.value.segments.join('/');
-    const [free, onDisk, sameThere] = await Promise.all([
-      freeBytes(root), alreadyOnDisk(record), isExactly(outputPathFor(root, judged.value.segments), record.manifest),
+    if (!judged.ok) return Promise.resolve(skip(record, judged.error));
+    const segments = judged.value.segments;
+    const looked = Promise.all([ // the disk is asked at once, for every file in parallel
+      freeBytes(root), alreadyOnDisk(record), isExactly(outputPathFor(root, segments), record.manifest),
     ]);
+    const decided = decisions.then(async () => decide(record, segments, ...(await looked)));
+    decisions = decided.catch(() => undefined);
+    return decided;
+  }
+
+  function decide(record: FileRecord, segments: string[], free: number, onDisk: number, sameThere: boolean): boolean {
+    if (closed) return false;
     if (entries.has(record.fileId) || skipped.has(record.fileId)) return entries.has(record.fileId);
-    // From here to the end nothing is awaited: the ceiling and the path are decided for one file at a time.
+    const plain = segments.join('/');
+    // Nothing is awaited here: the ceiling and the path are decided for one file at a time.
     const size = record.manifest.size;
     const total = [...entries.values()].reduce((n, e) => n + e.record.manifest.size, 0);
     if (total + size > rules.maxBytes) return skip(record, { reason: `over the ${formatBytes(rules.maxBytes)} ceiling: --max-size raises it`, failed: true });
@@ -139,8 +151,8 @@ export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): 
     const was = recorded.get(record.fileId);
     // A file already there that is exactly the swarm's (its record lost) is taken as done: nothing is written to it.
     const target = was !== undefined && book.hold(record.fileId, was.target) ? was.target
-      : sameThere && book.hold(record.fileId, plain) ? plain : book.reserve(record.fileId, judged.value.segments);
-    entries.set(record.fileId, { record, segments: judged.value.segments, target, had: new Set(), checked: null, handle: null,
+      : sameThere && book.hold(record.fileId, plain) ? plain : book.reserve(record.fileId, segments);
+    entries.set(record.fileId, { record, segments, target, had: new Set(), checked: null, handle: null,
       onDisk: target === plain && sameThere ? size : onDisk, finishing: null, complete: false,
     });
     state.files = state.files.filter((f) => f.fileId !== record.fileId);

@@ -21,16 +21,23 @@ export interface RouteSource {
 
 type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>;
 
-/** An announcement from outside: accepted only if its manifest hashes to its fileId. */
-export async function addAnnouncedRoute(ctx: Ctx, swarmId: SwarmId, fileId: FileId, manifest: unknown): Promise<RouteEntry | null> {
-  const known = ctx.state.table.swarms.get(swarmId)?.get(fileId);
-  if (known) return known;
-  const verified = await verifyManifest(fileId, manifest);
-  if (!verified.ok) {
-    ctx.state.counters.badMessages++;
-    return null;
-  }
-  return addRoute(ctx, { swarmId, fileId, manifest: verified.value, seeded: false });
+/**
+ * Routes for announcements from outside, each accepted only if its manifest hashes to its fileId. Manifests are
+ * hashed in parallel but routes are added in the order heard, so a store that gives a name to the first of two
+ * files announced under it (the terminal peer's) sees the swarm's announcement order, not the hashing order.
+ */
+export function createAnnouncedRoutes(ctx: Ctx): (swarmId: SwarmId, fileId: FileId, manifest: unknown) => void {
+  let previous: Promise<unknown> = Promise.resolve();
+  return (swarmId, fileId, manifest) => {
+    if (ctx.state.table.swarms.get(swarmId)?.has(fileId)) return;
+    const verified = verifyManifest(fileId, manifest);
+    const turn = previous.then(() => verified).catch(() => null); // one failure never stalls the ones after it
+    previous = turn;
+    void turn.then((v) => {
+      if (v === null || !v.ok) ctx.state.counters.badMessages++;
+      else void addRoute(ctx, { swarmId, fileId, manifest: v.value, seeded: false });
+    });
+  };
 }
 
 /** Adds a route (idempotent), marks the stored pieces as had, tells the peers on it, starts fetching. */

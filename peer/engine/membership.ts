@@ -4,7 +4,7 @@ import { milestone } from '../milestones.ts';
 import type { SignalingClient } from '../signaling/client.ts';
 import type { ServerState } from '../snapshot-types.ts';
 import type { EngineContext } from './engine-context.ts';
-import { addAnnouncedRoute } from './file-routes.ts';
+import { createAnnouncedRoutes } from './file-routes.ts';
 import { sendHello } from './peer-session.ts';
 
 // What the signaling server tells the engine: who is in which swarm (so hellos declare exactly the
@@ -28,8 +28,9 @@ export function subscribeMembership(ctx: Pick<EngineContext, 'state' | 'store' |
     hooks.changed();
   }
 
+  const announced = createAnnouncedRoutes(ctx);
   const onAnnouncements = (swarmId: SwarmId, list: Announcement[]): void => {
-    for (const a of list) void addAnnouncedRoute(ctx, swarmId, a.fileId, a.manifest);
+    for (const a of list) announced(swarmId, a.fileId, a.manifest);
   };
 
   return signaling.subscribe({

@@ -86,6 +86,27 @@ describe('get: whose bytes land under a name', () => {
     expect(await s.store.readBlock(teacher.ids[0]!, 0, 0, 100)).toEqual(teacherBytes.subarray(0, 100));
   });
 
+  it('get: of two files announced under one name, the first announced gets it, however long its manifest takes to check', async () => {
+    const swarmId = await (await fx.peer('owner')).engine.createSwarm();
+    const announcer = fx.hub.client('e'.repeat(32));
+    announcer.join(swarmId);
+    const pieceLength = 64 * KiB;
+    const manifestOf = (pieces: number): Manifest => ({
+      name: 'lab9/lab.sh', size: pieces * pieceLength, mimeType: 'text/x-sh', pieceLength,
+      pieceHashes: Array.from({ length: pieces }, (_, i) => i.toString(16).padStart(64, '0')),
+    });
+    const first = manifestOf(4096); // the longest manifest there is: the slowest to hash
+    const second = manifestOf(1);
+    const ids = [await computeFileId(first), await computeFileId(second)];
+    announcer.announce(swarmId, ids[0]!, first);
+    announcer.announce(swarmId, ids[1]!, second);
+    const s = await student({ rules: { maxBytes: Number.POSITIVE_INFINITY } });
+    await s.peer.engine.joinSwarm(swarmId); // both in one join list, the long one first
+    await until(() => ids.every((id) => s.store.targetOf(id) !== null), 10_000, 'both files given a path');
+    expect(s.store.targetOf(ids[0]!)).toBe(at('lab9/lab.sh'));
+    expect(path.basename(s.store.targetOf(ids[1]!)!)).toMatch(/^lab-[0-9a-f]{8}\.sh$/);
+  });
+
   it("get: a file named like another's temporary (`lab.sh.part`) or like the case-folded / NFD name gets its own path", async () => {
     const swarmId = await (await fx.peer('owner')).engine.createSwarm();
     const honest = randomBytes(200 * KiB);
