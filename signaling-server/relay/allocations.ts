@@ -177,9 +177,14 @@ function complete(ctx: Context, msg: TurnMessage, reply: TurnReply, socket: Sock
 }
 
 function onAllocate(ctx: Context, msg: TurnMessage, reply: TurnReply): void {
-  if (msg.allocation) {
-    const retransmitted = msg.allocation.transactionID === msg.transactionID;
-    return retransmitted ? answerAllocated(msg.allocation, reply, ctx.turn.software) : reply.reject(437, 'Allocation Mismatch');
+  const fiveTuple = msg.transport.get5Tuple();
+  // RFC 5766 §6.2. node-turn sets msg.allocation for every request but an Allocate, so look it up: a retransmission
+  // that came after the answer (STUN over UDP retransmits from 250 ms) would otherwise get a second allocation,
+  // closing the relayed address the client already gave its peers.
+  const existing = ctx.live[fiveTuple];
+  if (existing) {
+    const retransmitted = existing.transactionID === msg.transactionID;
+    return retransmitted ? answerAllocated(existing, reply, ctx.turn.software) : reply.reject(437, 'Allocation Mismatch');
   }
   const requested = msg.getAttribute('requested-transport');
   if (requested === undefined) return reply.reject(400, 'Bad Request');
@@ -187,7 +192,6 @@ function onAllocate(ctx: Context, msg: TurnMessage, reply: TurnReply): void {
   if (msg.getAttribute('even-port') !== undefined || msg.getAttribute('reservation-token') !== undefined) {
     return reply.reject(508, 'Insufficient Capacity: no EVEN-PORT or RESERVATION-TOKEN');
   }
-  const fiveTuple = msg.transport.get5Tuple();
   if (ctx.pending.has(fiveTuple)) return reply.discard(); // a retransmission: the first one is answered
   const owner = { address: msg.transport.src.address, peer: peerOf(msg.user?.username ?? '') };
   const refusal = quotaRefusal(ctx, owner);

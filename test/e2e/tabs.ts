@@ -30,15 +30,20 @@ export function ready(page: BrowserTab): Promise<string> {
   return page.waitFor(() => window.tabswarm?.snapshot().peerId);
 }
 
-/** Shares a file through the page's file input, into the swarm in the page's URL; returns its fileId. */
+/**
+ * Shares a file the tab does not hold yet through the page's file input, into the swarm in the page's URL;
+ * returns its fileId. A file of the same name seeded before (say, by a failed attempt of the test) is not it.
+ */
 export async function seedThroughPage(page: BrowserTab, file: TestFile): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tabswarm-seed-'));
   try {
+    const held = (await snapshotOf(page)).swarms.flatMap((s) => s.files).map((f) => f.fileId);
     await writeFile(path.join(dir, file.name), file.buffer);
     await page.setInputFiles('#seed-input', [path.join(dir, file.name)]);
     return await page.waitFor(
-      (name) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((f) => f.name === name && f.seeded)?.fileId,
-      file.name, { timeout: 60_000 },
+      ([name, before]) => window.tabswarm!.snapshot().swarms.flatMap((s) => s.files)
+        .find((f) => f.name === name && f.seeded && !before.includes(f.fileId))?.fileId,
+      [file.name, held] as const, { timeout: 60_000 },
     );
   } finally {
     await rm(dir, { recursive: true, force: true }); // seeded: every piece is in the tab's store

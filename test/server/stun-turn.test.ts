@@ -6,7 +6,7 @@ import { DEFAULT_ICE_CONFIG, startIceServices, type IceConfig, type IceServices 
 import { issueTurnCredential } from '../../signaling-server/relay/credentials.ts';
 import { createRelay, type Relay, type RelayOptions } from '../../signaling-server/relay/turn-server.ts';
 import { newSwarmId, startHarness } from './fixture.ts';
-import { allocate, at, sendIndication, signed, tcpClient, udpClient, type StunClient } from './turn-client.ts';
+import { allocate, allocateRequest, at, relayedAddress, sendIndication, signed, tcpClient, udpClient, type StunClient } from './turn-client.ts';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -87,6 +87,32 @@ describe('stun-turn', () => {
     });
     peerClient.send(sendIndication(outcome.relayed, Buffer.from('back to the client')));
     expect(String(await atClient)).toBe('back to the client');
+  });
+
+  it('turn relay: an Allocate sent again after its answer gets the same relayed address; a new one on that 5-tuple gets 437', async () => {
+    const started = await relay();
+    const turnClient = await client('udp', started.port);
+    const outcome = await allocate(turnClient, member().auth);
+    if (!outcome.ok) throw new Error(`allocation failed: ${outcome.errorCode}`);
+    // A browser retransmits an Allocate its answer has not reached yet (250 ms, doubling): it keeps the first answer.
+    const again = await turnClient.request(outcome.request);
+    expect(again.errorCode).toBeNull();
+    expect(relayedAddress(again)).toEqual(outcome.relayed);
+    expect((await turnClient.request(allocateRequest(outcome.session))).errorCode).toBe(437);
+    expect(started.allocationCount()).toBe(1);
+    // The relayed address the client gave its peers still reaches it.
+    const peerClient = await client('udp', started.port);
+    const peer = await allocate(peerClient, member().auth);
+    if (!peer.ok) throw new Error(`allocation failed: ${peer.errorCode}`);
+    for (const [from, sender, to] of [[outcome, turnClient, peer], [peer, peerClient, outcome]] as const) {
+      const permitted = await sender.request(signed(from.session, 'STUN_CREATE_PERMISSION_REQUEST', [
+        ['STUN_ATTR_XOR_PEER_ADDRESS', to.relayed.address, to.relayed.port],
+      ]));
+      expect(permitted.errorCode).toBeNull();
+    }
+    const atClient = new Promise<StunMessage>((resolve) => void (turnClient.onOther = resolve));
+    peerClient.send(sendIndication(outcome.relayed, Buffer.from('to the first relayed address')));
+    expect(String((await atClient).getAttribute(at('STUN_ATTR_DATA'))?.value)).toBe('to the first relayed address');
   });
 
   it('turn relay: a refresh keeps the allocation alive', async () => {

@@ -149,7 +149,8 @@ export function signed(session: TurnSession, type: string, attributes: [string, 
 }
 
 export type AllocateOutcome =
-  | { ok: true; session: TurnSession; relayed: { address: string; port: number } }
+  /** `request`: the signed Allocate that was answered (sent again, it is a retransmission). */
+  | { ok: true; session: TurnSession; relayed: { address: string; port: number }; request: StunRequest }
   | { ok: false; errorCode: number | null };
 
 /** Allocate with a TURN REST credential, or with none (`auth` null): the 401 → signed retry dance. */
@@ -161,11 +162,18 @@ export async function allocate(client: StunClient, auth: { username: string; cre
   const realm = text(challenge.message, 'STUN_ATTR_REALM');
   const key = createHash('md5').update(`${auth.username}:${realm}:${auth.credential}`).digest();
   const session = { key, username: auth.username, realm, nonce: text(challenge.message, 'STUN_ATTR_NONCE') };
-  const reply = await client.request(signed(session, 'STUN_ALLOCATE_REQUEST', [['STUN_ATTR_REQUESTED_TRANSPORT', REQUESTED_UDP]]));
+  const request = allocateRequest(session);
+  const reply = await client.request(request);
   if (reply.errorCode !== null) return { ok: false, errorCode: reply.errorCode };
-  const relayed = reply.message.getAttribute(at('STUN_ATTR_XOR_RELAYED_ADDRESS'))?.value as { address: string; port: number };
-  return { ok: true, session, relayed };
+  return { ok: true, session, relayed: relayedAddress(reply), request };
 }
+
+/** A signed Allocate for a UDP relay (a new transaction). */
+export const allocateRequest = (session: TurnSession): StunRequest =>
+  signed(session, 'STUN_ALLOCATE_REQUEST', [['STUN_ATTR_REQUESTED_TRANSPORT', REQUESTED_UDP]]);
+
+export const relayedAddress = (reply: Reply): { address: string; port: number } =>
+  reply.message.getAttribute(at('STUN_ATTR_XOR_RELAYED_ADDRESS'))?.value as { address: string; port: number };
 
 export interface PeerAddress {
   address: string;
