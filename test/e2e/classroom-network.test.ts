@@ -91,7 +91,10 @@ afterAll(async () => {
 describe.skipIf(!canUseNetns())('classroom with client isolation (forwarding off in the teacher)', () => {
   let lesson: Lesson | undefined;
   beforeEach(async () => void (lesson = await startLesson(false, { STUN: 'on', TURN: 'on' })));
-  afterEach(() => endLesson(lesson));
+  afterEach(async () => {
+    await endLesson(lesson);
+    lesson = undefined;
+  });
 
   it('classroom: a laptop reaches the teacher but not the other laptop', async () => {
     const { classroom, port } = lesson!;
@@ -117,6 +120,7 @@ describe.skipIf(!canUseNetns())('classroom where multicast does not pass (forwar
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') for (const page of lesson?.pages ?? []) console.log(await diagnosticsText(page).catch(String));
     await endLesson(lesson);
+    lesson = undefined;
   });
 
   it('classroom: the laptops reach each other, but their host candidates are mDNS names', async () => {
