@@ -115,7 +115,8 @@ export function onBlockMsg(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: Ms
   file.buffers.set(entry, pieces);
   let buffer = pieces.get(msg.piece);
   if (!buffer) {
-    buffer = new Uint8Array(pieceSize(file.manifest, msg.piece));
+    const length = pieceSize(file.manifest, msg.piece);
+    buffer = ctx.store.pieceBuffer?.(length) ?? new Uint8Array(length); // every byte is a block's before it is hashed
     pieces.set(msg.piece, buffer);
   }
   buffer.set(msg.data, msg.offset);
