@@ -22,7 +22,8 @@ export interface PeerLink {
   readonly state: LinkState;
   /**
    * Queues one binary frame. Resolves once the frame is handed to the data channel and the channel's
-   * buffered amount is back under the backpressure threshold; rejects with code ERR_PEER_CLOSED.
+   * buffered amount is back under the backpressure threshold; rejects with code ERR_PEER_CLOSED. The link is
+   * done with `frame` once the promise settles (a data channel copies it on send): the caller may reuse it.
    */
   send(frame: Uint8Array): Promise<void>;
   /** Bytes handed to the channel and not yet sent: callers use it to decide whether to send more now. */

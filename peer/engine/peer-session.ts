@@ -172,5 +172,10 @@ function onHello(ctx: Ctx, peer: PeerEntry, msg: Extract<WireMsg, { type: 'hello
 
 /** Encodes and queues a frame; a closed link is handled by the link manager's close callback. */
 export function sendMessage(peer: PeerEntry, msg: WireMsg): Promise<void> {
-  return peer.link.send(encode(msg)).catch(() => undefined);
+  return sendFrame(peer, encode(msg));
+}
+
+/** Queues an encoded frame, as sendMessage does. */
+export function sendFrame(peer: PeerEntry, frame: Uint8Array): Promise<void> {
+  return peer.link.send(frame).catch(() => undefined);
 }

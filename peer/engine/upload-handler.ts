@@ -8,6 +8,8 @@ import {
 } from '../../shared/upload-queue.ts';
 import { createUploadSlots, forgetSlotPeer, holdsSlot, settleSlots } from '../../shared/upload-slots.ts';
 import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
+import { blockFrameBytes, encodeBlock } from '../../shared/codec.ts';
+import { createBufferPool } from '../buffer-pool.ts';
 import type { PieceStore } from '../contracts.ts';
 import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 
@@ -23,6 +25,8 @@ import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 const MAX_PENDING_PER_PEER = 16;
 /** Store reads at once across all peers: bounds memory held by blocks read but not yet sent. */
 const MAX_READS = 16;
+/** Block frames kept for reuse once their send settled: about what two peers' lanes hold at 128 KiB a block. */
+const RECYCLED_FRAME_BYTES = 2 * MAX_PENDING_PER_PEER * 128 * 1024;
 
 export interface UploadHandler {
   onRequest(peer: PeerEntry, entry: RouteEntry, req: UploadRequest): void;
@@ -45,6 +49,8 @@ export interface UploadDeps {
   queue: UploadQueue;
   /** Encodes and sends; resolves when the link has room again (never rejects). */
   send: (peer: PeerEntry, msg: WireMsg) => Promise<void>;
+  /** Sends an encoded frame, as send does; the link is done with it once this resolves. */
+  sendFrame: (peer: PeerEntry, frame: Uint8Array) => Promise<void>;
   changed: () => void;
 }
 
@@ -53,6 +59,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
   const pending = new Map<PeerId, number>(); // blocks being read or sent, per peer
   const seeding = new Map<RouteEntry, SeedOnce>(); // seed-once state of each route we serve
   const slots = createUploadSlots();
+  const frames = createBufferPool(RECYCLED_FRAME_BYTES);
   let reads = 0;
   let closed = false;
 
@@ -115,9 +122,12 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       const data = await deps.store.readBlock(req.fileId, req.piece, req.offset, req.length).catch(() => null);
       reads--;
       if (data === null) return handler.reject(peer, req, 'not-had');
-      const sent = deps.send(peer, { type: 'block', swarmId: req.swarmId, fileId: req.fileId, piece: req.piece, offset: req.offset, data });
+      const block = { type: 'block', swarmId: req.swarmId, fileId: req.fileId, piece: req.piece, offset: req.offset, data } as const;
+      const frame = encodeBlock(block, frames.take(blockFrameBytes(data.length)));
+      const sent = deps.sendFrame(peer, frame);
       pump(); // the read slot is free: start the next read while this block drains
       await sent;
+      frames.give(frame);
       if (peer.link.state !== 'closed') countServed(peer, req);
     } finally {
       pending.set(peer.peerId, (pending.get(peer.peerId) ?? 1) - 1);

@@ -1,4 +1,4 @@
-import { createBufferPool } from './buffer-pool.ts';
+import { createBufferPool } from '../buffer-pool.ts';
 import { createByteLru } from './byte-lru.ts';
 import { SIZES } from '../../shared/limits.ts';
 import type { FileId } from '../../shared/ids.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBufferPool } from '../../peer/storage/buffer-pool.ts';
+import { createBufferPool } from '../../peer/buffer-pool.ts';
 import { withWarmCache } from '../../peer/storage/warm-store.ts';
 import {
   blobSha256, createEngineFixture, fileOf, randomFile, SMALL_PIECES, until, type EngineFixture, type TestPeer,

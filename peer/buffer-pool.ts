@@ -1,7 +1,8 @@
-// Piece-sized buffers let go of (evicted from the warm cache), handed out again for the next pieces to arrive.
-// A fresh 1 MiB ArrayBuffer costs more than the bytes it carries: the allocator maps new pages, each faults on
-// first touch, and the collector unmaps them later (~1–2 ms per MiB in Node, docs/performance.md), while copying
-// a block into a reused buffer costs ~0.02 ms per MiB.
+// Large buffers let go of, handed out again: pieces the warm cache evicted become the buffers the next downloaded
+// pieces are assembled in, and block frames whose send settled carry the next blocks. A fresh 128 KiB–1 MiB
+// ArrayBuffer costs more than the bytes it carries: the allocator maps new pages, each faults on first touch, and
+// the collector unmaps them later (~1 ms per MiB in Node, docs/performance.md); a copy into a reused buffer
+// costs ~0.02 ms per MiB.
 //
 // A buffer given back is handed out only after a timer turn: a view of it read just before (the upload handler
 // encodes a block of the warm cache right after its read resolves) is dead by then.
