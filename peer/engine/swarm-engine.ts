@@ -91,6 +91,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     state, store: deps.store, now, leaveOnServer: (swarmId) => deps.signaling.leave(swarmId),
     send: (peer, msg) => void sendMessage(peer, msg),
     changed: () => onChanged(),
+    progressed: () => notifier.notify(),
     uploads: createUploadHandler({
       state, store: deps.store, queue: createUploadQueue(), send: sendMessage, sendFrame, changed: () => notifier.notify(),
     }),
