@@ -122,17 +122,24 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       const data = await deps.store.readBlock(req.fileId, req.piece, req.offset, req.length).catch(() => null);
       reads--;
       if (data === null) return handler.reject(peer, req, 'not-had');
-      const block = { type: 'block', swarmId: req.swarmId, fileId: req.fileId, piece: req.piece, offset: req.offset, data } as const;
-      const frame = encodeBlock(block, frames.take(blockFrameBytes(data.length)));
-      const sent = deps.sendFrame(peer, frame);
-      pump(); // the read slot is free: start the next read while this block drains
+      const sent = state.stages.run('serve', () => {
+        const queued = sendBlock(peer, req, data);
+        pump(); // the read slot is free: start the next read while this block drains
+        return queued;
+      });
       await sent;
-      frames.give(frame);
       if (peer.link.state !== 'closed') countServed(peer, req);
     } finally {
       pending.set(peer.peerId, (pending.get(peer.peerId) ?? 1) - 1);
       pump();
     }
+  }
+
+  /** Encodes the block into a recycled frame and queues it; the frame is given back once its send settled. */
+  function sendBlock(peer: PeerEntry, req: UploadRequest, data: Uint8Array): Promise<void> {
+    const block = { type: 'block', swarmId: req.swarmId, fileId: req.fileId, piece: req.piece, offset: req.offset, data } as const;
+    const frame = encodeBlock(block, frames.take(blockFrameBytes(data.length)));
+    return deps.sendFrame(peer, frame).then(() => frames.give(frame));
   }
 
   function countServed(peer: PeerEntry, req: UploadRequest): void {

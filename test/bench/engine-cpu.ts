@@ -81,7 +81,7 @@ export const engineCpuBench: Bench = {
     const ref = process.env['TABSWARM_BENCH_BASELINE'];
     const baseRoot = ref ? await checkout(ctx, ref) : null;
     const rounds = ctx.quick ? 2 : 4;
-    const shapes: Shape[] = ctx.quick ? [{ leechers: 1, mib: 32 }, { leechers: 3, mib: 16 }] : [{ leechers: 1, mib: 64 }, { leechers: 3, mib: 32 }];
+    const shapes: Shape[] = ctx.quick ? [{ leechers: 1, mib: 64 }, { leechers: 3, mib: 32 }] : [{ leechers: 1, mib: 128 }, { leechers: 3, mib: 64 }];
     try {
       for (const shape of shapes) {
         const mine: Record<string, number>[] = [];
