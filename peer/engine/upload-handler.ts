@@ -1,14 +1,15 @@
 import { getBit } from '../../shared/bitfield.ts';
+import { blockFrameBytes, encodeBlock } from '../../shared/codec.ts';
 import type { PeerId } from '../../shared/ids.ts';
+import { DEFAULT_BLOCK_LENGTH } from '../../shared/limits.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import { route } from '../../shared/routing-table.ts';
 import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../../shared/seed-once.ts';
 import {
   cancelRequest, enqueueRequest, nextReadyToServe, queuedCount, removePeer, removeRoute, type UploadQueue, type UploadRequest,
 } from '../../shared/upload-queue.ts';
-import { createUploadSlots, forgetSlotPeer, holdsSlot, settleSlots } from '../../shared/upload-slots.ts';
+import { createUploadSlots, DEFAULT_UPLOAD_SLOTS, forgetSlotPeer, holdsSlot, settleSlots } from '../../shared/upload-slots.ts';
 import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
-import { blockFrameBytes, encodeBlock } from '../../shared/codec.ts';
 import { createBufferPool } from '../buffer-pool.ts';
 import type { PieceStore } from '../contracts.ts';
 import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
@@ -25,8 +26,8 @@ import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 const MAX_PENDING_PER_PEER = 16;
 /** Store reads at once across all peers: bounds memory held by blocks read but not yet sent. */
 const MAX_READS = 16;
-/** Block frames kept for reuse once their send settled: about what two peers' lanes hold at 128 KiB a block. */
-const RECYCLED_FRAME_BYTES = 2 * MAX_PENDING_PER_PEER * 128 * 1024;
+/** Block frames kept for reuse once their send settled: what every slot holder's lane holds at once (8 MiB). */
+const RECYCLED_FRAME_BYTES = DEFAULT_UPLOAD_SLOTS * MAX_PENDING_PER_PEER * DEFAULT_BLOCK_LENGTH;
 
 export interface UploadHandler {
   onRequest(peer: PeerEntry, entry: RouteEntry, req: UploadRequest): void;
