@@ -304,10 +304,13 @@ export function mayAskFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer, piec
   return (p.availability[piece] ?? 0) <= suspectsHaving;
 }
 
-/** Would the preferred source serve us this piece now: it said it serves us, has it, not stalled, no wait lately? */
+/**
+ * Would the preferred source serve us this piece now: it said it serves us, has it, is not a suspect for it (smart
+ * ban), not stalled, no wait lately?
+ */
 export function preferredServes(p: PiecePicker, piece: number, now: number): boolean {
   const source = p.preferred === null ? undefined : p.peers.get(p.preferred);
   if (source === undefined || source.grantedAt === null || source.waitingSince !== null || source.stalled) return false;
-  if (!getBit(source.have, piece)) return false;
+  if (!getBit(source.have, piece) || p.suspects.get(piece)?.has(p.preferred!) === true) return false;
   return source.waitedAt === null || now - source.waitedAt >= PREFERRED_BUSY_MS;
 }

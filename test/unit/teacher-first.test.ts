@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLinkLoad, FULL_SHARE, isLinkFull, LINK_WINDOW_MS, onLinkSent } from '../../shared/link-load.ts';
 import {
-  expire, nextRequests, onPeerGone, onPeerHave, onPeerSlot, onRequestRejected, setPreferredSource,
+  expire, nextRequests, onBlock, onPeerGone, onPeerHave, onPeerSlot, onPieceFailed, onRequestRejected, setPreferredSource,
 } from '../../shared/piece-picker.ts';
 import { createUploadQueue, enqueueRequest, type UploadRequest } from '../../shared/upload-queue.ts';
 import { PREFERRED_BUSY_MS } from '../../shared/limits.ts';
@@ -95,6 +95,17 @@ describe('piece picker: the preferred source (teacher first)', () => {
     announce(q, MATE, range(0, 8));
     onPeerGone(q, TEACHER);
     expect(nextRequests(q, MATE, 0)).toHaveLength(4);
+  });
+
+  it('teacher first: a piece that failed its hash with the teacher among its senders may come from a student', () => {
+    const p = makePicker(2, 1, { maxRequestsPerPeer: 4, maxInFlightBytesPerPeer: 4 * BLOCK });
+    setPreferredSource(p, TEACHER);
+    teacherServes(p, [0, 1]);
+    announce(p, MATE, [0, 1]);
+    const [first] = nextRequests(p, TEACHER, 0);
+    onBlock(p, TEACHER, first!);
+    onPieceFailed(p, first!.piece, ['bad']); // the teacher sent it: a suspect for that piece, asked last
+    expect(piecesOf(nextRequests(p, MATE, 1))).toEqual([first!.piece]);
   });
 
   it('teacher first: in the endgame a student is not asked for duplicates of blocks the teacher serves', () => {
