@@ -89,8 +89,8 @@ export const SETTINGS: Table = {
     parse: (values) => ok([...values]),
   },
   uplink: {
-    flag: 'uplink', env: ['UPLINK'], arg: 'RATE', default: null, defaultText: 'unknown: it refuses while busy',
-    help: "the shared folder's link speed, e.g. 1gbit: while it has room the sharer sends every copy itself and students ask it first (Wi-Fi, docs/classroom-distribution.md)",
+    flag: 'uplink', env: ['UPLINK'], arg: 'RATE', default: null, defaultText: 'unknown',
+    help: "the sharer's link speed, e.g. 1gbit: while it has room the sharer sends every copy itself (Wi-Fi)",
     parse: rate,
   },
   stun: {
