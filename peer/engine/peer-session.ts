@@ -120,7 +120,10 @@ function onRouted(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg):
     case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
     case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;
     case 'drop': return onDrop(ctx, peer, entry);
-    case 'slot': onPeerSlot(entry.picker, peer.peerId, msg.granted, ctx.now()); return true;
+    case 'slot':
+      onPeerSlot(entry.picker, peer.peerId, msg.granted, ctx.now());
+      if (!msg.granted && entry.picker.preferred === peer.peerId) fillAll(ctx); // the file's origin is busy: ask others
+      return true;
     default: {
       const never: never = msg;
       return never;

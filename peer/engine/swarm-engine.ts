@@ -26,7 +26,7 @@ import { createChangeNotifier } from './change-notifier.ts';
 /** Each default and its reason: shared/limits.ts (block, window) and shared/manifest.ts (piece length). */
 export const DEFAULT_PARAMS: EngineParams = {
   blockSize: DEFAULT_BLOCK_LENGTH, windowPerPeer: DEFAULT_MAX_REQUESTS_PER_PEER, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
-  seedOnce: true,
+  seedOnce: true, uplinkBytesPerSecond: null,
 };
 /** Request timeouts are checked this often. */
 const EXPIRE_EVERY_MS = 1000;

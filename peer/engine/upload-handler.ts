@@ -2,6 +2,7 @@ import { getBit } from '../../shared/bitfield.ts';
 import { blockFrameBytes, encodeBlock } from '../../shared/codec.ts';
 import type { PeerId } from '../../shared/ids.ts';
 import { DEFAULT_BLOCK_LENGTH } from '../../shared/limits.ts';
+import { createLinkLoad, isLinkFull, onLinkSent } from '../../shared/link-load.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import { route } from '../../shared/routing-table.ts';
 import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../../shared/seed-once.ts';
@@ -20,7 +21,9 @@ import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 // wait), and their blocks are read from the store and sent with backpressure. Each slot holder has its own lane:
 // one whose channel drains slowly keeps its turn but is skipped while its lane is full, so it never stalls the
 // others. As the initial seeder of a file it seeds each piece once (shared/seed-once.ts), checked as each block
-// is about to go out: while busy, a piece another peer holds is refused.
+// is about to go out: while busy, a piece another peer holds is refused. Both refuse only while our link is full,
+// when we know its speed (params.uplinkBytesPerSecond; shared/link-load.ts): on a shared Wi-Fi channel the air fills
+// first, and a wired teacher with room sends every copy itself (its downloaders ask it first).
 
 /** Blocks handed to one link and not yet drained below its low-water mark: enough to keep it busy. */
 const MAX_PENDING_PER_PEER = 16;
@@ -61,6 +64,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
   const seeding = new Map<RouteEntry, SeedOnce>(); // seed-once state of each route we serve
   const slots = createUploadSlots();
   const frames = createBufferPool(RECYCLED_FRAME_BYTES);
+  const load = createLinkLoad(state.params.uplinkBytesPerSecond);
   let reads = 0;
   let closed = false;
 
@@ -73,7 +77,8 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     for (const n of pending.values()) backlogBytes += n * req.length;
     for (const queued of queue.queues.values()) backlogBytes += queued.length * req.length;
     for (const other of state.peers.values()) backlogBytes += other.link.bufferedAmount();
-    return onSeedRequest(seed, entry.picker, peer.peerId, req.piece, backlogBytes, Date.now()) === 'refuse';
+    const now = Date.now();
+    return onSeedRequest(seed, entry.picker, peer.peerId, req.piece, backlogBytes, now, isLinkFull(load, now)) === 'refuse';
   }
 
   /** Sends 'have' for the pieces seed-once offers again (`idle`: our upload queue just ran dry). */
@@ -91,7 +96,9 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
 
   /** Passes on finished slots and grants free ones; tells peers that they wait or are served now. */
   function settle(): void {
-    for (const { peerId, route: r, granted } of settleSlots(slots, queue, Date.now(), (peerId) => (pending.get(peerId) ?? 0) > 0)) {
+    const now = Date.now();
+    const sending = (peerId: PeerId): boolean => (pending.get(peerId) ?? 0) > 0;
+    for (const { peerId, route: r, granted } of settleSlots(slots, queue, now, sending, isLinkFull(load, now))) {
       const peer = state.peers.get(peerId);
       if (!peer) continue;
       if (!granted) state.counters.slotWaitsSent++;
@@ -125,6 +132,7 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       if (data === null) return handler.reject(peer, req, 'not-had');
       const sent = state.stages.run('serve', () => {
         const queued = sendBlock(peer, req, data);
+        onLinkSent(load, req.length, Date.now());
         pump(); // the read slot is free: start the next read while this block drains
         return queued;
       });
