@@ -56,6 +56,11 @@ export interface Tab {
   context: BrowserContext;
 }
 
+export interface TabOptions {
+  /** In a browser profile of its own (storage, identity), as another laptop's browser; default: the shared one. */
+  isolated?: boolean;
+}
+
 export interface Harness {
   server: SignalingServer;
   browser: Browser;
@@ -64,10 +69,14 @@ export interface Harness {
   /** http://<LAN IP>:<port>/ inside the test's network namespace, or null outside one (then skip). */
   lanUrl(): string | null;
   /** Opens a Chromium tab. Tabs of one harness share one browser profile (as tabs of one browser do) unless `isolated`. */
-  openTab(url: string, opts?: { isolated?: boolean }): Promise<Tab>;
+  openTab(url: string, opts?: TabOptions): Promise<Tab>;
   /** Opens a tab of either browser behind the browser-neutral interface; Firefox starts on first use. */
-  open(url: string, browser: BrowserName): Promise<BrowserTab>;
-  /** Console errors and uncaught page errors of every tab so far, prefixed with the tab's URL. */
+  open(url: string, browser: BrowserName, opts?: TabOptions): Promise<BrowserTab>;
+  /** The tabs opened since the last closeTabs(), still open. */
+  openTabs(): BrowserTab[];
+  /** Closes those tabs and their isolated profiles and forgets their console errors; browsers and server stay. */
+  closeTabs(): Promise<void>;
+  /** Console errors and uncaught page errors of every tab since the last closeTabs(), prefixed with the tab's URL. */
   consoleErrors: string[];
   close(): Promise<void>;
 }
@@ -99,22 +108,27 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
   };
   let firefox: Promise<PuppeteerBrowser> | null = null;
-  const openTab = async (url: string, tabOpts: { isolated?: boolean } = {}): Promise<Tab> => {
+  const opened: Array<{ tab: BrowserTab; close: () => Promise<void> }> = []; // since the last closeTabs()
+  const openTab = async (url: string, tabOpts: TabOptions = {}): Promise<Tab> => {
     const context = tabOpts.isolated ? await browser.newContext() : shared;
     const page = await context.newPage();
+    opened.push({ tab: playwrightTab(page), close: () => (context === shared ? page.close() : context.close()) });
     watch(page);
     await page.goto(url);
     return { page, context };
   };
-  const openFirefoxTab = async (url: string): Promise<BrowserTab> => {
+  const openFirefoxTab = async (url: string, tabOpts: TabOptions): Promise<BrowserTab> => {
     firefox ??= launchFirefox();
-    const page = await (await firefox).newPage();
+    const context = tabOpts.isolated ? await (await firefox).createBrowserContext() : (await firefox).defaultBrowserContext();
+    const page = await context.newPage();
+    const tab = puppeteerTab(page, 'firefox', FIREFOX_DOWNLOAD_DIR);
+    opened.push({ tab, close: () => (tabOpts.isolated ? context.close() : page.close()) });
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(`firefox ${page.url()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`firefox ${page.url()}: ${String(e)}`));
     await page.goto(url);
-    return puppeteerTab(page, 'firefox', FIREFOX_DOWNLOAD_DIR);
+    return tab;
   };
   return {
     server,
@@ -125,7 +139,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return ip === null ? null : `http://${ip}:${server.port}/`;
     },
     openTab,
-    open: async (url, name) => (name === 'firefox' ? openFirefoxTab(url) : playwrightTab((await openTab(url)).page)),
+    open: async (url, name, tabOpts = {}) => (name === 'firefox' ? openFirefoxTab(url, tabOpts) : playwrightTab((await openTab(url, tabOpts)).page)),
+    openTabs: () => opened.map((o) => o.tab).filter((t) => !t.isClosed()),
+    async closeTabs() {
+      const closing = opened.splice(0);
+      await Promise.all(closing.map((o) => o.close().catch(() => undefined)));
+      consoleErrors.length = 0;
+    },
     consoleErrors,
     async close() {
       await (await firefox?.catch(() => null))?.close().catch(() => undefined);

@@ -4,45 +4,32 @@ import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { shareWithConsole } from '../../node-peer/share-console.ts';
-import type { BrowserTab } from './browser-tab.ts';
-import { lanIp, removeBuiltPage, startHarness, type Harness } from './harness.ts';
-import { createThroughPage, fileIn, joinThroughPage, MiB, randomFile, ready, seedThroughPage, sha256Of, waitForFile } from './tabs.ts';
+import { lanIp } from './harness.ts';
+import { useHarness } from './harness-hooks.ts';
+import { fileIn, joinThroughPage, MiB, onLan, openLaptop, randomFile, shareInNewSwarm, sha256Of, waitForFile } from './tabs.ts';
 
 // The Node peer (node-peer/) against real Chromium tabs, on the same server and the same protocol: it shares a
 // folder from disk, downloads with `tabswarm get` into files, resumes after being killed, and notices a shared
-// file that changed on disk.
+// file that changed on disk. Each test has its own tabs, folders and sharer.
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 describe.skipIf(lanIp() === null)('node peer with tabs', () => {
-  let harness: Harness;
-  let a: BrowserTab;
-  let b: BrowserTab;
-  let aId: string;
-  let work: string;
-  const stops: Array<() => void> = [];
+  const harness = useHarness();
 
-  beforeAll(async () => {
-    harness = await startHarness();
-    work = await mkdtemp(path.join(tmpdir(), 'tabswarm-node-peer-'));
-    a = await harness.open(harness.localUrl, 'chromium');
-    b = await harness.open(harness.lanUrl()!, 'chromium');
-    aId = await ready(a);
-    await ready(b);
-  });
+  /** A folder of its own for this test, removed when the test ends. */
+  async function testDir(): Promise<string> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tabswarm-node-peer-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    return dir;
+  }
 
-  afterAll(async () => {
-    for (const stop of stops) stop();
-    await harness?.close();
-    await removeBuiltPage();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
-
-  /** A folder on disk shared by an in-process Node peer; its console lines are collected. */
+  /** A folder on disk shared by an in-process Node peer (stopped when the test ends); its console lines are collected. */
   async function shareFolder(name: string, files: Record<string, Uint8Array>) {
+    const work = await testDir();
     const folder = path.join(work, name);
     for (const [rel, bytes] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(folder, rel)), { recursive: true });
@@ -50,9 +37,9 @@ describe.skipIf(lanIp() === null)('node peer with tabs', () => {
     }
     const lines: string[] = [];
     const shared = await shareWithConsole({
-      paths: [folder], server: harness.localUrl, cacheDir: path.join(work, 'cache'), log: (line) => lines.push(line),
+      paths: [folder], server: harness().localUrl, cacheDir: path.join(work, 'cache'), log: (line) => lines.push(line),
     });
-    stops.push(() => shared.stop());
+    onTestFinished(() => shared.stop());
     const fileIdOf = (rel: string): string => shared.sharing.files.find((f) => f.manifest.name === `${name}/${rel}`)!.fileId;
     return { folder, lines, sharing: shared.sharing, fileIdOf };
   }
@@ -64,11 +51,14 @@ describe.skipIf(lanIp() === null)('node peer with tabs', () => {
     await expect.poll(() => lines.some((l) => /^Code: [A-Z0-9]{6} /.test(l))).toBe(true);
     const nodeId = sharing.peer.signaling.peerId!;
 
+    const h = harness();
+    const { tab: a, id: aId } = await openLaptop(h, h.localUrl);
     await joinThroughPage(a, sharing.link);
     for (const rel of ['big.bin', 'docs/notes.txt']) await waitForFile(a, fileIdOf(rel), 'complete');
     expect((await fileIn(a, fileIdOf('big.bin')))!.sources[nodeId]).toBe(24);
 
-    await joinThroughPage(b, sharing.link.replace(harness.localUrl, harness.lanUrl()!));
+    const { tab: b } = await openLaptop(h, h.lanUrl()!);
+    await joinThroughPage(b, onLan(h, sharing.link));
     for (const rel of ['big.bin', 'docs/notes.txt']) await waitForFile(b, fileIdOf(rel), 'complete');
     const got = (await fileIn(b, fileIdOf('big.bin')))!;
     expect(got.sources[nodeId]).toBeGreaterThan(0);
@@ -87,6 +77,7 @@ describe.skipIf(lanIp() === null)('node peer with tabs', () => {
     await edit.write(new Uint8Array(4096).fill(7), 0, 4096, 30 * MiB);
     await edit.close();
 
+    const { tab: a } = await openLaptop(harness(), harness().localUrl);
     await joinThroughPage(a, sharing.link);
     await waitForFile(a, fileIdOf('small.bin'), 'complete');
     expect(await sha256Of(a, fileIdOf('small.bin'))).toBe(sha256(small));
@@ -96,11 +87,12 @@ describe.skipIf(lanIp() === null)('node peer with tabs', () => {
     expect(bigAtTab.state).not.toBe('complete'); // never a byte that fails its hash
   });
 
-  /** `tabswarm get` as a user runs it: a child process with its own output. */
+  /** `tabswarm get` as a user runs it: a child process with its own output (killed if the test ends first). */
   function runGet(link: string, out: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/tabswarm.js'), 'get', link, '--out', out, '--server', harness.localUrl], {
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/tabswarm.js'), 'get', link, '--out', out, '--server', harness().localUrl], {
       cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
     });
+    onTestFinished(() => void child.kill('SIGKILL'));
     let output = '';
     child.stdout!.on('data', (d: Buffer) => void (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => void (output += d.toString()));
@@ -110,9 +102,9 @@ describe.skipIf(lanIp() === null)('node peer with tabs', () => {
 
   it('node peer: `tabswarm get` downloads from tabs into a file, and resumes after being killed mid-way', async () => {
     const file = randomFile('lab-image.bin', 160 * MiB);
-    const link = await createThroughPage(b);
-    const fileId = await seedThroughPage(b, file);
-    const out = path.join(work, 'get-out');
+    const { tab: b } = await openLaptop(harness(), harness().lanUrl()!);
+    const { link, fileId } = await shareInNewSwarm(b, file);
+    const out = path.join(await testDir(), 'get-out');
     const part = path.join(out, '.tabswarm-get.parts', `${fileId}.part`);
 
     const first = runGet(link, out);

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FileSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
-import type { BrowserTab } from './browser-tab.ts';
+import type { BrowserName, BrowserTab } from './browser-tab.ts';
+import type { Harness } from './harness.ts';
 
 // Helpers for driving tabs (Chromium or Firefox) through the page and reading window.tabswarm.
 
@@ -28,6 +29,21 @@ export async function fileIn(page: BrowserTab, fileId: string): Promise<FileSnap
 /** Waits until window.tabswarm exists and the tab has its peerId. */
 export function ready(page: BrowserTab): Promise<string> {
   return page.waitFor(() => window.tabswarm?.snapshot().peerId);
+}
+
+/** A tab in a browser profile of its own (another laptop's browser) on `url`, once it has its peer id. */
+export async function openLaptop(harness: Harness, url: string, browser: BrowserName = 'chromium'): Promise<{ tab: BrowserTab; id: string }> {
+  const tab = await harness.open(url, browser, { isolated: true });
+  return { tab, id: await ready(tab) };
+}
+
+/** The same join link on the namespace's LAN address, as a second laptop opens it. */
+export const onLan = (harness: Harness, link: string): string => link.replace(harness.localUrl, harness.lanUrl()!);
+
+/** Creates a swarm with `tab`'s page and shares `file` into it through the page; returns the join link and fileId. */
+export async function shareInNewSwarm(tab: BrowserTab, file: TestFile): Promise<{ link: string; fileId: string }> {
+  const link = await createThroughPage(tab);
+  return { link, fileId: await seedThroughPage(tab, file) };
 }
 
 /** Shares a file through the page's file input, into the swarm in the page's URL; returns its fileId. */
