@@ -13,7 +13,7 @@ import { addRoute } from './file-routes.ts';
 import { clearProfile, leaveSwarmHere, removeFileHere } from './removal.ts';
 import { isQuotaFailure, quotaAdvice, storageUsage, type StorageUsage } from './storage-use.ts';
 import { subscribeMembership } from './membership.ts';
-import { openSession, sendMessage } from './peer-session.ts';
+import { openSession, sendFrame, sendMessage } from './peer-session.ts';
 import { seedBlob } from './seeding.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { createStageClock } from './stage-clock.ts';
@@ -91,8 +91,9 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     state, store: deps.store, now, leaveOnServer: (swarmId) => deps.signaling.leave(swarmId),
     send: (peer, msg) => void sendMessage(peer, msg),
     changed: () => onChanged(),
+    progressed: () => notifier.notify(),
     uploads: createUploadHandler({
-      state, store: deps.store, queue: createUploadQueue(), send: sendMessage, changed: () => notifier.notify(),
+      state, store: deps.store, queue: createUploadQueue(), send: sendMessage, sendFrame, changed: () => notifier.notify(),
     }),
   };
 
