@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileSnapshot } from '../../peer/snapshot-types.ts';
 import { useHarness } from './harness-hooks.ts';
 
@@ -58,13 +59,25 @@ async function unnamedControls(page: Page): Promise<string[]> {
 
 describe('classroom page', () => {
   const harness = useHarness({ noConsoleErrors: true });
-  const small = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Pieces find their file by route.\n'.repeat(4000)) };
+  const small = { name: 'notes.txt', buffer: Buffer.from('Pieces find their file by route.\n'.repeat(4000)) };
   /** A few pieces: a piece map with something to show, fetched in a second. */
-  const medium = { name: 'slides.bin', mimeType: 'application/octet-stream', buffer: randomBytes(3 * MiB) };
-  const big = { name: 'lecture.bin', mimeType: 'application/octet-stream', buffer: randomBytes(BIG) };
+  const medium = { name: 'slides.bin', buffer: randomBytes(3 * MiB) };
+  const big = { name: 'lecture.bin', buffer: randomBytes(BIG) };
   type PageFile = typeof small;
+  // The files on disk, picked from there as a person's are: handed over as a 40 MiB buffer, setInputFiles ran out
+  // of its 30 s twice on a loaded machine.
+  let dir = '';
+  const onDisk = (files: PageFile[]) => files.map((f) => path.join(dir, f.name));
 
-  beforeAll(() => mkdir(SHOTS, { recursive: true }));
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    dir = await mkdtemp(path.join(tmpdir(), 'tabswarm-ui-'));
+    for (const file of [small, medium, big]) await writeFile(path.join(dir, file.name), file.buffer);
+  });
+
+  afterAll(async () => {
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
 
   /** A wide tab in a browser profile of its own, with its peer id; `nickname` set through the API. */
   async function openPage(url = harness().localUrl, nickname?: string): Promise<Page> {
@@ -81,7 +94,7 @@ describe('classroom page', () => {
     await teacher.getByRole('button', { name: 'Create a swarm' }).click();
     const link = (await teacher.locator('#share-link[href*="#swarm="]').getAttribute('href'))!;
     await teacher.waitForFunction((hash) => location.hash === hash, new URL(link).hash); // files go to the swarm in the URL
-    if (files.length > 0) await teacher.getByLabel('Files to share').setInputFiles(files);
+    if (files.length > 0) await teacher.getByLabel('Files to share').setInputFiles(onDisk(files));
     for (const file of files) await waitForFile(teacher, file.name, 'complete', 60_000);
     await expect.poll(() => teacher.getByLabel('Short code').textContent()).toMatch(SHORT_CODE);
     return { teacher, link, code: (await teacher.getByLabel('Short code').textContent())! };
@@ -116,7 +129,7 @@ describe('classroom page', () => {
     await expect.poll(() => new URL(a.url()).hash).toBe(new URL(link).hash);
     await expect.poll(() => a.getByLabel('Short code').textContent()).toMatch(SHORT_CODE);
     await expect.poll(() => a.getByRole('img', { name: 'QR code of the swarm link' }).isVisible()).toBe(true);
-    await a.getByLabel('Files to share').setInputFiles([small, medium]);
+    await a.getByLabel('Files to share').setInputFiles(onDisk([small, medium]));
     await waitForFile(a, medium.name, 'complete', 60_000);
     await expect.poll(async () => (await fileOn(a, small.name))?.state).toBe('complete');
     await expect.poll(() => unnamedControls(a)).toEqual([]);
