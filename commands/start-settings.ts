@@ -15,6 +15,7 @@ export interface StartSettings {
   port: number;
   host: string;
   share: string[];
+  uplink: number | null; // bytes per second; null = unknown
   stun: number | null; // null = off
   turn: number | null;
   turnTtlSeconds: number;
@@ -42,6 +43,15 @@ interface Setting<K extends keyof StartSettings> {
 type Table = { [K in keyof StartSettings]: Setting<K> };
 
 const last = (values: readonly string[]): string => values[values.length - 1]!;
+
+const RATE_UNITS: Record<string, number> = { kbit: 1e3 / 8, mbit: 1e6 / 8, gbit: 1e9 / 8 };
+
+/** "100mbit", "1gbit", "2.5 Gbit" → bytes per second. */
+const rate = (values: readonly string[], from: string): Result<number, string> => {
+  const m = /^(\d+(?:\.\d+)?)\s*(kbit|mbit|gbit)$/i.exec(last(values).trim());
+  const bytes = m ? Number(m[1]) * RATE_UNITS[m[2]!.toLowerCase()]! : 0;
+  return bytes > 0 ? ok(bytes) : err(`${from} must be a rate such as 100mbit or 1gbit: ${last(values)}`);
+};
 
 const portNumber = (text: string): number | null => {
   const port = Number(text);
@@ -77,6 +87,11 @@ export const SETTINGS: Table = {
     flag: 'share', env: ['SHARE'], arg: 'FILE_OR_FOLDER', default: [], defaultText: 'nothing', many: true,
     help: 'this process also shares these from disk as a peer (docs/node-peer.md); the flag may be repeated',
     parse: (values) => ok([...values]),
+  },
+  uplink: {
+    flag: 'uplink', env: ['UPLINK'], arg: 'RATE', default: null, defaultText: 'unknown',
+    help: "the sharer's link speed, e.g. 1gbit: while it has room the sharer sends every copy itself (Wi-Fi)",
+    parse: rate,
   },
   stun: {
     flag: 'stun', env: ['STUN', 'STUN_PORT'], arg: 'on|off|PORT', default: DEFAULT_ICE_PORT, defaultText: `on, port ${DEFAULT_ICE_PORT}`,

@@ -35,7 +35,7 @@ async function start(): Promise<void> {
   for (const line of server.describeIce()) console.log(line);
   if (s.redisUrl !== null) console.log(`Sharing swarms with the other processes on ${redactedUrl(s.redisUrl)}`);
   const sharing = s.share.length === 0 ? null : await (await import('../node-peer/share-console.ts')).shareWithConsole({
-    paths: s.share, log: (line) => console.log(line), nickname: 'teacher (shared folder)',
+    paths: s.share, log: (line) => console.log(line), nickname: 'teacher (shared folder)', uplinkBytesPerSecond: s.uplink,
     // The teacher's own peer reaches the server on loopback; the class gets links on the first LAN address.
     server: `http://${loopbackOf(s.host)}:${server.port}/`, pageUrl: urls[0]!,
   }).catch(async (e: unknown) => {

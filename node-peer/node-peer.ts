@@ -2,6 +2,7 @@ import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import type { ProfileStore } from '../peer/contracts.ts';
 import { createSwarmEngine, type SwarmEngine } from '../peer/engine/swarm-engine.ts';
+import type { EngineParams } from '../peer/snapshot-types.ts';
 import { createLinkManager, type LinkManager } from '../peer/links/link-manager.ts';
 import { createPeerLink } from '../peer/links/peer-link.ts';
 import { swarmLink } from '../peer/signaling/join-target.ts';
@@ -28,6 +29,8 @@ export interface NodePeerOptions {
   nickname?: string;
   /** How many peers may link to this one; a sharer serves a whole class, so it takes more than a tab. */
   maxLinks?: number;
+  /** Engine parameters over its defaults (a sharer's link speed). */
+  params?: Partial<EngineParams>;
   /** The page address join links name, when it differs from `server` (the teacher's process reaches its own
    * server on 127.0.0.1, the class on a LAN address). */
   pageUrl?: string;
@@ -76,7 +79,9 @@ export function startNodePeer(opts: NodePeerOptions): NodePeer {
   });
   const linkPage = opts.pageUrl === undefined ? page : parseServerUrl(opts.pageUrl);
   const linkFor = (swarmId: string): string => swarmLink(linkPage, swarmId);
-  engine = createSwarmEngine({ signaling, links, store: opts.store, secureContext: true, joinLink: linkFor });
+  engine = createSwarmEngine({
+    signaling, links, store: opts.store, secureContext: true, joinLink: linkFor, ...(opts.params === undefined ? {} : { params: opts.params }),
+  });
   let closed = false;
   return {
     engine, signaling, links, linkFor,

@@ -28,6 +28,8 @@ export interface ShareOptions {
   onHashProgress?: (p: HashProgress) => void;
   /** A shared file stopped being served (changed, shrunk or deleted on disk). */
   onBroken?: (file: SharedFile, reason: string) => void;
+  /** The link's speed in bytes per second, if known (`npm start -- --uplink`): the engine's uplinkBytesPerSecond. */
+  uplinkBytesPerSecond?: number | null;
 }
 
 /** Resolves once the files are announced (queued on the socket if the server is not reachable yet). */
@@ -39,7 +41,7 @@ export async function startSharing(opts: ShareOptions): Promise<Sharing> {
   await cache.save().catch(() => undefined);
   const store = createShareStore({ swarmId, files, onBroken: (f, reason) => opts.onBroken?.(f, reason) });
   const peer = startNodePeer({
-    server: opts.server, store, maxLinks: SHARER_LINK_CAPS.max,
+    server: opts.server, store, maxLinks: SHARER_LINK_CAPS.max, params: { uplinkBytesPerSecond: opts.uplinkBytesPerSecond ?? null },
     ...(opts.pageUrl === undefined ? {} : { pageUrl: opts.pageUrl }),
     ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
   });

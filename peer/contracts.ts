@@ -22,7 +22,8 @@ export interface PeerLink {
   readonly state: LinkState;
   /**
    * Queues one binary frame. Resolves once the frame is handed to the data channel and the channel's
-   * buffered amount is back under the backpressure threshold; rejects with code ERR_PEER_CLOSED.
+   * buffered amount is back under the backpressure threshold; rejects with code ERR_PEER_CLOSED. The link is
+   * done with `frame` once the promise settles (a data channel copies it on send): the caller may reuse it.
    */
   send(frame: Uint8Array): Promise<void>;
   /** Bytes handed to the channel and not yet sent: callers use it to decide whether to send more now. */
@@ -51,8 +52,16 @@ export type CheckedPut =
 
 /** Verified pieces of every file this peer has (a tab: its profile database; Node: files on disk). */
 export interface PieceStore {
-  /** Resolves only once the write has committed; only then may the piece be counted as had. */
+  /**
+   * Resolves only once the write has committed; only then may the piece be counted as had. The store keeps no
+   * reference to `bytes` after that unless it recycles them itself (the warm cache does: pieceBuffer).
+   */
   putPiece(fileId: FileId, index: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: a buffer of `length` bytes to assemble a piece being downloaded in, perhaps one the store let go of,
+   * with stale content: the caller writes every byte before it reads any. Absent: `new Uint8Array(length)`.
+   */
+  pieceBuffer?(length: number): Uint8Array;
   /**
    * Optional: SHA-256 of the piece against `expectedHash` and, only when it matches, putPiece; where the store
    * can do both on another thread. The caller must use the returned bytes: the ones it passed may be detached.

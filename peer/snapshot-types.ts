@@ -129,6 +129,11 @@ export interface EngineParams {
   smallestPieceLength: number;
   /** As a file's initial seeder, hand each piece to one peer while our uplink is busy (shared/seed-once.ts). */
   seedOnce: boolean;
+  /**
+   * Bytes per second our uplink carries, if known (a sharer told its link's speed): refusals (slots, seed-once)
+   * only while it is full (shared/link-load.ts). null: unknown (a tab), counted full.
+   */
+  uplinkBytesPerSecond: number | null;
 }
 
 /** A local file being seeded: hashed into a manifest, then copied into the store. */

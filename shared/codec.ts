@@ -26,7 +26,7 @@ import {
 //   const fits = checkAgainstManifest(file.manifest, decoded.value);
 
 export { TYPE_CODES } from './codec/frame.ts';
-export { REASON_CODES } from './codec/pieces.ts';
+export { blockFrameBytes, encodeBlock, REASON_CODES } from './codec/pieces.ts';
 
 export type ManifestSizes = Pick<Manifest, 'size' | 'pieceLength'>;
 export type RoutedMsg = Exclude<WireMsg, { type: 'hello' }>;

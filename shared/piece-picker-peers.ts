@@ -55,10 +55,23 @@ export function onPeerSlot(p: PiecePicker, peerId: PeerId, granted: boolean, now
   if (!peer) return;
   if (!granted) {
     peer.waitingSince ??= now;
+    peer.waitedAt = now;
     return;
   }
   peer.waitingSince = null;
+  peer.grantedAt = now;
   for (const req of peer.requests.values()) req.since = now;
+}
+
+/**
+ * The file's origin (the teacher whose laptop shares it): once it said it serves us (an uploader whose link has room
+ * says so unasked, upload-slots.ts), asked first; other peers only for what it will not serve now (mayAskFor). On a
+ * shared Wi-Fi channel a byte from the wired teacher crosses the air once and one from a student twice, so a teacher
+ * with room on its link should send it; one whose link is full says so (slots, refusals) and the class fetches from
+ * itself as before; one that cannot tell (a tab) never says it unasked, and stays one peer among others. null: none.
+ */
+export function setPreferredSource(p: PiecePicker, peerId: PeerId | null): void {
+  p.preferred = peerId;
 }
 
 function forgetFetching(p: PiecePicker, peer: PickerPeer): void {
@@ -130,7 +143,8 @@ function peerOrNew(p: PiecePicker, peerId: PeerId): PickerPeer {
   if (!peer) {
     const size = p.layout.pieceCount;
     peer = {
-      have: createBitfield(size), requests: new Map(), inFlightBytes: 0, stalled: false, waitingSince: null, fetching: createBitfield(size),
+      have: createBitfield(size), requests: new Map(), inFlightBytes: 0, stalled: false, waitingSince: null, waitedAt: null, grantedAt: null,
+      fetching: createBitfield(size),
       cancelled: new Map(),
     };
     p.peers.set(peerId, peer);

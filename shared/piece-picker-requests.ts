@@ -2,7 +2,7 @@ import { getBit } from './bitfield.ts';
 import type { PeerId } from './ids.ts';
 import {
   activatePiece, addRequest, blockSpan, cancelRequest, deactivateIfIdle, discardCopy, hasRoomFor, mayAskFor, mayJoinCopy,
-  openBlocks, type ActivePiece, type PeerSpan, type PickerPeer, type PiecePicker,
+  openBlocks, preferredServes, type ActivePiece, type PeerSpan, type PickerPeer, type PiecePicker,
 } from './piece-picker-state.ts';
 import type { BlockSpan } from './wire-messages.ts';
 
@@ -18,11 +18,11 @@ export function nextRequests(p: PiecePicker, peerId: PeerId, now: number): Block
   if (!peer || p.banned.has(peerId)) return [];
   const out: BlockSpan[] = [];
   for (const [piece, a] of p.active) {
-    if (a.verifying || openBlocks(a) === 0 || !mayJoinCopy(a, peerId) || !mayAskFor(p, peerId, peer, piece)) continue;
+    if (a.verifying || openBlocks(a) === 0 || !mayJoinCopy(a, peerId) || !mayAskFor(p, peerId, peer, piece, now)) continue;
     if (!requestBlocks(p, peerId, peer, piece, a, now, out, false)) return out;
   }
   while (hasRoomFor(p, peer, 1)) {
-    const piece = rarestPieceFor(p, peerId, peer);
+    const piece = rarestPieceFor(p, peerId, peer, now);
     if (piece === null) break;
     if (!requestBlocks(p, peerId, peer, piece, activatePiece(p, piece, now), now, out, false)) {
       deactivateIfIdle(p, piece);
@@ -31,7 +31,7 @@ export function nextRequests(p: PiecePicker, peerId: PeerId, now: number): Block
   }
   if (!hasRoomFor(p, peer, 1) || !isEndgame(p)) return out;
   for (const [piece, a] of p.active) {
-    if (a.verifying || a.exclusive || !getBit(peer.have, piece)) continue;
+    if (a.verifying || a.exclusive || !getBit(peer.have, piece) || (peerId !== p.preferred && preferredServes(p, piece, now))) continue;
     if (!requestBlocks(p, peerId, peer, piece, a, now, out, true)) return out;
   }
   return out;
@@ -61,7 +61,7 @@ function requestBlocks(
  * The least available piece the peer has that we are not fetching yet; among equally rare ones those fewest other
  * peers said they are fetching (they will have them soon); remaining ties broken by rng.
  */
-function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer): number | null {
+function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer, now: number): number | null {
   let best: number | null = null;
   let bestRank = Infinity;
   let ties = 0;
@@ -72,7 +72,7 @@ function rarestPieceFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer): numbe
     const rank = (p.availability[piece] ?? 0) * 65_536 + (p.othersFetching[piece] ?? 0);
     const mask = 0x80 >> (piece & 7);
     if (rank > bestRank || (had[piece >> 3]! & mask) !== 0 || (theirs[piece >> 3]! & mask) === 0) continue;
-    if (p.active.has(piece) || !mayAskFor(p, peerId, peer, piece)) continue;
+    if (p.active.has(piece) || !mayAskFor(p, peerId, peer, piece, now)) continue;
     if (rank < bestRank) {
       best = piece;
       bestRank = rank;
@@ -137,7 +137,7 @@ function moveFromWaiting(p: PiecePicker, now: number, cancels: PeerSpan[], reass
     if (peer.waitingSince === null) continue;
     for (const { span } of [...peer.requests.values()]) {
       if ((p.availability[span.piece] ?? 0) < 2 || p.active.get(span.piece)?.exclusive) continue;
-      const taker = takerFor(p, peerId, span);
+      const taker = takerFor(p, peerId, span, now);
       if (taker === null) continue;
       cancelRequest(p, peerId, peer, span);
       cancels.push({ peerId, span });
@@ -152,17 +152,17 @@ function reassign(p: PiecePicker, from: PeerId, span: BlockSpan, now: number): P
   const a = p.active.get(span.piece);
   const block = span.offset / p.options.blockLength;
   if (!a || a.receivedFrom[block] !== undefined || (a.requestedBy[block]?.size ?? 0) > 0) return null;
-  const best = takerFor(p, from, span);
+  const best = takerFor(p, from, span, now);
   if (!best) return null;
   addRequest(p, best.peerId, best.peer, a, span, now);
   return best.peerId;
 }
 
 /** The least loaded other peer that serves us now (not stalled, not making us wait) and has room for the span. */
-function takerFor(p: PiecePicker, from: PeerId, span: BlockSpan): { peerId: PeerId; peer: PickerPeer } | null {
+function takerFor(p: PiecePicker, from: PeerId, span: BlockSpan, now: number): { peerId: PeerId; peer: PickerPeer } | null {
   let best: { peerId: PeerId; peer: PickerPeer } | null = null;
   for (const [peerId, peer] of p.peers) {
-    if (peerId === from || peer.stalled || peer.waitingSince !== null || !mayAskFor(p, peerId, peer, span.piece)) continue;
+    if (peerId === from || peer.stalled || peer.waitingSince !== null || !mayAskFor(p, peerId, peer, span.piece, now)) continue;
     if (!hasRoomFor(p, peer, span.length)) continue;
     if (!best || peer.inFlightBytes < best.peer.inFlightBytes) best = { peerId, peer };
   }

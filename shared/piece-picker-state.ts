@@ -3,6 +3,7 @@ import type { PeerId } from './ids.ts';
 import {
   DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_IN_FLIGHT_BYTES_PER_PEER, DEFAULT_MAX_REQUESTS_PER_PEER,
   DEFAULT_REQUEST_TIMEOUT_MS, MAX_BLOCK_LENGTH, MAX_CANCELLED_REQUESTS_REMEMBERED, MAX_HASH_STRIKES, MAX_SLOT_WAIT_MS,
+  PREFERRED_BUSY_MS,
 } from './limits.ts';
 import type { BlockSpan } from './wire-messages.ts';
 
@@ -55,6 +56,10 @@ export interface PickerPeer {
   stalled: boolean;
   /** It said our requests wait for one of its upload slots ('slot' granted=false), since when; null: served. */
   waitingSince: number | null;
+  /** When it last said so (null: never): a preferred source that did lately has a full link (PREFERRED_BUSY_MS). */
+  waitedAt: number | null;
+  /** When it last said it serves us ('slot' granted=true; null: never): an uploader with room says so unasked. */
+  grantedAt: number | null;
   /** Pieces it said it started fetching ('fetching') and has not announced yet. */
   fetching: Bitfield;
   /** Requests to it we cancelled lately, oldest first (≤ MAX_CANCELLED_REQUESTS_REMEMBERED): their blocks may be on the way. */
@@ -110,6 +115,8 @@ export interface PiecePicker {
   suspects: Map<number, Set<PeerId>>;
   /** Failed copies with several contributors, until a good copy shows whose blocks differed (oldest first). */
   evidence: Map<number, FailedCopy>;
+  /** The file's origin (the teacher): asked first; others only for what it refuses (see mayAskFor). null: none. */
+  preferred: PeerId | null;
 }
 
 export function createPiecePicker(layout: PieceLayout, options: Partial<PickerOptions> & Pick<PickerOptions, 'rng'>): PiecePicker {
@@ -137,6 +144,7 @@ export function createPiecePicker(layout: PieceLayout, options: Partial<PickerOp
     banned: new Set(),
     suspects: new Map(),
     evidence: new Map(),
+    preferred: null,
   };
 }
 
@@ -279,12 +287,30 @@ export function addCounts(counts: Uint16Array, bits: Bitfield, delta: 1 | -1): v
   }
 }
 
-/** Is the peer the right one to ask for this piece? Suspects only when nobody else has it. */
-export function mayAskFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer, piece: number): boolean {
+/**
+ * Is the peer the right one to ask for this piece? Suspects only when nobody else has it; another peer than the
+ * preferred source only for what that source will not serve us now: it never said it serves us (a source that
+ * cannot tell its link has room never says so unasked: every peer alike, as before), it lacks the piece or refused
+ * it ('not-had' clears its bit until it offers it again), it made us wait for an upload slot lately (its link is
+ * full), it stalled.
+ */
+export function mayAskFor(p: PiecePicker, peerId: PeerId, peer: PickerPeer, piece: number, now: number): boolean {
   if (!getBit(peer.have, piece)) return false;
+  if (peerId !== p.preferred && preferredServes(p, piece, now)) return false;
   const suspects = p.suspects.get(piece);
   if (!suspects?.has(peerId)) return true;
   let suspectsHaving = 0;
   for (const s of suspects) if (p.peers.get(s) && getBit(p.peers.get(s)!.have, piece)) suspectsHaving++;
   return (p.availability[piece] ?? 0) <= suspectsHaving;
+}
+
+/**
+ * Would the preferred source serve us this piece now: it said it serves us, has it, is not a suspect for it (smart
+ * ban), not stalled, no wait lately?
+ */
+export function preferredServes(p: PiecePicker, piece: number, now: number): boolean {
+  const source = p.preferred === null ? undefined : p.peers.get(p.preferred);
+  if (source === undefined || source.grantedAt === null || source.waitingSince !== null || source.stalled) return false;
+  if (!getBit(source.have, piece) || p.suspects.get(piece)?.has(p.preferred!) === true) return false;
+  return source.waitedAt === null || now - source.waitedAt >= PREFERRED_BUSY_MS;
 }

@@ -19,6 +19,7 @@ import type { PieceLayout, PiecePicker } from './piece-picker-state.ts';
 //     bad: strike(onPieceFailed(picker, piece, digests));   // only peers proven to have sent bad bytes are struck
 //   const { cancels, reassigned } = expire(picker, now);      // every second: send cancels, then requests
 //   onPeerGone(picker, peerId);                                // link closed: its requests are free again
+//   setPreferredSource(picker, teacherId);                     // the file's origin first, others for what it refuses
 //   isDone(picker);                                            // every piece verified
 
 export { createPiecePicker, blockSpansOf, pieceBytes } from './piece-picker-state.ts';
@@ -27,6 +28,7 @@ export type {
 } from './piece-picker-state.ts';
 export {
   banPeer, inFlightOf, isBanned, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onPeerSlot, onRequestRejected,
+  setPreferredSource,
 } from './piece-picker-peers.ts';
 export type { HaveError } from './piece-picker-peers.ts';
 export { expire, isEndgame, nextRequests } from './piece-picker-requests.ts';

@@ -65,16 +65,17 @@ export function isInitialSeeder(picker: PiecePicker): boolean {
 
 /**
  * A checked request for a piece we have. `backlogBytes`: bytes accepted for upload and not yet sent, over
- * every peer. Call only for valid requests (the upload queue's checks first).
+ * every peer. `linkFull` false (shared/link-load.ts): our link has room and something else limits (the Wi-Fi's
+ * air): a backlog is then no reason to refuse. Call only for valid requests (the upload queue's checks first).
  */
 export function onSeedRequest(
-  s: SeedOnce, picker: PiecePicker, peerId: PeerId, piece: number, backlogBytes: number, now: number,
+  s: SeedOnce, picker: PiecePicker, peerId: PeerId, piece: number, backlogBytes: number, now: number, linkFull = true,
 ): SeedVerdict {
   s.initialSeeder ??= isComplete(picker.had) ? isInitialSeeder(picker) : null; // a complete file's sources never change
   const exempt = s.initialSeeder !== true || s.reoffered.get(peerId)?.has(piece) === true ||
     s.given.get(piece)?.peerId === peerId;
   if (exempt || !isCovered(s, picker, piece, peerId, now)) return serve(s, peerId, piece, now);
-  if (backlogBytes < s.options.busyBacklogBytes) {
+  if (backlogBytes < s.options.busyBacklogBytes || !linkFull) {
     s.counters.duplicates++;
     return serve(s, peerId, piece, now);
   }

@@ -8,7 +8,9 @@ import type { Route } from './wire-messages.ts';
 // (the upload queue's round-robin order); it lasts until the peer has no more queued blocks of the piece its
 // oldest request was for (served, cancelled) or `maxHoldMs` passed, and the peer then goes to the back of the
 // line. Peers without a slot keep their requests queued and are told so once per route ('slot' granted=false),
-// then told when they are served ('slot' granted=true): waiting for a slot is not a timeout.
+// then told when they are served ('slot' granted=true): waiting for a slot is not a timeout. An uploader whose link
+// has room (shared/link-load.ts) grants every peer asking and tells each so once ('slot' granted=true unasked):
+// a file's origin that does is asked first by its downloaders (setPreferredSource).
 //
 // Usage (the uploading side; the queue is its upload queue):
 //   const slots = createUploadSlots();
@@ -39,6 +41,8 @@ export interface UploadSlots {
   holders: Map<PeerId, SlotHold>;
   /** Routes each peer was told its requests wait on ('slot' granted=false) and not yet told it is served. */
   told: Map<PeerId, Map<string, Route>>;
+  /** Peers told unasked that they are served, while our link had room; forgotten when told to wait. */
+  invited: Set<PeerId>;
   counters: { granted: number; passedOn: number };
 }
 
@@ -53,7 +57,7 @@ export function createUploadSlots(opts: { maxSlots?: number; maxHoldMs?: number 
   const maxSlots = opts.maxSlots ?? DEFAULT_UPLOAD_SLOTS;
   const maxHoldMs = opts.maxHoldMs ?? DEFAULT_SLOT_HOLD_MS;
   if (!Number.isInteger(maxSlots) || maxSlots < 1 || !(maxHoldMs > 0)) throw new RangeError('bad upload slot options');
-  return { maxSlots, maxHoldMs, holders: new Map(), told: new Map(), counters: { granted: 0, passedOn: 0 } };
+  return { maxSlots, maxHoldMs, holders: new Map(), told: new Map(), invited: new Set(), counters: { granted: 0, passedOn: 0 } };
 }
 
 export const holdsSlot = (s: UploadSlots, peerId: PeerId): boolean => s.holders.has(peerId);
@@ -65,9 +69,13 @@ const isFor = (hold: SlotHold, r: UploadRequest): boolean =>
 /**
  * Passes on finished or overdue slots, grants free ones to the peers waiting longest and tells peers newly
  * waiting. `sending(peerId)`: blocks taken for that peer are still being read or sent (a slot lasts until its
- * piece is out, not just out of the queue). Returns the 'slot' messages to send. Cost: O(peers with queued requests).
+ * piece is out, not just out of the queue). `linkFull` false (shared/link-load.ts: our link has room, something
+ * else limits, e.g. the Wi-Fi's air): every peer asking is granted, nobody is told to wait (a waiting peer fetches
+ * from others). Returns the 'slot' messages to send. Cost: O(peers with queued requests).
  */
-export function settleSlots(s: UploadSlots, q: UploadQueue, now: number, sending: (peerId: PeerId) => boolean = () => false): SlotSignal[] {
+export function settleSlots(
+  s: UploadSlots, q: UploadQueue, now: number, sending: (peerId: PeerId) => boolean = () => false, linkFull = true,
+): SlotSignal[] {
   const out: SlotSignal[] = [];
   for (const [peerId, hold] of s.holders) {
     const queued = q.queues.get(peerId);
@@ -81,22 +89,29 @@ export function settleSlots(s: UploadSlots, q: UploadQueue, now: number, sending
   }
   for (const [peerId, queued] of q.queues) {
     if (s.holders.has(peerId)) continue;
-    if (s.holders.size < s.maxSlots) grant(s, peerId, queued, now, out);
+    if (s.holders.size < s.maxSlots || !linkFull) grant(s, peerId, queued, now, out, !linkFull);
     else tellWaiting(s, peerId, queued, out);
   }
   return out;
 }
 
-function grant(s: UploadSlots, peerId: PeerId, queued: UploadRequest[], now: number, out: SlotSignal[]): void {
+/** `invite`: our link has room; a peer not told yet is told it is served on each route it asks on. */
+function grant(s: UploadSlots, peerId: PeerId, queued: UploadRequest[], now: number, out: SlotSignal[], invite: boolean): void {
   const oldest = queued[0]!;
   s.holders.set(peerId, { route: { swarmId: oldest.swarmId, fileId: oldest.fileId }, piece: oldest.piece, since: now });
   s.counters.granted++;
-  for (const route of s.told.get(peerId)?.values() ?? []) out.push({ peerId, route, granted: true });
+  const routes = s.told.get(peerId) ?? new Map<string, Route>();
   s.told.delete(peerId);
+  if (invite && !s.invited.has(peerId)) {
+    s.invited.add(peerId);
+    for (const r of queued) if (!routes.has(routeKey(r))) routes.set(routeKey(r), { swarmId: r.swarmId, fileId: r.fileId });
+  }
+  for (const route of routes.values()) out.push({ peerId, route, granted: true });
 }
 
 function tellWaiting(s: UploadSlots, peerId: PeerId, queued: UploadRequest[], out: SlotSignal[]): void {
   const told = s.told.get(peerId) ?? new Map<string, Route>();
+  s.invited.delete(peerId);
   for (const r of queued) {
     const key = routeKey(r);
     if (told.has(key)) continue;
@@ -111,4 +126,5 @@ function tellWaiting(s: UploadSlots, peerId: PeerId, queued: UploadRequest[], ou
 export function forgetSlotPeer(s: UploadSlots, peerId: PeerId): void {
   s.holders.delete(peerId);
   s.told.delete(peerId);
+  s.invited.delete(peerId);
 }

@@ -41,6 +41,12 @@ export interface ClassOptions {
   hoarders?: number;
   /** What the links share: nothing (a wired lab, the default) or one Wi-Fi channel (medium.ts). */
   medium?: MediumOptions;
+  /**
+   * Students ask the teacher first and other students only for what it refuses; the teacher, knowing its uplink,
+   * refuses only while that link is full (setPreferredSource, shared/link-load.ts). Default true; false: the
+   * policy before it (every peer alike, the teacher refusing whenever its queue is long).
+   */
+  teacherFirst?: boolean;
   /** The teacher shares from a tab (a tab's link caps) or from `tabswarm share` (the sharer's; the default). */
   teacherLinks?: 'tab' | 'sharer';
   /**
@@ -68,6 +74,7 @@ export interface ClassResult {
   joinedLate: number;
   hoarders: number;
   seedOnce: boolean;
+  teacherFirst: boolean;
   controlMessages: number;
   /** The link graph at the end (links that are up). */
   graph: GraphFigures;
@@ -114,7 +121,11 @@ export function simulateClass(o: ClassOptions): ClassResult {
     id, manifest, route, seeding: false, blockLength: o.blockLength, windowPerPeer: o.windowPerPeer,
     requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, seedOnce: o.seedOnce, rng,
   });
-  const make = (i: number): Laptop => new Laptop(net, { ...laptopConfig(hex(i + 1, 16)), seeding: i === 0, hoarder: i > 0 && i <= hoarders });
+  const teacherFirst = o.teacherFirst ?? true;
+  const make = (i: number): Laptop => new Laptop(net, {
+    ...laptopConfig(hex(i + 1, 16)), seeding: i === 0, hoarder: i > 0 && i <= hoarders,
+    ...(teacherFirst ? (i === 0 ? { linkCapacity: o.seederUplink ?? o.uplink } : { preferred: hex(1, 16) }) : {}),
+  });
   const rates = (i: number) => ({ up: i === 0 ? o.seederUplink ?? o.uplink : o.uplink, down: o.downlink });
   const churned = Math.floor((o.laptops - 1) * o.churn);
   const present = o.laptops - churned; // late joiners replace the leavers in number
@@ -127,7 +138,7 @@ export function simulateClass(o: ClassOptions): ClassResult {
     const joinAt = i < present ? 0 : rng() * bound;
     events.at(joinAt, () => {
       net.add(laptop, rates(i));
-      links.join(laptop, i === 0 ? teacherCaps : TAB_LINK_CAPS);
+      links.join(laptop, i === 0 ? teacherCaps : TAB_LINK_CAPS, [], teacherFirst ? all[0]!.id : undefined);
     });
   }
   joinHoggers(o, { net, links, rng, make: (id) => new Laptop(net, { ...laptopConfig(id), idler: true }), teacher: all[0]!.id, rates: rates(1) });
@@ -194,7 +205,7 @@ function resultOf(o: ClassOptions, seeder: Laptop, stayers: Laptop[], churn: Chu
     completionS, boundS: round(boundS, 3), vsBound: completionS === null ? null : round(completionS / boundS, 3),
     binding: airtimeBound(links, medium) > distributionBound(links) ? 'airtime' : bindingTerm(links), seederSentPerFile: round(seeder.sentBytes / o.fileBytes, 3),
     httpS: round(httpS, 3), vsHttp: completionS === null ? null : round(completionS / httpS, 3),
-    finishS: finishS.map((t) => round(t, 2)), ...churn, seedOnce: o.seedOnce, controlMessages, medium: medium.kind,
+    finishS: finishS.map((t) => round(t, 2)), ...churn, seedOnce: o.seedOnce, teacherFirst: o.teacherFirst ?? true, controlMessages, medium: medium.kind,
   };
 }
 

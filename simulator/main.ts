@@ -10,6 +10,7 @@ const USAGE = `usage: npm run simulate -- --laptops 30 --uplink 40mbit --file 1G
   [--medium wired|wifi] [--airtime 100mbit] [--teacher wired|wifi] [--access-points 1] (Wi-Fi: each access
   point's laptops share its channel's airtime)
   [--teacher-links sharer|tab] (the teacher's link caps: \`tabswarm share\`'s, the default, or a tab's)
+  [--teacher-first on|off] (students ask the teacher first, others for what it refuses while its link is full)
 --laptops takes a list (4,8,30). One JSON line per class on stdout.`;
 
 const UNITS: Record<string, number> = { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, kb: 1e3, mb: 1e6, gb: 1e9 };
@@ -38,7 +39,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
       'seed-once': { type: 'string', default: 'on' }, piece: { type: 'string' }, 'request-timeout': { type: 'string' },
       hoarders: { type: 'string', default: '0' }, hoggers: { type: 'string', default: '0' }, medium: { type: 'string', default: 'wired' },
       airtime: { type: 'string', default: '100mbit' }, teacher: { type: 'string', default: 'wired' },
-      'teacher-links': { type: 'string', default: 'sharer' },
+      'teacher-links': { type: 'string', default: 'sharer' }, 'teacher-first': { type: 'string', default: 'on' },
       'access-points': { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,6 +54,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
   if (values.teacher !== 'wired' && values.teacher !== 'wifi') throw new Error('--teacher is wired or wifi');
   const teacherLinks: 'tab' | 'sharer' = values['teacher-links'] === 'tab' ? 'tab' : 'sharer';
   if (values['teacher-links'] !== teacherLinks) throw new Error('--teacher-links is tab or sharer');
+  if (values['teacher-first'] !== 'on' && values['teacher-first'] !== 'off') throw new Error('--teacher-first is on or off');
   const accessPoints = Number(values['access-points']);
   if (!Number.isInteger(accessPoints) || accessPoints < 1) throw new Error('--access-points is a count');
   const medium = { kind: values.medium, airtime: quantity(values.airtime, RATES, 'airtime'), teacher: values.teacher, accessPoints } as const;
@@ -64,7 +66,7 @@ function optionsFrom(argv: string[]): ClassOptions[] {
     downlink: values.downlink ? quantity(values.downlink, RATES, 'downlink') : Infinity,
     ...(values.piece ? { smallestPieceLength: quantity(values.piece, UNITS, 'piece length') } : {}),
     ...(values['request-timeout'] ? { requestTimeoutMs: seconds(values['request-timeout']) * 1000 } : {}),
-    hoarders, hoggers, medium, teacherLinks,
+    hoarders, hoggers, medium, teacherLinks, teacherFirst: values['teacher-first'] === 'on',
     latencyS: seconds(values.latency), churn, seed: Number(values.seed), seedOnce: values['seed-once'] !== 'off',
   };
   return values.laptops.split(',').map((n) => {

@@ -1,9 +1,10 @@
 import { fullBitfield, getBit, isComplete } from '../shared/bitfield.ts';
 import type { PeerId } from '../shared/ids.ts';
+import { createLinkLoad, isLinkFull, onLinkSent, type LinkLoad } from '../shared/link-load.ts';
 import type { Manifest } from '../shared/manifest.ts';
 import {
   expire, inFlightOf, nextRequests, onBlock, onPeerBitfield, onPeerFetching, onPeerGone, onPeerHave, onPeerSlot,
-  onPieceVerified, onRequestRejected, type PeerSpan, type PiecePicker,
+  onPieceVerified, onRequestRejected, setPreferredSource, type PeerSpan, type PiecePicker,
 } from '../shared/piece-picker.ts';
 import { addAnnouncement, createRoutingTable, forgetPeer, setPeerSwarms, type FileEntry } from '../shared/routing-table.ts';
 import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../shared/seed-once.ts';
@@ -41,6 +42,10 @@ export interface LaptopConfig {
   hoarder?: boolean;
   /** A hostile student's link holder: links up, says it has nothing, never asks for anything. */
   idler?: boolean;
+  /** The file's origin, asked first (the teacher first; setPreferredSource); unset: every peer alike. */
+  preferred?: PeerId;
+  /** Bytes per second this laptop knows its uplink carries (shared/link-load.ts); unset: unknown, counted full. */
+  linkCapacity?: number;
   rng: () => number;
 }
 
@@ -50,6 +55,7 @@ export class Laptop {
   readonly queue: UploadQueue = createUploadQueue();
   readonly seed: SeedOnce = createSeedOnce();
   readonly slots: UploadSlots = createUploadSlots();
+  readonly linkLoad: LinkLoad;
   readonly peers = new Set<PeerId>();
   /** Requests queued for upload (the upload queue's total, kept as a counter: the policy reads it per request). */
   backlog = 0;
@@ -70,6 +76,8 @@ export class Laptop {
     const a = { ...config.route, manifest: config.manifest };
     this.entry = addAnnouncement(this.table, a, config.seeding ? 'all' : []);
     if (config.seeding) this.completedAt = 0;
+    if (config.preferred !== undefined) setPreferredSource(this.entry.picker, config.preferred);
+    this.linkLoad = createLinkLoad(config.linkCapacity ?? null);
   }
 
   get picker(): PiecePicker {
@@ -107,7 +115,9 @@ export class Laptop {
       case 'reject': onRequestRejected(p, from, msg, msg.reason); return this.fillAll();
       case 'block': return this.onBlock(from, msg);
       case 'drop': onPeerGone(p, from); return this.fillAll(); // laptops in the simulator never remove files
-      case 'slot': return onPeerSlot(p, from, msg.granted, this.net.now() * 1000);
+      case 'slot':
+        onPeerSlot(p, from, msg.granted, this.net.now() * 1000);
+        return msg.granted || from !== p.preferred ? undefined : this.fillAll(); // the preferred source is busy: ask others
       default: {
         const never: never = msg;
         return never;
@@ -129,21 +139,27 @@ export class Laptop {
       }
       this.backlog--;
       this.settle();
-      if (!this.refusesAsSeeder(next.peerId, next.request)) return next;
+      if (!this.refusesAsSeeder(next.peerId, next.request)) {
+        onLinkSent(this.linkLoad, next.request.length, this.net.now() * 1000);
+        return next;
+      }
       const { piece, offset, length } = next.request;
       this.net.send(this, next.peerId, { type: 'reject', reason: 'not-had', ...this.config.route, piece, offset, length });
     }
   }
 
   private settle(): void {
-    for (const { peerId, route, granted } of settleSlots(this.slots, this.queue, this.net.now() * 1000)) {
+    const now = this.net.now() * 1000;
+    for (const { peerId, route, granted } of settleSlots(this.slots, this.queue, now, undefined, isLinkFull(this.linkLoad, now))) {
       this.net.send(this, peerId, { type: 'slot', ...route, granted });
     }
   }
 
   private refusesAsSeeder(from: PeerId, req: UploadRequest): boolean {
     const backlogBytes = (this.backlog + 1) * this.config.blockLength; // the block taken is not sent yet
-    return this.config.seedOnce && onSeedRequest(this.seed, this.picker, from, req.piece, backlogBytes, this.net.now() * 1000) === 'refuse';
+    const now = this.net.now() * 1000;
+    return this.config.seedOnce &&
+      onSeedRequest(this.seed, this.picker, from, req.piece, backlogBytes, now, isLinkFull(this.linkLoad, now)) === 'refuse';
   }
 
   /** Once a second, as the engine's expire timer: timed-out requests go elsewhere; refused pieces offered again. */

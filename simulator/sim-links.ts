@@ -52,8 +52,11 @@ export class SimLinks {
 
   constructor(private readonly events: EventQueue, private readonly net: SimNetwork, private readonly rng: () => number) {}
 
-  /** The laptop joins the swarm: it learns the members, they learn it, and it starts seeking links. */
-  join(laptop: Laptop, caps: LinkCaps, first: PeerId[] = []): void {
+  /**
+   * The laptop joins the swarm: it learns the members, they learn it, and it starts seeking links. `origin`: the
+   * peer that announced the file (the teacher), linked to first as the link manager does (link-mates.ts addOrigin).
+   */
+  join(laptop: Laptop, caps: LinkCaps, first: PeerId[] = [], origin?: PeerId): void {
     const side: Side = {
       laptop, caps, mates: createMateBook(this.rng), backoff: createPeerBackoff(this.rng), links: new Map(), asked: new Map(),
       turnedAwayAt: null, first,
@@ -62,6 +65,7 @@ export class SimLinks {
       side.mates.add(SWARM, other.laptop.id);
       other.mates.add(SWARM, laptop.id);
     }
+    if (origin !== undefined && origin !== laptop.id) side.mates.addOrigin(origin);
     this.sides.set(laptop.id, side);
     for (const other of this.sides.values()) this.fill(other); // its 'joined' list, their 'peer-joined'
     const tick = (): void => {

@@ -79,6 +79,9 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
   let answers: Set<string> | null = null; // collecting census answers
   let timer: ReturnType<typeof setInterval> | undefined;
   let mine: string | null = null; // the profile this tab runs on
+  // The peer identity this page found in sessionStorage (a duplicated tab's is its original's), read before this
+  // page's socket can have been welcomed: the page creates the keeper in the same task as its signaling client.
+  const inheritedIdentity = deps.session.getItem(IDENTITY_KEY);
   const post = (m: CensusMessage) => deps.channel?.postMessage(m);
 
   deps.channel?.addEventListener('message', (e: MessageEvent<CensusMessage>) => {
@@ -174,7 +177,9 @@ export function createProfileKeeper(deps: ProfileKeeperDeps): ProfileKeeper {
         }
         mine = profileId;
         deps.session.setItem(PROFILE_KEY, profileId);
-        if (choice.how !== 'resumed') deps.session.removeItem(IDENTITY_KEY); // its peer identity was another tab's
+        // Not our profile: the identity we found was another tab's. One this page's own welcome saved meanwhile
+        // (the socket opens while the census runs) is ours: dropped, the tab would get a new peerId after a restart.
+        if (choice.how !== 'resumed' && deps.session.getItem(IDENTITY_KEY) === inheritedIdentity) deps.session.removeItem(IDENTITY_KEY);
         timer ??= setInterval(heartbeat, HEARTBEAT_EVERY_MS);
         return { profileId, how: choice.how };
       }

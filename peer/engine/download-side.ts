@@ -33,15 +33,21 @@ const wantsPieces = (file: FileInfo | undefined): boolean => file?.state === 'do
  */
 export function fillRequests(ctx: Ctx, peer: PeerEntry): void {
   if (peer.link.state !== 'connected') return;
+  // Runs after every block: one pass over the routes it shares with us, no arrays built per call but this one.
   const routes = routesWithPeer(ctx.state, peer.peerId);
-  const first = routes.length === 0 ? 0 : peer.fillTurn++ % routes.length;
-  for (const entry of [...routes.slice(first), ...routes.slice(0, first)]) {
+  if (routes.length === 0) return;
+  let inFlight = 0;
+  for (const entry of routes) inFlight += inFlightOf(entry.picker, peer.peerId).requests;
+  const first = peer.fillTurn++ % routes.length;
+  for (let turn = 0; turn < routes.length; turn++) {
+    const entry = routes[(first + turn) % routes.length]!;
     const file = ctx.state.files.get(entry.route.fileId);
     if (!file || !wantsPieces(file) || isComplete(entry.picker.had)) continue;
-    if (inFlightToPeer(ctx.state, peer.peerId) >= ctx.state.params.windowPerPeer) return;
+    if (inFlight >= ctx.state.params.windowPerPeer) return;
     for (const span of nextRequests(entry.picker, peer.peerId, ctx.now())) {
       ctx.send(peer, { type: 'request', ...entry.route, ...span });
       ctx.state.counters.requestsSent++;
+      inFlight++;
       peer.lastUsedAt = ctx.now();
       milestone('first-request');
     }
@@ -61,12 +67,6 @@ function announceStarted(ctx: Ctx, entry: RouteEntry): void {
     const have = entry.picker.peers.get(other.peerId)?.have;
     for (const piece of started) if (!have || !getBit(have, piece)) ctx.send(other, { type: 'fetching', ...entry.route, piece });
   }
-}
-
-function inFlightToPeer(state: EngineState, peerId: PeerId): number {
-  let requests = 0;
-  for (const entry of routesWithPeer(state, peerId)) requests += inFlightOf(entry.picker, peerId).requests;
-  return requests;
 }
 
 export function fillAll(ctx: Ctx): void {
@@ -115,7 +115,8 @@ export function onBlockMsg(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: Ms
   file.buffers.set(entry, pieces);
   let buffer = pieces.get(msg.piece);
   if (!buffer) {
-    buffer = new Uint8Array(pieceSize(file.manifest, msg.piece));
+    const length = pieceSize(file.manifest, msg.piece);
+    buffer = ctx.store.pieceBuffer?.(length) ?? new Uint8Array(length); // every byte is a block's before it is hashed
     pieces.set(msg.piece, buffer);
   }
   buffer.set(msg.data, msg.offset);

@@ -16,6 +16,8 @@ export interface EngineContext {
   send: (peer: PeerEntry, msg: WireMsg) => void;
   /** Something the page shows changed (also announces downloads just completed). */
   changed: () => void;
+  /** Only figures moved (bytes, requests, peers' pieces): the page redraws; a file completes only through changed. */
+  progressed: () => void;
   uploads: UploadHandler;
   /** Tells the signaling server we left (it tells the swarm's members). */
   leaveOnServer: (swarmId: SwarmId) => void;

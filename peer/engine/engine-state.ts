@@ -1,9 +1,7 @@
 import type { PeerFaultCode } from '../../shared/errors.ts';
 import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
 import type { Manifest } from '../../shared/manifest.ts';
-import {
-  filesSharedWith, type FileEntry as RouteEntry, type RoutingTable,
-} from '../../shared/routing-table.ts';
+import type { FileEntry as RouteEntry, RoutingTable } from '../../shared/routing-table.ts';
 import type { PeerLink } from '../contracts.ts';
 import type { EngineCounters, EngineParams, FileState } from '../snapshot-types.ts';
 import type { RateMeter } from './rates.ts';
@@ -135,10 +133,14 @@ export function peersOnRoute(state: EngineState, entry: RouteEntry): PeerEntry[]
   return out;
 }
 
-/** Routes both sides declared in their hellos: the only ones we send anything on to this peer. */
+/** Routes both sides declared in their hellos: the only ones we send anything on to this peer (after each block). */
 export function routesWithPeer(state: EngineState, peerId: PeerId): RouteEntry[] {
   const peer = state.peers.get(peerId);
-  if (!peer) return [];
-  return filesSharedWith(state.table, peerId).filter((entry) =>
-    peer.declared.has(entry.route.swarmId) && !peer.dropped.has(entry));
+  const out: RouteEntry[] = [];
+  if (!peer) return out;
+  for (const swarmId of state.table.peerSwarms.get(peerId) ?? []) {
+    if (!peer.declared.has(swarmId)) continue;
+    for (const entry of state.table.swarms.get(swarmId)?.values() ?? []) if (!peer.dropped.has(entry)) out.push(entry);
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 import { isComplete } from '../../shared/bitfield.ts';
-import type { FileId, SwarmId } from '../../shared/ids.ts';
+import type { FileId, PeerId, SwarmId } from '../../shared/ids.ts';
 import { verifyManifest, type Manifest } from '../../shared/manifest.ts';
-import { addAnnouncement } from '../../shared/routing-table.ts';
+import { setPreferredSource } from '../../shared/piece-picker.ts';
+import { addAnnouncement, type FileEntry } from '../../shared/routing-table.ts';
 import { adoptStoredFile, fillAll } from './download-side.ts';
 import type { EngineContext } from './engine-context.ts';
 import { isRemoved, type FileInfo, type RouteEntry } from './engine-state.ts';
@@ -25,19 +26,30 @@ type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 
  * Routes for announcements from outside, each accepted only if its manifest hashes to its fileId. Manifests are
  * hashed in parallel but routes are added in the order heard, so a store that gives a name to the first of two
  * files announced under it (the terminal peer's) sees the swarm's announcement order, not the hashing order.
+ * The announcer (`from`, stamped by the server) is the file's origin: its picker asks it first (preferOrigin).
  */
-export function createAnnouncedRoutes(ctx: Ctx): (swarmId: SwarmId, fileId: FileId, manifest: unknown) => void {
+export function createAnnouncedRoutes(ctx: Ctx): (swarmId: SwarmId, fileId: FileId, manifest: unknown, from: PeerId) => void {
   let previous: Promise<unknown> = Promise.resolve();
-  return (swarmId, fileId, manifest) => {
-    if (ctx.state.table.swarms.get(swarmId)?.has(fileId)) return;
+  return (swarmId, fileId, manifest, from) => {
+    const known = ctx.state.table.swarms.get(swarmId)?.get(fileId);
+    if (known) return preferOrigin(ctx, known, from);
     const verified = verifyManifest(fileId, manifest);
     const turn = previous.then(() => verified).catch(() => null); // one failure never stalls the ones after it
     previous = turn;
-    void turn.then((v) => {
-      if (v === null || !v.ok) ctx.state.counters.badMessages++;
-      else void addRoute(ctx, { swarmId, fileId, manifest: v.value, seeded: false });
+    void turn.then(async (v) => {
+      if (v === null || !v.ok) return void ctx.state.counters.badMessages++;
+      const entry = await addRoute(ctx, { swarmId, fileId, manifest: v.value, seeded: false });
+      if (entry) preferOrigin(ctx, entry, from);
     });
   };
+}
+
+/**
+ * The first announcer of a file we download is asked first, others for what it refuses (setPreferredSource): on a
+ * classroom's Wi-Fi the teacher's wired laptop sends a byte with half the airtime a student's does.
+ */
+function preferOrigin(ctx: Ctx, entry: FileEntry, from: PeerId): void {
+  if (entry.picker.preferred === null && from !== ctx.state.selfId && !isComplete(entry.picker.had)) setPreferredSource(entry.picker, from);
 }
 
 /** Adds a route (idempotent), marks the stored pieces as had, tells the peers on it, starts fetching. */

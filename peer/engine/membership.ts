@@ -30,7 +30,7 @@ export function subscribeMembership(ctx: Pick<EngineContext, 'state' | 'store' |
 
   const announced = createAnnouncedRoutes(ctx);
   const onAnnouncements = (swarmId: SwarmId, list: Announcement[]): void => {
-    for (const a of list) announced(swarmId, a.fileId, a.manifest);
+    for (const a of list) announced(swarmId, a.fileId, a.manifest, a.from);
   };
 
   return signaling.subscribe({

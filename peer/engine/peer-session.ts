@@ -18,6 +18,8 @@ import { createRateMeter } from './rates.ts';
 // handler. Bad frames are counted and dropped; nothing a peer sends can throw out of here.
 
 type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>;
+/** What a session's frames need besides: the page's redraw. */
+type SessionCtx = Ctx & Pick<EngineContext, 'progressed'>;
 
 /** Swarms we tell a peer about: only those the server says it is in too (a swarmId is a secret). */
 export function helloSwarms(ctx: Ctx, peer: PeerEntry): SwarmId[] {
@@ -26,7 +28,7 @@ export function helloSwarms(ctx: Ctx, peer: PeerEntry): SwarmId[] {
   return out.sort();
 }
 
-export function openSession(ctx: Ctx, link: PeerLink): PeerEntry {
+export function openSession(ctx: SessionCtx, link: PeerLink): PeerEntry {
   const peer: PeerEntry = {
     peerId: link.remotePeerId, link, bitfieldsSent: new Set(), bitfieldsReceived: new Set(), dropped: new Set(), declared: new Set(), fillTurn: 0,
     up: createRateMeter(ctx.now), down: createRateMeter(ctx.now), piecesSentTo: 0, piecesReceivedFrom: 0,
@@ -65,7 +67,7 @@ export function sendBitfields(ctx: Ctx, peer: PeerEntry): void {
   }
 }
 
-function onFrame(ctx: Ctx, peer: PeerEntry, frame: Uint8Array): void {
+function onFrame(ctx: SessionCtx, peer: PeerEntry, frame: Uint8Array): void {
   try {
     if (!dispatch(ctx, peer, frame)) chargeBadFrame(ctx, peer);
   } catch (e) {
@@ -73,7 +75,7 @@ function onFrame(ctx: Ctx, peer: PeerEntry, frame: Uint8Array): void {
     ctx.state.counters.badMessages++;
     console.error('tabswarm: frame handler failed', e);
   }
-  ctx.changed();
+  ctx.progressed(); // a piece completes (and is announced) in verifyAndStore, which calls changed() itself
 }
 
 /** Counts a dropped frame; a peer that keeps sending them (MAX_BAD_FRAMES_PER_LINK unforgiven) loses its link. */
@@ -118,7 +120,10 @@ function onRouted(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg):
     case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
     case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;
     case 'drop': return onDrop(ctx, peer, entry);
-    case 'slot': onPeerSlot(entry.picker, peer.peerId, msg.granted, ctx.now()); return true;
+    case 'slot':
+      onPeerSlot(entry.picker, peer.peerId, msg.granted, ctx.now());
+      if (!msg.granted && entry.picker.preferred === peer.peerId) fillAll(ctx); // the file's origin is busy: ask others
+      return true;
     default: {
       const never: never = msg;
       return never;
@@ -172,5 +177,10 @@ function onHello(ctx: Ctx, peer: PeerEntry, msg: Extract<WireMsg, { type: 'hello
 
 /** Encodes and queues a frame; a closed link is handled by the link manager's close callback. */
 export function sendMessage(peer: PeerEntry, msg: WireMsg): Promise<void> {
-  return peer.link.send(encode(msg)).catch(() => undefined);
+  return sendFrame(peer, encode(msg));
+}
+
+/** Queues an encoded frame, as sendMessage does. */
+export function sendFrame(peer: PeerEntry, frame: Uint8Array): Promise<void> {
+  return peer.link.send(frame).catch(() => undefined);
 }

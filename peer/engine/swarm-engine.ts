@@ -13,7 +13,7 @@ import { addRoute } from './file-routes.ts';
 import { clearProfile, leaveSwarmHere, removeFileHere } from './removal.ts';
 import { isQuotaFailure, quotaAdvice, storageUsage, type StorageUsage } from './storage-use.ts';
 import { subscribeMembership } from './membership.ts';
-import { openSession, sendMessage } from './peer-session.ts';
+import { openSession, sendFrame, sendMessage } from './peer-session.ts';
 import { seedBlob } from './seeding.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { createStageClock } from './stage-clock.ts';
@@ -26,7 +26,7 @@ import { createChangeNotifier } from './change-notifier.ts';
 /** Each default and its reason: shared/limits.ts (block, window) and shared/manifest.ts (piece length). */
 export const DEFAULT_PARAMS: EngineParams = {
   blockSize: DEFAULT_BLOCK_LENGTH, windowPerPeer: DEFAULT_MAX_REQUESTS_PER_PEER, smallestPieceLength: SMALLEST_CHOSEN_PIECE_LENGTH,
-  seedOnce: true,
+  seedOnce: true, uplinkBytesPerSecond: null,
 };
 /** Request timeouts are checked this often. */
 const EXPIRE_EVERY_MS = 1000;
@@ -91,8 +91,9 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
     state, store: deps.store, now, leaveOnServer: (swarmId) => deps.signaling.leave(swarmId),
     send: (peer, msg) => void sendMessage(peer, msg),
     changed: () => onChanged(),
+    progressed: () => notifier.notify(),
     uploads: createUploadHandler({
-      state, store: deps.store, queue: createUploadQueue(), send: sendMessage, changed: () => notifier.notify(),
+      state, store: deps.store, queue: createUploadQueue(), send: sendMessage, sendFrame, changed: () => notifier.notify(),
     }),
   };
 

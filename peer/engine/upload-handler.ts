@@ -1,13 +1,17 @@
 import { getBit } from '../../shared/bitfield.ts';
+import { blockFrameBytes, encodeBlock } from '../../shared/codec.ts';
 import type { PeerId } from '../../shared/ids.ts';
+import { DEFAULT_BLOCK_LENGTH } from '../../shared/limits.ts';
+import { createLinkLoad, isLinkFull, onLinkSent } from '../../shared/link-load.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import { route } from '../../shared/routing-table.ts';
 import { createSeedOnce, dueReoffers, forgetSeedPeer, onSeedRequest, type SeedOnce } from '../../shared/seed-once.ts';
 import {
   cancelRequest, enqueueRequest, nextReadyToServe, queuedCount, removePeer, removeRoute, type UploadQueue, type UploadRequest,
 } from '../../shared/upload-queue.ts';
-import { createUploadSlots, forgetSlotPeer, holdsSlot, settleSlots } from '../../shared/upload-slots.ts';
+import { createUploadSlots, DEFAULT_UPLOAD_SLOTS, forgetSlotPeer, holdsSlot, settleSlots } from '../../shared/upload-slots.ts';
 import type { RejectReason, WireMsg } from '../../shared/wire-messages.ts';
+import { createBufferPool } from '../buffer-pool.ts';
 import type { PieceStore } from '../contracts.ts';
 import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 
@@ -17,12 +21,16 @@ import type { EngineState, PeerEntry, RouteEntry } from './engine-state.ts';
 // wait), and their blocks are read from the store and sent with backpressure. Each slot holder has its own lane:
 // one whose channel drains slowly keeps its turn but is skipped while its lane is full, so it never stalls the
 // others. As the initial seeder of a file it seeds each piece once (shared/seed-once.ts), checked as each block
-// is about to go out: while busy, a piece another peer holds is refused.
+// is about to go out: while busy, a piece another peer holds is refused. Both refuse only while our link is full,
+// when we know its speed (params.uplinkBytesPerSecond; shared/link-load.ts): on a shared Wi-Fi channel the air fills
+// first, and a wired teacher with room sends every copy itself (its downloaders ask it first).
 
 /** Blocks handed to one link and not yet drained below its low-water mark: enough to keep it busy. */
 const MAX_PENDING_PER_PEER = 16;
 /** Store reads at once across all peers: bounds memory held by blocks read but not yet sent. */
 const MAX_READS = 16;
+/** Block frames kept for reuse once their send settled: what every slot holder's lane holds at once (8 MiB). */
+const RECYCLED_FRAME_BYTES = DEFAULT_UPLOAD_SLOTS * MAX_PENDING_PER_PEER * DEFAULT_BLOCK_LENGTH;
 
 export interface UploadHandler {
   onRequest(peer: PeerEntry, entry: RouteEntry, req: UploadRequest): void;
@@ -45,6 +53,8 @@ export interface UploadDeps {
   queue: UploadQueue;
   /** Encodes and sends; resolves when the link has room again (never rejects). */
   send: (peer: PeerEntry, msg: WireMsg) => Promise<void>;
+  /** Sends an encoded frame, as send does; the link is done with it once this resolves. */
+  sendFrame: (peer: PeerEntry, frame: Uint8Array) => Promise<void>;
   changed: () => void;
 }
 
@@ -53,6 +63,8 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
   const pending = new Map<PeerId, number>(); // blocks being read or sent, per peer
   const seeding = new Map<RouteEntry, SeedOnce>(); // seed-once state of each route we serve
   const slots = createUploadSlots();
+  const frames = createBufferPool(RECYCLED_FRAME_BYTES);
+  const load = createLinkLoad(state.params.uplinkBytesPerSecond);
   let reads = 0;
   let closed = false;
 
@@ -65,7 +77,8 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     for (const n of pending.values()) backlogBytes += n * req.length;
     for (const queued of queue.queues.values()) backlogBytes += queued.length * req.length;
     for (const other of state.peers.values()) backlogBytes += other.link.bufferedAmount();
-    return onSeedRequest(seed, entry.picker, peer.peerId, req.piece, backlogBytes, Date.now()) === 'refuse';
+    const now = Date.now();
+    return onSeedRequest(seed, entry.picker, peer.peerId, req.piece, backlogBytes, now, isLinkFull(load, now)) === 'refuse';
   }
 
   /** Sends 'have' for the pieces seed-once offers again (`idle`: our upload queue just ran dry). */
@@ -83,7 +96,9 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
 
   /** Passes on finished slots and grants free ones; tells peers that they wait or are served now. */
   function settle(): void {
-    for (const { peerId, route: r, granted } of settleSlots(slots, queue, Date.now(), (peerId) => (pending.get(peerId) ?? 0) > 0)) {
+    const now = Date.now();
+    const sending = (peerId: PeerId): boolean => (pending.get(peerId) ?? 0) > 0;
+    for (const { peerId, route: r, granted } of settleSlots(slots, queue, now, sending, isLinkFull(load, now))) {
       const peer = state.peers.get(peerId);
       if (!peer) continue;
       if (!granted) state.counters.slotWaitsSent++;
@@ -115,14 +130,25 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
       const data = await deps.store.readBlock(req.fileId, req.piece, req.offset, req.length).catch(() => null);
       reads--;
       if (data === null) return handler.reject(peer, req, 'not-had');
-      const sent = deps.send(peer, { type: 'block', swarmId: req.swarmId, fileId: req.fileId, piece: req.piece, offset: req.offset, data });
-      pump(); // the read slot is free: start the next read while this block drains
+      const sent = state.stages.run('serve', () => {
+        const queued = sendBlock(peer, req, data);
+        onLinkSent(load, req.length, Date.now());
+        pump(); // the read slot is free: start the next read while this block drains
+        return queued;
+      });
       await sent;
       if (peer.link.state !== 'closed') countServed(peer, req);
     } finally {
       pending.set(peer.peerId, (pending.get(peer.peerId) ?? 1) - 1);
       pump();
     }
+  }
+
+  /** Encodes the block into a recycled frame and queues it; the frame is given back once its send settled. */
+  function sendBlock(peer: PeerEntry, req: UploadRequest, data: Uint8Array): Promise<void> {
+    const block = { type: 'block', swarmId: req.swarmId, fileId: req.fileId, piece: req.piece, offset: req.offset, data } as const;
+    const frame = encodeBlock(block, frames.take(blockFrameBytes(data.length)));
+    return deps.sendFrame(peer, frame).then(() => frames.give(frame));
   }
 
   function countServed(peer: PeerEntry, req: UploadRequest): void {

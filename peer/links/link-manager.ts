@@ -203,9 +203,10 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
    * A `joined` list (`keepLinked`) replayed right after a server restart may lack mates that are still
    * reconnecting: one whose link is open keeps the swarm until its peer-left, so the open channel is not cut.
    */
-  function setMates(swarmId: SwarmId, peerIds: PeerId[], keepLinked = false): void {
+  function setMates(swarmId: SwarmId, peerIds: PeerId[], keepLinked = false, origins: PeerId[] = []): void {
     const keep = (p: PeerId) => keepLinked && links.get(p)?.link.state === 'connected';
     mates.setMembers(swarmId, peerIds.filter((p) => p !== selfId), keep);
+    for (const p of origins) if (p !== selfId) mates.addOrigin(p);
     pruneMates();
   }
 
@@ -227,7 +228,11 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
       }
       selfId = peerId;
     },
-    onJoined: (swarmId, members) => setMates(swarmId, members.map((m) => m.peerId), true),
+    onJoined: (swarmId, members, announcements) => setMates(swarmId, members.map((m) => m.peerId), true, announcements.map((a) => a.from)),
+    onAnnouncement: (_swarmId, a) => {
+      if (a.from !== selfId) mates.addOrigin(a.from);
+      fill();
+    },
     onLeft: (swarmId) => setMates(swarmId, []),
     onPeerJoined: (swarmId, peer) => {
       if (peer.peerId !== selfId) mates.add(swarmId, peer.peerId);

@@ -1,6 +1,8 @@
 import type { PeerId, SwarmId } from '../../shared/ids.ts';
 
-// Swarm mates: remote peers that share at least one swarm with this tab, and which swarms.
+// Swarm mates: remote peers that share at least one swarm with this tab, and which swarms; and which of them
+// announced a file there (origins: the teacher's sharer), linked to first: the piece picker asks a file's origin
+// first (setPreferredSource), and on a shared Wi-Fi channel a byte from it costs the air half a student's.
 
 export interface MateBook {
   has(peerId: PeerId): boolean;
@@ -10,7 +12,9 @@ export interface MateBook {
   remove(swarmId: SwarmId, peerId: PeerId): void;
   /** Forgets and returns the peers that share no swarm with us any more. */
   takeStrangers(): PeerId[];
-  /** Those sharing the most swarms with us first, then in random order (fresh for each call). */
+  /** The peer announced a file in a swarm we share: it comes first among the candidates while it is a mate. */
+  addOrigin(peerId: PeerId): void;
+  /** Origins first, then those sharing the most swarms with us, then in random order (fresh for each call). */
   candidates(): PeerId[];
   copy(): Map<PeerId, Set<SwarmId>>;
   clear(): void;
@@ -18,6 +22,7 @@ export interface MateBook {
 
 export function createMateBook(random: () => number): MateBook {
   const mates = new Map<PeerId, Set<SwarmId>>(); // remote peer → swarms we share with it
+  const origins = new Set<PeerId>(); // mates that announced a file (pruned with the strangers)
   const add = (swarmId: SwarmId, peerId: PeerId) => void (mates.get(peerId) ?? mates.set(peerId, new Set()).get(peerId)!).add(swarmId);
   return {
     has: (peerId) => mates.has(peerId),
@@ -29,15 +34,22 @@ export function createMateBook(random: () => number): MateBook {
     remove: (swarmId, peerId) => void mates.get(peerId)?.delete(swarmId),
     takeStrangers() {
       const gone = [...mates].filter(([, swarms]) => swarms.size === 0).map(([p]) => p);
-      for (const p of gone) mates.delete(p);
+      for (const p of gone) {
+        mates.delete(p);
+        origins.delete(p);
+      }
       return gone;
     },
+    addOrigin: (peerId) => void (mates.has(peerId) && origins.add(peerId)),
     candidates() {
-      const order = [...mates].map(([p, swarms]) => ({ p, shared: swarms.size, r: random() }));
-      order.sort((a, b) => b.shared - a.shared || a.r - b.r);
+      const order = [...mates].map(([p, swarms]) => ({ p, origin: origins.has(p) ? 1 : 0, shared: swarms.size, r: random() }));
+      order.sort((a, b) => b.origin - a.origin || b.shared - a.shared || a.r - b.r);
       return order.map((o) => o.p);
     },
     copy: () => new Map([...mates].map(([p, s]) => [p, new Set(s)])),
-    clear: () => mates.clear(),
+    clear: () => {
+      mates.clear();
+      origins.clear();
+    },
   };
 }

@@ -7,7 +7,8 @@ export interface ByteLru<K> {
   readonly bytes: number;
 }
 
-export function createByteLru<K>(maxBytes: number): ByteLru<K> {
+/** `onEvict` hears each entry pushed out by a newer one (not those replaced or deleted). */
+export function createByteLru<K>(maxBytes: number, onEvict?: (bytes: Uint8Array) => void): ByteLru<K> {
   const entries = new Map<K, Uint8Array>(); // insertion order = recency, oldest first
   let total = 0;
 
@@ -31,9 +32,10 @@ export function createByteLru<K>(maxBytes: number): ByteLru<K> {
       if (bytes.byteLength > maxBytes) return;
       entries.set(key, bytes);
       total += bytes.byteLength;
-      for (const oldest of entries.keys()) {
+      for (const [oldest, old] of entries) {
         if (total <= maxBytes) break;
         remove(oldest);
+        onEvict?.(old);
       }
     },
     deleteWhere(test) {

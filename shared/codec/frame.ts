@@ -39,9 +39,11 @@ export interface FrameWriter {
   view: DataView;
 }
 
-export function startFrame(type: WireType, byteLength: number): FrameWriter {
-  const frame = new Uint8Array(byteLength);
-  const view = new DataView(frame.buffer);
+/** `into`: a buffer of exactly `byteLength` bytes to write the frame in (a recycled one), else a fresh one. */
+export function startFrame(type: WireType, byteLength: number, into?: Uint8Array): FrameWriter {
+  if (into !== undefined && into.byteLength !== byteLength) throw new RangeError(`wire: a ${type} frame of ${byteLength} bytes in ${into.byteLength}`);
+  const frame = into ?? new Uint8Array(byteLength);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   view.setUint8(VERSION_AT, WIRE_VERSION);
   view.setUint8(TYPE_AT, TYPE_CODES[type]);
   return { frame, view };

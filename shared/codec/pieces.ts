@@ -87,9 +87,12 @@ export function decodeSpanMsg(type: 'request' | 'cancel', frame: Uint8Array, vie
 }
 
 // block: <ver:u8><type=5><swarmId:16><fileId:32><piece:u32><offset:u32><length:u32><data:length>
-// One copy of data into the frame: the bytes come from the store in their own buffer, so no fewer.
-export function encodeBlock(msg: MsgOf<'block'>): Uint8Array {
-  const w = startFrame('block', BLOCK_DATA_AT + msg.data.length);
+// One copy of data into the frame: the bytes come from the store in their own buffer, so no fewer. Every byte
+// of the frame is written, so `into` (blockFrameBytes long) may be a recycled frame.
+export const blockFrameBytes = (dataLength: number): number => BLOCK_DATA_AT + dataLength;
+
+export function encodeBlock(msg: MsgOf<'block'>, into?: Uint8Array): Uint8Array {
+  const w = startFrame('block', blockFrameBytes(msg.data.length), into);
   writeRoute(w, msg);
   writeSpan(w, { piece: msg.piece, offset: msg.offset, length: msg.data.length });
   w.frame.set(msg.data, BLOCK_DATA_AT);

@@ -19,6 +19,7 @@ import { relayAbuseBench } from './relay-abuse.ts';
 import { saveBench } from './save.ts';
 import { filesTreeBench } from './files-tree.ts';
 import { hallBench } from './hall.ts';
+import { engineCpuBench } from './engine-cpu.ts';
 
 // `npm run bench [-- --quick] [-- --only NAME[,NAME]]`: every benchmark, one JSON line per figure on stdout.
 // Browsers run inside a private network namespace (scripts/netns-run.sh: lo + veth 10.77.0.1), so WebRTC
@@ -32,7 +33,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
  */
 const BENCHES: Bench[] = [
   rawChannelBench, rawPathsBench, webtorrentBench, interleavedBench, tabswarmBench, classroomBench, classroomShapedBench, classroomClassBench,
-  signalingLoadBench, hallBench, abuseBench, nodePeerBench, relayAbuseBench, saveBench, filesTreeBench,
+  signalingLoadBench, hallBench, abuseBench, nodePeerBench, relayAbuseBench, saveBench, filesTreeBench, engineCpuBench,
 ];
 /** 5,000 client sockets in one process plus headroom; the default soft limit is often 1,024. */
 const FD_LIMIT = 65_536;
@@ -65,8 +66,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (process.env['TABSWARM_BENCH_CHILD'] === undefined) {
     if (selected.some((b) => ['webtorrent', 'interleaved', 'classroom-class'].includes(b.name))) ensureVendor(repoRoot, log);
-    if (process.getuid?.() === 0 && process.env['TABSWARM_NETNS'] === undefined) return reexecInNamespace(argv);
-    log('not root or already in a namespace: running here (WebRTC may gather this machine\'s addresses)');
+    const local = selected.every((b) => b.local === true);
+    if (!local && process.getuid?.() === 0 && process.env['TABSWARM_NETNS'] === undefined) return reexecInNamespace(argv);
+    if (!local) log('not root or already in a namespace: running here (WebRTC may gather this machine\'s addresses)');
   }
   const ctx: BenchContext = { quick: args.quick, emit: emitJsonLine, baselines: new Baselines(), log, repoRoot };
   let failed = 0;

@@ -34,8 +34,8 @@ function createSide(remotePeerId: PeerId): Side {
     onStateChange: null,
     async send(frame) {
       if (state === 'closed') throw new CodedFailure('ERR_PEER_CLOSED', 'link closed');
-      side.sentFrames.push(frame);
-      const copy = frame.slice();
+      const copy = frame.slice(); // the sender may reuse `frame` once this resolves
+      side.sentFrames.push(copy);
       setTimeout(() => side.peer?.deliver(copy), 0);
     },
     bufferedAmount: () => 0,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { decode, encode, FRAME_BOUNDS, TYPE_CODES } from '../../shared/codec.ts';
+import { blockFrameBytes, decode, encode, encodeBlock, FRAME_BOUNDS, TYPE_CODES } from '../../shared/codec.ts';
 import { BITFIELD_BITS_AT, BITFIELD_PIECE_COUNT_AT } from '../../shared/codec/bitfield.ts';
 import { TYPE_AT, VERSION_AT } from '../../shared/codec/frame.ts';
 import { HELLO_SWARM_COUNT_AT, HELLO_SWARMS_AT } from '../../shared/codec/hello.ts';
@@ -84,6 +84,14 @@ describe.each(WIRE_TYPES)('codec %s', (type) => {
 });
 
 describe('codec framing', () => {
+  test('codec: a block encoded into a recycled frame is byte for byte the fresh encoding; a frame of another length is refused', () => {
+    const stale = new Uint8Array(blockFrameBytes(4)).fill(0xee);
+    const msg = block as Extract<WireMsg, { type: 'block' }>;
+    expect(encodeBlock(msg, stale)).toBe(stale);
+    expect(stale).toEqual(encode(block));
+    expect(() => encodeBlock(msg, new Uint8Array(blockFrameBytes(5)))).toThrow(RangeError);
+  });
+
   test('codec: type bytes that name no kind are refused', () => {
     const known = new Set<number>(Object.values(TYPE_CODES));
     for (let t = 0; t < 256; t++) {

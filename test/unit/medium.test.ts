@@ -43,6 +43,23 @@ describe('wifi medium', () => {
     expect(r.httpS).toBeCloseTo(r.boundS, 3); // from a teacher on the same Wi-Fi, HTTP meets the airtime bound
   });
 
+  it('class simulator on wifi, teacher wired and faster than the air: teacher first is as fast as plain HTTP, the old policy not', () => {
+    const room = { ...CLASS, laptops: 8, fileBytes: 16 * MiB, uplink: 100 * MBIT, seederUplink: 1000 * MBIT, medium: wifi('wired') };
+    const first = simulateClass(room);
+    const before = simulateClass({ ...room, teacherFirst: false });
+    expect(first.vsHttp!).toBeLessThanOrEqual(1.1); // the first ~0.7 s: the teacher's link has no history yet
+    expect(first.airBytesPerFile!).toBeLessThanOrEqual(7 * 1.1); // 7 copies, each crossing the air about once
+    expect(before.vsHttp!).toBeGreaterThan(1.5);
+  });
+
+  it('class simulator: on a wired lab teacher first changes little (the teacher\'s link is full: it never says it has room)', () => {
+    const lab = { ...CLASS, laptops: 12 };
+    const first = simulateClass(lab);
+    const before = simulateClass({ ...lab, teacherFirst: false });
+    expect(first.completionS!).toBeLessThanOrEqual(before.completionS! * 1.05);
+    expect(first.seederSentPerFile).toBeLessThanOrEqual(before.seederSentPerFile * 1.05);
+  });
+
   it('class simulator: a wired lab gives the same class with or without the medium option', () => {
     const plain = simulateClass(CLASS);
     const wired = simulateClass({ ...CLASS, medium: { kind: 'wired', airtime: Infinity, teacher: 'wired' } });

@@ -74,6 +74,25 @@ describe('profile keeper', () => {
     expect(copy.getItem('tabswarm.identity')).toBeNull();
   });
 
+  it('profile keeper: the identity a new tab\'s own welcome saved while its claim ran survives the claim', async () => {
+    const browser = newBrowser();
+    await claimAndCreate(browser, openTab(browser)); // a live tab: the new one asks the census and waits
+    const fresh = openTab(browser);
+    const claiming = fresh.keeper.claim();
+    fresh.session.setItem('tabswarm.identity', '{"peerId":"mine","resumeSecret":"s"}'); // the socket was welcomed
+    expect((await claiming).how).toBe('fresh');
+    expect(fresh.session.getItem('tabswarm.identity')).toBe('{"peerId":"mine","resumeSecret":"s"}');
+
+    const copy = new MemoryStorage(); // a duplicated tab: its original's identity goes, its own new one stays
+    copy.setItem('tabswarm.profileId', fresh.session.getItem('tabswarm.profileId')!);
+    copy.setItem('tabswarm.identity', '{"peerId":"original","resumeSecret":"s"}');
+    const duplicate = openTab(browser, copy);
+    const claimingCopy = duplicate.keeper.claim();
+    copy.setItem('tabswarm.identity', '{"peerId":"copy","resumeSecret":"t"}');
+    expect((await claimingCopy).how).toBe('fresh');
+    expect(copy.getItem('tabswarm.identity')).toBe('{"peerId":"copy","resumeSecret":"t"}');
+  });
+
   it('profile keeper: tabs opening at the same moment never claim one orphan twice', async () => {
     const browser = newBrowser();
     const orphans = [randomHex(8), randomHex(8)];

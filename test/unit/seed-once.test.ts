@@ -32,6 +32,14 @@ describe('seed-once', () => {
     expect(onSeedRequest(seed, picker, 'X', 3, BUSY, 30)).toBe('refuse'); // Y has it: fetch it there
   });
 
+  it('seed-once: a backlog is no reason to refuse while our own link has room (the Wi-Fi\'s air, not the teacher\'s wire, is full)', () => {
+    const { picker, seed } = seeder(['X', 'Y', 'Z']);
+    onSeedRequest(seed, picker, 'Y', 3, BUSY, 0);
+    onPeerHave(picker, 'Y', 3);
+    expect(onSeedRequest(seed, picker, 'X', 3, BUSY, 10, false)).toBe('serve');
+    expect(onSeedRequest(seed, picker, 'Z', 3, BUSY, 10, true)).toBe('refuse');
+  });
+
   it('seed-once: switches itself off when the uplink would otherwise idle (the seeder is not the bottleneck)', () => {
     const { picker, seed } = seeder(['X', 'Y']);
     onSeedRequest(seed, picker, 'Y', 3, BUSY, 0);

@@ -42,6 +42,14 @@ it('start settings: STUN and TURN are on, off or a port; STUN_PORT / TURN_PORT a
   expect(settings(['--stun', 'off'], { STUN: '5000' }).stun).toBeNull();
 });
 
+it("start settings: --uplink is the shared folder's link speed in bytes per second; unset, unknown", () => {
+  expect(settings([]).uplink).toBeNull();
+  expect(settings(['--uplink', '1gbit']).uplink).toBe(125_000_000);
+  expect(settings([], { UPLINK: '100 Mbit' }).uplink).toBe(12_500_000);
+  expect(parseStartSettings([], { UPLINK: 'fast' })).toEqual({ ok: false, error: 'UPLINK must be a rate such as 100mbit or 1gbit: fast' });
+  expect(parseStartSettings(['--uplink', '0mbit'], {}).ok).toBe(false);
+});
+
 it('start settings: a bad value is refused with the name it was given under', () => {
   const refused = (argv: string[], env: Record<string, string>) => {
     const parsed = parseStartSettings(argv, env);

@@ -15,6 +15,8 @@ export interface BenchContext {
 
 export interface Bench {
   name: string;
+  /** Runs no browser and opens no socket: needs neither the network namespace nor the heavy lock. */
+  local?: boolean;
   /** Benches run in this order; a later bench may compare against a baseline an earlier one set. */
   run(ctx: BenchContext): Promise<void>;
 }
