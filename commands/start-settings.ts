@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { HEARTBEAT_MS } from '../shared/limits.ts';
+import { parseLinkRate } from '../shared/link-load.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import { DEFAULT_PORT, IceServerSchema, type IceServer } from '../shared/signaling.ts';
 import { DEFAULT_ICE_PORT, DEFAULT_TURN_TTL_S, type IceConfig } from '../signaling-server/relay/ice-config.ts';
@@ -44,13 +45,9 @@ type Table = { [K in keyof StartSettings]: Setting<K> };
 
 const last = (values: readonly string[]): string => values[values.length - 1]!;
 
-const RATE_UNITS: Record<string, number> = { kbit: 1e3 / 8, mbit: 1e6 / 8, gbit: 1e9 / 8 };
-
-/** "100mbit", "1gbit", "2.5 Gbit" → bytes per second. */
 const rate = (values: readonly string[], from: string): Result<number, string> => {
-  const m = /^(\d+(?:\.\d+)?)\s*(kbit|mbit|gbit)$/i.exec(last(values).trim());
-  const bytes = m ? Number(m[1]) * RATE_UNITS[m[2]!.toLowerCase()]! : 0;
-  return bytes > 0 ? ok(bytes) : err(`${from} must be a rate such as 100mbit or 1gbit: ${last(values)}`);
+  const bytes = parseLinkRate(last(values));
+  return bytes !== null ? ok(bytes) : err(`${from} must be a rate such as 100mbit or 1gbit: ${last(values)}`);
 };
 
 const portNumber = (text: string): number | null => {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { startGetting, type GetOutcome, type GetProgress } from './get.ts';
 import { formatTree, JoinTargetError, listSwarm } from './get-list.ts';
 import { DEFAULT_RULES, type GetRules } from './get-rules.ts';
+import { parseLinkRate } from '../shared/link-load.ts';
 import { DEFAULT_PORT } from '../shared/signaling.ts';
 import { parseServerUrl } from './node-peer.ts';
 import { shareWithConsole } from './share-console.ts';
@@ -12,10 +13,11 @@ import { formatBytes, printable, progressBar } from './terminal.ts';
 // the Node peer on its own, against a tabswarm server someone else runs (the teacher's `npm start`).
 
 const USAGE = `usage:
-  tabswarm share <file or folder>… [--server http://host:8080]
+  tabswarm share <file or folder>… [--server http://host:8080] [--uplink RATE]
   tabswarm get <join link | swarm id | code> [--out DIR] [--server http://host:8080]
                [--list] [--include GLOB]… [--exclude GLOB]… [--max-files N] [--max-size SIZE]
 The server defaults to $TABSWARM_SERVER or http://127.0.0.1:8080; a join link names its own server.
+share --uplink RATE: this laptop's link speed, e.g. 1gbit: while it has room it sends every copy itself (Wi-Fi).
 get writes into DIR (default: here) only the files its rules take, never over a file already there:
   --list          print the swarm's files as a tree with sizes, and what would be skipped; write nothing
   --include GLOB  take only names matching GLOB (hidden paths such as .vscode/** only this way)
@@ -36,8 +38,10 @@ function serverFor(given: string | undefined, target?: string): string {
   return process.env['TABSWARM_SERVER'] ?? DEFAULT_SERVER;
 }
 
-async function share(paths: string[], server: string): Promise<void> {
-  const shared = await shareWithConsole({ paths, server, nickname: 'shared folder', log });
+async function share(paths: string[], server: string, uplink: string | undefined): Promise<void> {
+  const uplinkBytesPerSecond = uplink === undefined ? null : parseLinkRate(uplink);
+  if (uplink !== undefined && uplinkBytesPerSecond === null) throw new ShareInputError(`--uplink must be a rate such as 100mbit or 1gbit: ${uplink}`);
+  const shared = await shareWithConsole({ paths, server, nickname: 'shared folder', log, uplinkBytesPerSecond });
   const stop = () => {
     shared.stop();
     process.exit(0);
@@ -118,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       server: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' }, list: { type: 'boolean' },
       include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true },
-      'max-files': { type: 'string' }, 'max-size': { type: 'string' },
+      'max-files': { type: 'string' }, 'max-size': { type: 'string' }, uplink: { type: 'string' },
     },
   });
   const rules: Partial<GetRules> = {
@@ -128,7 +132,7 @@ async function main(argv: string[]): Promise<void> {
   };
   const [command, ...rest] = positionals;
   if (values.help === true || command === undefined) return void log(USAGE);
-  if (command === 'share' && rest.length > 0) return share(rest, serverFor(values.server));
+  if (command === 'share' && rest.length > 0) return share(rest, serverFor(values.server), values.uplink);
   if (command === 'get' && rest.length === 1 && values.list === true) return list(rest[0]!, serverFor(values.server, rest[0]), { include: rules.include ?? [], exclude: rules.exclude ?? [] });
   if (command === 'get' && rest.length === 1) return get(rest[0]!, values.out ?? '.', serverFor(values.server, rest[0]), rules);
   throw new ShareInputError(USAGE);

@@ -28,6 +28,15 @@ export interface LinkLoad {
   firstSentAt: number | null;
 }
 
+const RATE_UNITS: Record<string, number> = { kbit: 1e3 / 8, mbit: 1e6 / 8, gbit: 1e9 / 8 };
+
+/** A link speed as people write it ("100mbit", "1gbit", "2.5 Gbit") in bytes per second; null if it is not one. */
+export function parseLinkRate(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(kbit|mbit|gbit)$/i.exec(text.trim());
+  const bytes = m ? Number(m[1]) * RATE_UNITS[m[2]!.toLowerCase()]! : 0;
+  return bytes > 0 ? bytes : null;
+}
+
 export function createLinkLoad(capacity: number | null): LinkLoad {
   if (capacity !== null && !(capacity > 0)) throw new RangeError(`bad link capacity ${capacity}`);
   return { capacity, buckets: new Array<number>(BUCKETS).fill(0), bucketStart: 0, firstSentAt: null };

@@ -88,10 +88,10 @@ export const engineCpuBench: Bench = {
         const base: Record<string, number>[] = [];
         for (let i = 0; i < rounds; i++) {
           // A B, then B A: neither side always runs first (a warm page cache, a quieter minute).
-          const order = baseRoot === null ? ['mine'] : i % 2 === 0 ? ['mine', 'base'] : ['base', 'mine'];
+          const order = baseRoot === null ? ['this'] : i % 2 === 0 ? ['this', 'base'] : ['base', 'this'];
           for (const side of order) {
-            const figures = flatten(await runRound(ctx, side === 'mine' ? ctx.repoRoot : baseRoot!, shape));
-            (side === 'mine' ? mine : base).push(figures);
+            const figures = flatten(await runRound(ctx, side === 'this' ? ctx.repoRoot : baseRoot!, shape));
+            (side === 'this' ? mine : base).push(figures);
             ctx.log(`engine-cpu 1 → ${shape.leechers} ${side} round ${i + 1}: ${figures['cpu']} CPU ms/MiB`);
           }
         }

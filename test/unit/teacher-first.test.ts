@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLinkLoad, FULL_SHARE, isLinkFull, LINK_WINDOW_MS, onLinkSent } from '../../shared/link-load.ts';
+import { createLinkLoad, FULL_SHARE, isLinkFull, LINK_WINDOW_MS, onLinkSent, parseLinkRate } from '../../shared/link-load.ts';
 import {
   expire, nextRequests, onBlock, onPeerGone, onPeerHave, onPeerSlot, onPieceFailed, onRequestRejected, setPreferredSource,
 } from '../../shared/piece-picker.ts';
@@ -194,5 +194,13 @@ describe('link mates: origins first', () => {
     mates.addOrigin('dd'.repeat(16)); // not a mate: ignored
     for (let i = 0; i < 5; i++) expect(mates.candidates()[0]).toBe(TEACHER);
     expect(mates.candidates()).toHaveLength(3);
+  });
+});
+
+describe('link rates as people write them', () => {
+  it('link load: parseLinkRate reads 100mbit, 1gbit, 2.5 Gbit, 512kbit as bytes per second, nothing else', () => {
+    expect([parseLinkRate('100mbit'), parseLinkRate('1gbit'), parseLinkRate('2.5 Gbit'), parseLinkRate('512kbit')])
+      .toEqual([12_500_000, 125_000_000, 312_500_000, 64_000]);
+    for (const bad of ['fast', '100', '0mbit', '-1gbit', '1 gbps', '']) expect(parseLinkRate(bad)).toBeNull();
   });
 });
