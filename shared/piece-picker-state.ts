@@ -203,12 +203,8 @@ export function deactivateIfIdle(p: PiecePicker, piece: number): void {
   if (a && a.receivedCount === 0 && a.requestedBlocks === 0 && !a.verifying) p.active.delete(piece);
 }
 
-/**
- * A stalled peer, or one that makes us wait for its upload slot, gets one request at a time: the one keeps our
- * place in its line, and the rest of the piece goes to peers that serve us now.
- */
 export function hasRoomFor(p: PiecePicker, peer: PickerPeer, length: number): boolean {
-  const maxRequests = peer.stalled || peer.waitingSince !== null ? 1 : p.options.maxRequestsPerPeer;
+  const maxRequests = peer.stalled ? 1 : p.options.maxRequestsPerPeer;
   return peer.requests.size < maxRequests && peer.inFlightBytes + length <= p.options.maxInFlightBytesPerPeer;
 }
 

@@ -18,7 +18,6 @@ import type { PieceLayout, PiecePicker } from './piece-picker-state.ts';
 //     ok: if (needsBlockDigests(picker, piece)) strike(onGoodCopy(picker, piece, digests)); onPieceVerified(picker, piece);
 //     bad: strike(onPieceFailed(picker, piece, digests));   // only peers proven to have sent bad bytes are struck
 //   const { cancels, reassigned } = expire(picker, now);      // every second: send cancels, then requests
-//   onPeerSlot(picker, peerId, granted, now);                 // 'slot': granted → fill its window; waiting → expire now
 //   onPeerGone(picker, peerId);                                // link closed: its requests are free again
 //   setPreferredSource(picker, teacherId);                     // the file's origin first, others for what it refuses
 //   isDone(picker);                                            // every piece verified

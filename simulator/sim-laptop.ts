@@ -108,14 +108,16 @@ export class Laptop {
     const p = this.picker;
     switch (msg.type) {
       case 'bitfield': if (onPeerBitfield(p, from, msg.bits).ok) this.fill(from); return;
-      case 'have': return this.onHave(from, msg.piece);
+      case 'have': if (onPeerHave(p, from, msg.piece).ok && !getBit(p.had, msg.piece)) this.fill(from); return;
       case 'fetching': onPeerFetching(p, from, msg.piece); return;
       case 'request': return this.config.hoarder ? undefined : this.onRequest(from, msg);
       case 'cancel': if (cancelRequest(this.queue, from, msg)) this.backlog--; return this.settle();
       case 'reject': onRequestRejected(p, from, msg, msg.reason); return this.fillAll();
       case 'block': return this.onBlock(from, msg);
       case 'drop': onPeerGone(p, from); return this.fillAll(); // laptops in the simulator never remove files
-      case 'slot': return this.onSlot(from, msg.granted);
+      case 'slot':
+        onPeerSlot(p, from, msg.granted, this.net.now() * 1000);
+        return msg.granted || from !== p.preferred ? undefined : this.fillAll(); // the preferred source is busy: ask others
       default: {
         const never: never = msg;
         return never;
@@ -162,30 +164,12 @@ export class Laptop {
 
   /** Once a second, as the engine's expire timer: timed-out requests go elsewhere; refused pieces offered again. */
   tick(): void {
-    this.expire();
-    this.reoffer();
-    this.settle();
-    this.net.kick(this);
-    this.fillAll();
-  }
-
-  /** download-side.ts onHaveMsg. */
-  private onHave(from: PeerId, piece: number): void {
-    if (!onPeerHave(this.picker, from, piece).ok) return;
-    if (!getBit(this.picker.had, piece)) this.fill(from);
-  }
-
-  private expire(): void {
     const { cancels, reassigned } = expire(this.picker, this.net.now() * 1000);
     this.sendSpans('cancel', cancels);
     this.sendSpans('request', reassigned);
-  }
-
-  /** download-side.ts onSlotMsg: served now, fill its window; waiting, move our requests to peers serving us. */
-  private onSlot(from: PeerId, granted: boolean): void {
-    onPeerSlot(this.picker, from, granted, this.net.now() * 1000);
-    if (granted) return this.fill(from);
-    this.expire();
+    this.reoffer();
+    this.settle();
+    this.net.kick(this);
     this.fillAll();
   }
 

@@ -3,7 +3,7 @@ import type { PeerId } from '../../shared/ids.ts';
 import { pieceSize } from '../../shared/manifest.ts';
 import {
   blockSpansOf, expire, inFlightOf, markHadLocally, needsBlockDigests, nextRequests, onBlock, onGoodCopy, onPeerBitfield,
-  onPeerFetching, onPeerHave, onPeerSlot, onPieceFailed, onPieceUnstored, onPieceVerified, onRequestRejected, type PeerSpan,
+  onPeerFetching, onPeerHave, onPieceFailed, onPieceUnstored, onPieceVerified, onRequestRejected, type PeerSpan,
   type PieceFailure, type PiecePicker,
 } from '../../shared/piece-picker.ts';
 import { sha256Hex } from '../../shared/sha256.ts';
@@ -256,27 +256,16 @@ function onStoreFailure(ctx: Ctx, file: FileInfo, e: unknown): void {
 
 /** Timed-out requests go to other peers; run every second or so. */
 export function expireRequests(ctx: Ctx): void {
-  for (const files of ctx.state.table.swarms.values()) for (const entry of files.values()) expireRoute(ctx, entry);
-  fillAll(ctx);
-}
-
-function expireRoute(ctx: Ctx, entry: RouteEntry): void {
-  const { cancels, reassigned } = expire(entry.picker, ctx.now());
-  sendCancels(ctx, entry, cancels);
-  for (const { peerId, span } of reassigned) {
-    const peer = ctx.state.peers.get(peerId);
-    if (peer) ctx.send(peer, { type: 'request', ...entry.route, ...span });
+  for (const files of ctx.state.table.swarms.values()) {
+    for (const entry of files.values()) {
+      const { cancels, reassigned } = expire(entry.picker, ctx.now());
+      sendCancels(ctx, entry, cancels);
+      for (const { peerId, span } of reassigned) {
+        const peer = ctx.state.peers.get(peerId);
+        if (peer) ctx.send(peer, { type: 'request', ...entry.route, ...span });
+      }
+    }
   }
-}
-
-/**
- * 'slot': served now, so its window opens (fill it); or our requests wait in its line, so all but one move at
- * once to peers that serve us and have the pieces (the picker then asks it one request at a time).
- */
-export function onSlotMsg(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: Msg<'slot'>): void {
-  onPeerSlot(entry.picker, peer.peerId, msg.granted, ctx.now());
-  if (msg.granted) return fillRequests(ctx, peer);
-  expireRoute(ctx, entry);
   fillAll(ctx);
 }
 

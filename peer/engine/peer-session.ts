@@ -2,12 +2,12 @@ import { bitfieldToBytes } from '../../shared/bitfield.ts';
 import { checkAgainstManifest, decode, encode, type RoutedMsg } from '../../shared/codec.ts';
 import type { SwarmId } from '../../shared/ids.ts';
 import { BAD_FRAMES_FORGIVEN_PER_SECOND, MAX_BAD_FRAMES_PER_LINK } from '../../shared/limits.ts';
-import { onPeerGone } from '../../shared/piece-picker.ts';
+import { onPeerGone, onPeerSlot } from '../../shared/piece-picker.ts';
 import { route, setPeerSwarms, sharedSwarms } from '../../shared/routing-table.ts';
 import { WIRE_VERSION, type WireMsg } from '../../shared/wire-messages.ts';
 import type { PeerLink } from '../contracts.ts';
 import {
-  dropOrphanBuffers, fillAll, fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg, onSlotMsg,
+  dropOrphanBuffers, fillAll, fillRequests, onBitfieldMsg, onBlockMsg, onFetchingMsg, onHaveMsg, onRejectMsg,
 } from './download-side.ts';
 import type { EngineContext } from './engine-context.ts';
 import { forgetRoutesOutside, isRemoved, routesWithPeer, type PeerEntry, type RouteEntry } from './engine-state.ts';
@@ -120,7 +120,10 @@ function onRouted(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg):
     case 'request': ctx.uploads.onRequest(peer, entry, msg); return true;
     case 'cancel': ctx.uploads.onCancel(peer, entry, msg); return true;
     case 'drop': return onDrop(ctx, peer, entry);
-    case 'slot': onSlotMsg(ctx, peer, entry, msg); return true;
+    case 'slot':
+      onPeerSlot(entry.picker, peer.peerId, msg.granted, ctx.now());
+      if (!msg.granted && entry.picker.preferred === peer.peerId) fillAll(ctx); // the file's origin is busy: ask others
+      return true;
     default: {
       const never: never = msg;
       return never;

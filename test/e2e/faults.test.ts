@@ -59,8 +59,7 @@ describe('faults between real tabs', () => {
     await removeBuiltPage();
   });
 
-  // QUARANTINED(flake) in CI only (CI=true): failed in fresh-clone runs on 7 Dec with its retry (see issue 26's note); npm test runs it.
-  it.skipIf(process.env['CI'] === 'true')('faults: a server restart mid-transfer: tabs reconnect, re-join, re-announce; the open channel finishes the download intact', async () => {
+  it('faults: a server restart mid-transfer: tabs reconnect, re-join, re-announce; the open channel finishes the download intact', async () => {
     const staticDir = await buildPage();
     const resumeKey = randomBytes(32);
     const start = (port: number) => createSignalingServer({ port, host: '127.0.0.1', staticDir, resumeKey });
@@ -89,8 +88,10 @@ describe('faults between real tabs', () => {
     await server.close();
     server = null;
     await poll(async () => (await snap(a)).server !== 'connected' && (await snap(b)).server !== 'connected', 'tabs notice');
+    // The open channel keeps carrying pieces while the server is down (waited for, not timed: at load 15 a
+    // fixed second passed without a whole 1 MiB piece).
     const hadWhenDown = fileOf(await snap(b), fileId)!.piecesHad;
-    await new Promise((r) => setTimeout(r, 1000));
+    await poll(async () => fileOf(await snap(b), fileId)!.piecesHad > hadWhenDown, 'a piece arriving while the server is down');
     const hadWhenUp = fileOf(await snap(b), fileId)!.piecesHad;
 
     server = await start(port);
@@ -117,7 +118,6 @@ describe('faults between real tabs', () => {
     expect(hashB).toBe(hashA);
     const after = { a: await snap(a), b: await snap(b) };
     expect([after.a.peerId, after.b.peerId]).toEqual([ids.a, ids.b]); // identities resumed
-    expect(hadWhenUp).toBeGreaterThan(hadWhenDown); // pieces kept flowing while the server was down
     // One link carried the whole file: it was never closed and re-made across the restart.
     const fromA = after.b.peers.find((p) => p.peerId === ids.a)!;
     expect(fromA.linkState).toBe('connected');

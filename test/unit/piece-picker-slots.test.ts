@@ -47,21 +47,6 @@ describe('piece picker: upload slots', () => {
     expect(p.peers.get(SEEDER)!.stalled).toBe(false);
   });
 
-  it('piece picker: a peer that makes us wait gets one request at a time; the rest of the piece goes to a peer serving us', () => {
-    const p = makePicker(2, 4, { requestTimeoutMs: TIMEOUT, slotWaitTimeoutMs: SLOT_WAIT, maxRequestsPerPeer: 4, maxInFlightBytesPerPeer: 64 });
-    announce(p, SEEDER, range(0, 2));
-    const first = nextRequests(p, SEEDER, 0);
-    expect(first).toHaveLength(4); // one whole piece of 4 blocks
-    onPeerSlot(p, SEEDER, false, 10);
-    announce(p, MATE, [first[0]!.piece]);
-    const moved = expire(p, 20); // what the engine runs as the 'slot' wait arrives
-    expect(moved.reassigned.map((r) => r.peerId)).toEqual([MATE, MATE, MATE, MATE]);
-    expect(nextRequests(p, SEEDER, 30)).toHaveLength(1); // our place in its line: one request of the other piece
-    expect(nextRequests(p, SEEDER, 40)).toEqual([]);
-    onPeerSlot(p, SEEDER, true, 50);
-    expect(nextRequests(p, SEEDER, 60)).toHaveLength(3); // served now: its window opens again
-  });
-
   it('piece picker: a waiting request does not move to another peer that also makes us wait', () => {
     const p = picker();
     announce(p, SEEDER, range(0, 4));
