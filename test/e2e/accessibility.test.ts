@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe.ts';
-import { removeBuiltPage, startHarness, type Harness } from './harness.ts';
+import { useHarness } from './harness-hooks.ts';
 
 // The page for people who use a keyboard or a screen reader. Every step of the lesson is done with key presses
 // only (Tab to a control, then type or press Enter), and axe-core audits each state the page goes through:
@@ -49,15 +49,13 @@ const fileState = (page: Page, name: string): Promise<string | undefined> =>
 const SHORT_CODE = /^[2-9A-HJKMNP-Z]{6}$/;
 
 describe('accessibility and keyboard use', () => {
-  let harness: Harness;
+  const harness = useHarness();
   let dir = ''; // the files to share, on disk as a person's are (Playwright hands over 50 MB only from disk)
   const onDisk = (...files: Array<{ name: string }>) => files.map((f) => path.join(dir, f.name));
-  let contexts: BrowserContext[] = [];
 
   /** Each test's tabs are its own: a browser profile of their own (no swarm or file left by another test). */
   async function openTab(): Promise<Page> {
-    const { page, context } = await harness.openTab(harness.localUrl, { isolated: true });
-    contexts.push(context);
+    const { page } = await harness().openTab(harness().localUrl, { isolated: true });
     await page.waitForFunction(() => window.tabswarm?.snapshot().server === 'connected');
     return page;
   }
@@ -87,18 +85,10 @@ describe('accessibility and keyboard use', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'tabswarm-a11y-'));
     for (const file of [small, medium, big]) await writeFile(path.join(dir, file.name), file.buffer);
-    harness = await startHarness();
-  });
-
-  afterEach(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    contexts = [];
   });
 
   afterAll(async () => {
     if (dir !== '') await rm(dir, { recursive: true, force: true });
-    await harness?.close();
-    await removeBuiltPage();
   });
 
   it('a11y: the start screen has no serious or critical accessibility findings', async () => {
