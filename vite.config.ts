@@ -33,9 +33,6 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          // HACK(flake): a failing e2e test runs once more while classroom-network's relayed transfer (issue 26) is
-          // open. faults.test.ts's server restart no longer needs it: its cause was found (client/storage/profile.ts).
-          retry: 1,
         },
       },
     ],
