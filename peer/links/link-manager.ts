@@ -229,9 +229,9 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
       selfId = peerId;
     },
     onJoined: (swarmId, members, announcements) => setMates(swarmId, members.map((m) => m.peerId), true, announcements.map((a) => a.from)),
+    // A folder shared is an announcement per file, all from one origin: links are filled again only for a new one.
     onAnnouncement: (_swarmId, a) => {
-      if (a.from !== selfId) mates.addOrigin(a.from);
-      fill();
+      if (a.from !== selfId && mates.addOrigin(a.from)) fill();
     },
     onLeft: (swarmId) => setMates(swarmId, []),
     onPeerJoined: (swarmId, peer) => {

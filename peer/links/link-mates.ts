@@ -12,8 +12,9 @@ export interface MateBook {
   remove(swarmId: SwarmId, peerId: PeerId): void;
   /** Forgets and returns the peers that share no swarm with us any more. */
   takeStrangers(): PeerId[];
-  /** The peer announced a file in a swarm we share: it comes first among the candidates while it is a mate. */
-  addOrigin(peerId: PeerId): void;
+  /** The peer announced a file in a swarm we share: it comes first among the candidates while it is a mate.
+   * True if that is news (a mate not known as an origin before). */
+  addOrigin(peerId: PeerId): boolean;
   /** Origins first, then those sharing the most swarms with us, then in random order (fresh for each call). */
   candidates(): PeerId[];
   copy(): Map<PeerId, Set<SwarmId>>;
@@ -40,7 +41,11 @@ export function createMateBook(random: () => number): MateBook {
       }
       return gone;
     },
-    addOrigin: (peerId) => void (mates.has(peerId) && origins.add(peerId)),
+    addOrigin(peerId) {
+      if (!mates.has(peerId) || origins.has(peerId)) return false;
+      origins.add(peerId);
+      return true;
+    },
     candidates() {
       const order = [...mates].map(([p, swarms]) => ({ p, origin: origins.has(p) ? 1 : 0, shared: swarms.size, r: random() }));
       order.sort((a, b) => b.origin - a.origin || b.shared - a.shared || a.r - b.r);
