@@ -2,7 +2,8 @@ import type { FileId } from '../../shared/ids.ts';
 
 // Piece writes that arrive while a write transaction commits share the next one: IndexedDB pays per
 // commit (docs/performance.md). At a trickle every piece still gets its own, immediate transaction.
-// A transaction commits all of its pieces or none (quota): each put resolves only once its own committed.
+// A transaction commits all of its pieces or none (quota): a batch that fails is retried a piece per
+// transaction, so what still fits is stored and only the pieces that do not fit are rejected.
 
 /** Bounds the bytes one transaction holds in memory (16 × a 64 KiB–1 MiB piece). */
 const MAX_PIECES_PER_TRANSACTION = 16;
@@ -22,6 +23,8 @@ interface QueuedPut {
   index: number;
   blob: Blob;
   settle: (error: unknown) => void;
+  /** Its batch failed: it gets a transaction of its own, and that one's outcome is final. */
+  alone: boolean;
 }
 
 export function createPieceWriteBatcher(begin: () => PieceWriteTransaction): PieceWriteBatcher {
@@ -31,7 +34,7 @@ export function createPieceWriteBatcher(begin: () => PieceWriteTransaction): Pie
   async function commitNext(): Promise<void> {
     if (committing || queue.length === 0) return;
     committing = true;
-    const batch = queue.splice(0, MAX_PIECES_PER_TRANSACTION);
+    const batch = queue[0]!.alone ? queue.splice(0, 1) : queue.splice(0, MAX_PIECES_PER_TRANSACTION);
     let error: unknown = null;
     let tx: PieceWriteTransaction | null = null;
     try {
@@ -47,7 +50,12 @@ export function createPieceWriteBatcher(begin: () => PieceWriteTransaction): Pie
         // already finished or aborted
       }
     }
-    for (const p of batch) p.settle(error);
+    if (error !== null && batch.length > 1) {
+      for (const p of batch) p.alone = true;
+      queue.unshift(...batch); // first in, so pieces still commit in arrival order
+    } else {
+      for (const p of batch) p.settle(error);
+    }
     committing = false;
     void commitNext();
   }
@@ -56,7 +64,7 @@ export function createPieceWriteBatcher(begin: () => PieceWriteTransaction): Pie
     put(fileId, index, bytes) {
       return new Promise<void>((resolve, reject) => {
         const blob = new Blob([bytes as Uint8Array<ArrayBuffer>]);
-        queue.push({ fileId, index, blob, settle: (e) => (e === null ? resolve() : reject(e)) });
+        queue.push({ fileId, index, blob, settle: (e) => (e === null ? resolve() : reject(e)), alone: false });
         void commitNext();
       });
     },

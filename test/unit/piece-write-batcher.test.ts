@@ -42,23 +42,29 @@ describe('piece write batcher', () => {
     expect([...db.stored].sort()).toEqual(['f:0', 'f:1', 'f:2', 'f:3']);
   });
 
-  it('piece write batcher: a failed transaction rejects every piece in it and the next one still commits', async () => {
+  it('piece write batcher: a failed transaction is retried a piece at a time: what fits is stored, only the rest is rejected', async () => {
     const db = fakeDb();
     const writes = createPieceWriteBatcher(db.begin);
     const first = writes.put('f', 0, new Uint8Array(4));
-    const a = writes.put('f', 1, new Uint8Array(4));
-    const b = writes.put('f', 2, new Uint8Array(4));
+    const [a, b] = [1, 2].map((i) => writes.put('f', i, new Uint8Array(4)));
     db.transactions[0]!.commit();
     await first;
     await tick();
     const c = writes.put('f', 3, new Uint8Array(4));
     expect(db.transactions[1]!.keys).toEqual(['f:1', 'f:2']);
-    db.transactions[1]!.fail(new DOMException('full', 'QuotaExceededError'));
-    await expect(a).rejects.toThrow('full');
+    db.transactions[1]!.fail(new DOMException('full', 'QuotaExceededError')); // 2 pieces do not fit; 1 does
+    await tick();
+    expect(db.transactions[2]!.keys).toEqual(['f:1']);
+    db.transactions[2]!.commit();
+    await expect(a).resolves.toBeUndefined();
+    await tick();
+    expect(db.transactions[3]!.keys).toEqual(['f:2']);
+    db.transactions[3]!.fail(new DOMException('full', 'QuotaExceededError'));
     await expect(b).rejects.toThrow('full');
     await tick();
-    db.transactions[2]!.commit();
+    expect(db.transactions[4]!.keys).toEqual(['f:3']); // the next arrivals batch again
+    db.transactions[4]!.commit();
     await expect(c).resolves.toBeUndefined();
-    expect([...db.stored].sort()).toEqual(['f:0', 'f:3']);
+    expect([...db.stored].sort()).toEqual(['f:0', 'f:1', 'f:3']);
   });
 });
