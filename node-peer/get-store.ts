@@ -1,15 +1,14 @@
 import { openAsBlob } from 'node:fs';
-import { lstat, mkdir, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileId, SwarmId } from '../shared/ids.ts';
 import { SIZES } from '../shared/limits.ts';
 import { pieceSize } from '../shared/manifest.ts';
 import { StorageFailure, type FileRecord, type ProfileStore } from '../peer/contracts.ts';
 import type { Route } from '../shared/wire-messages.ts';
-import {
-  createEmpty, freeBytes, isExactly, makeFolders, openPart, placeFile, verifiedOnDisk, writeFailure,
-} from './get-disk.ts';
-import { DEFAULT_RULES, nameRules, STORE_PREFIX, type GetRules, type Refusal } from './get-rules.ts';
+import { freeBytes, isExactly, writeFailure } from './get-disk.ts';
+import { createPlacement, type Entry } from './get-placement.ts';
+import { DEFAULT_RULES, nameRules, type GetRules, type Refusal } from './get-rules.ts';
 import { loadGetState, saveGetState, type GetState } from './get-state.ts';
 import { outputPathFor } from './output-paths.ts';
 import { formatBytes } from './terminal.ts';
@@ -17,29 +16,13 @@ import { createTargetBook } from './target-book.ts';
 import { createVerifiedPieces } from './verified-pieces.ts';
 
 // The downloader's store. A file is admitted (get-rules.ts: name, ceiling, free space) and given its own path
-// at once (target-book.ts), written piece by piece into `.tabswarm-get.parts/<fileId>.part`, and moved into
-// place once every piece is in, never over anything (get-disk.ts). A finished file is the person's: if it no
-// longer verifies on a later run, it is left as it is and the swarm's version goes beside it. Pieces are served
+// at once (target-book.ts), written piece by piece into its part and moved into place once every piece is in,
+// never over anything (get-placement.ts). A finished file is the person's: if it no longer verifies on a later
+// run, it is left as it is and the swarm's version goes beside it. Pieces are served
 // only as read back and verified. After a restart every piece on disk is hashed again and kept only if it matches.
 
-const PARTS_DIR = `${STORE_PREFIX}.parts`;
 /** Verified pieces read back from disk, kept for the next requests (as the sharer's, share-store.ts). */
 const SERVED_CACHE_BYTES = 16 * SIZES.MiB;
-
-interface Entry {
-  record: FileRecord;
-  segments: string[];
-  /** Where the finished file goes, relative to the output folder ('/'-separated), held in the target book. */
-  target: string;
-  had: Set<number>;
-  /** The check of what is already on disk, run once per process. */
-  checked: Promise<void> | null;
-  handle: Promise<FileHandle> | null;
-  /** Bytes of it on disk when it was admitted, and written since: what it no longer needs of the free space. */
-  onDisk: number;
-  finishing: Promise<void> | null;
-  complete: boolean;
-}
 
 export interface SkippedFile extends Refusal {
   fileId: FileId;
@@ -66,7 +49,6 @@ export interface GetStoreOptions {
 
 export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): Promise<GetStore> {
   const root = path.resolve(outDir);
-  const parts = path.join(root, PARTS_DIR);
   await mkdir(root, { recursive: true });
   const rules = { ...DEFAULT_RULES, ...opts.rules };
   const names = nameRules(rules);
@@ -88,9 +70,9 @@ export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): 
   const pendingSaves = new Set<Promise<unknown>>(); // records (and empty files) being written
   let writes: Promise<void> = Promise.resolve(); // state writes, one after another
   const persist = (): Promise<void> => (writes = writes.catch(() => undefined).then(() => saveGetState(root, state)));
-  const partPath = (fileId: FileId): string => path.join(parts, `${fileId}.part`);
-  const partOf = (entry: Entry): string => partPath(entry.record.fileId);
-  const fullPath = (entry: Entry): string => outputPathFor(root, entry.target.split('/'));
+  const { partPath, partOf, fullPath, check, finish, handleFor } = createPlacement({
+    root, book, state, persist, notice, onPlaced: (fileId) => served.forget(fileId),
+  });
 
   function skip(record: FileRecord, refusal: Refusal): false {
     const file = { fileId: record.fileId, name: record.manifest.name, ...refusal };
@@ -165,59 +147,6 @@ export async function openGetStore(outDir: string, opts: GetStoreOptions = {}): 
     pendingSaves.add(p);
     void p.catch(() => undefined).then(() => pendingSaves.delete(p));
     return p;
-  }
-
-  /** A file of the person's is at the entry's path: it is left alone and the swarm's version goes beside it. */
-  async function moveAside(entry: Entry, why: string): Promise<void> {
-    const mine = entry.target;
-    entry.target = book.reserve(entry.record.fileId, entry.segments, new Set([mine]));
-    for (const f of state.files) if (f.fileId === entry.record.fileId) f.target = entry.target;
-    await persist();
-    notice(`kept ${mine}: ${why}; it is yours and stays as it is. The swarm's version goes to ${entry.target}`);
-  }
-
-  async function check(entry: Entry): Promise<void> {
-    const { manifest } = entry.record;
-    const part = await lstat(partOf(entry)).then((s) => s.isFile(), () => false);
-    if (!part) {
-      const at = await lstat(fullPath(entry)).catch(() => null);
-      if (at !== null && (await isExactly(fullPath(entry), manifest))) {
-        for (let i = 0; i < manifest.pieceHashes.length; i++) entry.had.add(i);
-        entry.complete = true;
-        return;
-      }
-      if (at !== null) await moveAside(entry, 'it no longer matches the swarm\'s file (edited since it was downloaded?)');
-    }
-    for (const i of part ? await verifiedOnDisk(partOf(entry), manifest) : []) entry.had.add(i);
-    if (entry.had.size !== manifest.pieceHashes.length || manifest.size === 0) return;
-    // Not placeable now (a symlink put in the way): the last piece is fetched again, and its write reports why.
-    await finish(entry).catch(() => entry.had.delete(manifest.pieceHashes.length - 1));
-  }
-
-  /** Moves the finished file into place (once); a path taken meanwhile (by the person) gets another, suffixed one. */
-  const finish = (entry: Entry): Promise<void> => (entry.finishing ??= placeFinished(entry).catch((e: unknown) => {
-    entry.finishing = null; // a later piece write tries again
-    throw e;
-  }));
-
-  async function placeFinished(entry: Entry): Promise<void> {
-    const handle = entry.handle;
-    entry.handle = null;
-    if (handle) await (await handle).close();
-    for (;;) {
-      await makeFolders(root, entry.target.split('/').slice(0, -1).join('/'));
-      const placed = entry.record.manifest.size === 0 ? await createEmpty(fullPath(entry)) : await placeFile(partOf(entry), fullPath(entry));
-      if (placed === 'placed') break;
-      if (entry.record.manifest.size === 0 && (await isExactly(fullPath(entry), entry.record.manifest))) break; // an empty file already
-      await moveAside(entry, 'a file of that name appeared there during the download');
-    }
-    entry.complete = true;
-    served.forget(entry.record.fileId);
-  }
-
-  function handleFor(entry: Entry): Promise<FileHandle> {
-    entry.handle ??= mkdir(parts, { recursive: true, mode: 0o700 }).then(() => openPart(partOf(entry)));
-    return entry.handle;
   }
 
   /** Drops records matching `drop` and the entries of `fileIds`, deleting their unfinished downloads. */
