@@ -33,6 +33,10 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // expect.poll waits here for a page or the server (a render, a reply), each read a browser round trip that
+          // can take over a second on 2 loaded cores: vitest's 1 s default would fail a slow machine, not a bug.
+          // As long as Playwright's own waits (30 s); an event that never comes still fails the test.
+          expect: { poll: { timeout: 30_000 } },
         },
       },
     ],

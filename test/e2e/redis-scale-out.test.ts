@@ -1,7 +1,7 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, startRedis, type TestRedis } from '../helpers/redis-server.ts';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { redisConnected, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { playwrightTab } from './browser-tab.ts';
 import { buildPage, CHROMIUM_ARGS, removeBuiltPage } from './harness.ts';
 import { createThroughPage, MiB, randomFile, ready, seedThroughPage, sha256Of, waitForFile } from './tabs.ts';
@@ -18,6 +18,7 @@ describe.skipIf(!hasRedis)('two tabs on two signaling processes', () => {
     const staticDir = await buildPage();
     redis = await startRedis();
     servers = await Promise.all([0, 1].map(() => startServerProcess({ REDIS_URL: redis.url, STATIC_DIR: staticDir })));
+    await redisConnected(servers); // else a tab may join a process still serving from memory alone
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 import { stopped } from './redis-server.ts';
 
 // A signaling server in a process of its own, started as `npm start` starts it (commands/start.ts), on a
@@ -51,4 +52,21 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
       reject(new Error(`server process exited (${code}):\n${out}`));
     });
   });
+}
+
+/** The process's /healthz. */
+export const healthOf = async (p: ServerProcess): Promise<Record<string, unknown>> =>
+  (await fetch(`${p.httpUrl}/healthz`)).json() as Promise<Record<string, unknown>>;
+
+/**
+ * Resolves once every process says its directory is on Redis. A process serves before it has connected (its
+ * sockets from memory), and members who join it meanwhile are not seen by the other processes' members.
+ */
+export async function redisConnected(processes: ServerProcess[], timeout = 10_000): Promise<void> {
+  await vi.waitFor(async () => {
+    for (const p of processes) {
+      const health = await healthOf(p);
+      if ((health['directory'] as { mode?: string } | undefined)?.mode !== 'redis') throw new Error(`not on Redis yet: ${JSON.stringify(health)}`);
+    }
+  }, { timeout, interval: 100 });
 }

@@ -45,7 +45,8 @@ function processOf(make: (local: LocalPeers) => Directory, shared?: ReturnType<t
   return {
     directory,
     connect: (nickname) => {
-      const peer = { peerId: newPeerId(), nickname };
+      const peerId = newPeerId();
+      const peer = { peerId, nickname, addressTag: peerId.slice(0, 16) };
       local.add(peer);
       return peer;
     },
@@ -60,13 +61,25 @@ const memoryCluster = async (n: number, limits = LIMITS): Promise<Cluster> => {
   return { processes: Array.from({ length: n }, () => one), close: () => one.directory.close() };
 };
 
+/**
+ * Keys live two beats (TTL 2 × heartbeat, refreshed every half beat): at 200 ms, a 300 ms stall of this one test
+ * process on a loaded machine let a live process's members expire. Nothing here tests expiry (redis-cluster does).
+ */
+const HEARTBEAT_MS = 2_000;
+/**
+ * Waits on Redis (a process connecting: two connections, each a TCP connect plus ioredis's ready check; a pub/sub
+ * message arriving): the first cluster of the file took 1.4 s to connect at load 10, where vi.waitFor's default
+ * gives up after 1 s. Only a Redis that hangs takes this long.
+ */
+const REDIS_WAIT = { timeout: 10_000 };
+
 let redis: TestRedis | null = null;
 const redisCluster = async (n: number, limits = LIMITS): Promise<Cluster> => {
   const prefix = `t${randomBytes(4).toString('hex')}:`;
   const processes = Array.from({ length: n }, () => processOf((local) => createRedisDirectory({
-    url: redis!.url, limits, local, logger: silentLogger, heartbeatMs: 200, randomInt, prefix,
+    url: redis!.url, limits, local, logger: silentLogger, heartbeatMs: HEARTBEAT_MS, randomInt, prefix,
   })));
-  await vi.waitFor(() => expect(processes.every((p) => p.directory.health().mode === 'redis')).toBe(true));
+  await vi.waitFor(() => expect(processes.every((p) => p.directory.health().mode === 'redis')).toBe(true), REDIS_WAIT);
   return { processes, close: async () => void (await Promise.all(processes.map((p) => p.directory.close()))) };
 };
 
@@ -123,10 +136,10 @@ describe.each(kinds)('directory (%s)', (_kind, makeCluster) => {
       const [a, b, c] = [p0!.connect('a'), p1!.connect('b'), p1!.connect('c')];
       for (const [p, peer] of [[p0!, a], [p1!, b]] as const) await p.directory.join(peer.peerId, swarmId);
       p0!.directory.broadcast(swarmId, 'hello all', a.peerId);
-      await vi.waitFor(() => expect(p1!.inbox(b.peerId)).toEqual(['hello all']));
+      await vi.waitFor(() => expect(p1!.inbox(b.peerId)).toEqual(['hello all']), REDIS_WAIT);
       expect(p0!.inbox(a.peerId)).toEqual([]);
       expect(await p0!.directory.relay(a.peerId, b.peerId, 'offer')).toBe(true);
-      await vi.waitFor(() => expect(p1!.inbox(b.peerId)).toEqual(['hello all', 'offer']));
+      await vi.waitFor(() => expect(p1!.inbox(b.peerId)).toEqual(['hello all', 'offer']), REDIS_WAIT);
       expect(await p0!.directory.relay(a.peerId, c.peerId, 'offer')).toBe(false); // c joined no swarm
       expect(p1!.inbox(c.peerId)).toEqual([]);
     } finally {
@@ -167,13 +180,13 @@ describe.each(kinds)('directory (%s)', (_kind, makeCluster) => {
       expect(await p0!.directory.announce(swarm, a.peerId, '127.0.0.9', file1.fileId, file1.manifest)).toBe('stored');
       // a leaves: its process has no member left in the swarm, but b keeps the swarm and a's manifest alive.
       await p0!.directory.leave(a.peerId, swarm);
-      await vi.waitFor(async () => expect((await p1!.directory.announcements(swarm)).length).toBe(1));
+      await vi.waitFor(async () => expect((await p1!.directory.announcements(swarm)).length).toBe(1), REDIS_WAIT);
       await p0!.directory.join(a.peerId, other);
       expect(await p0!.directory.announce(other, a.peerId, '127.0.0.9', file2.fileId, file2.manifest)).toBe('over-peer-budget');
       await p1!.directory.leave(b.peerId, swarm); // the swarm and its manifests are forgotten everywhere
-      await vi.waitFor(async () => {
+      await vi.waitFor(async () => { // released on p0's next upkeep tick (every half heartbeat)
         expect(await p0!.directory.announce(other, a.peerId, '127.0.0.9', file2.fileId, file2.manifest)).toBe('stored');
-      }, { timeout: 5000 });
+      }, { timeout: 5 * HEARTBEAT_MS, interval: 100 });
     } finally {
       await close();
     }

@@ -15,7 +15,11 @@ export const at = (name: string): number => {
 };
 /** REQUESTED-TRANSPORT: protocol number (17 = UDP) in the first byte. */
 const REQUESTED_UDP = 0x11000000;
-const REPLY_TIMEOUT_MS = 2000;
+/**
+ * A STUN client's transaction timeout (RFC 5389 §7.2: Ti over TCP; Rc = 7, Rm = 16 over UDP from RTO 500 ms):
+ * a relay that answers late is slow, not broken. One that never answers fails the test after this.
+ */
+const REPLY_TIMEOUT_MS = 39_500;
 const RETRANSMIT_MS = 250;
 
 export interface Reply {
