@@ -133,13 +133,15 @@ export function admitLink(
   const byAddress = countAddresses(held.map((l) => l.address));
   const crowdedAsker = (byAddress.get(asker.address) ?? 0) >= ADDRESS_SHARE;
   if (crowdedAsker && othersWait()) return { accept: false, waits: false };
-  if (held.length < caps.max - (asker.newcomer ? 0 : caps.reserved)) return { accept: true, close: null };
-  if (crowdedAsker) return { accept: false, waits: true }; // nobody of another address waits: like anyone
+  const room = caps.max - (asker.newcomer ? 0 : caps.reserved);
+  if (held.length < room) return { accept: true, close: null };
+  const waits = held.length - 1 < room; // one link given way lets it in (not so for a mate linked before, inside the reserve)
+  if (crowdedAsker) return { accept: false, waits }; // nobody of another address waits: like anyone
   const [hog, most] = [...byAddress].reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0]);
   const idleFirst = (links: HeldLink[]) => links.sort((a, b) => idleSince(a) - idleSince(b))[0]?.peerId ?? null;
   if (most > ADDRESS_SHARE) return { accept: true, close: idleFirst(held.filter((l) => l.address === hog)) };
   const idle = asker.newcomer ? idleFirst(held.filter((l) => isIdle(l, now))) : null;
-  return idle === null ? { accept: false, waits: true } : { accept: true, close: idle };
+  return idle === null ? { accept: false, waits } : { accept: true, close: idle };
 }
 
 /** An attempt started at `since` got no answer in time. */
