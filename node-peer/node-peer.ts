@@ -29,6 +29,8 @@ export interface NodePeerOptions {
   nickname?: string;
   /** How many peers may link to this one; a sharer serves a whole class, so it takes more than a tab. */
   maxLinks?: number;
+  /** Of maxLinks, links kept for peers it never linked to (the sharer's: peer/links/link-policy.ts). */
+  reservedLinks?: number;
   /** Engine parameters over its defaults (a sharer's link speed). */
   params?: Partial<EngineParams>;
   /** The page address join links name, when it differs from `server` (the teacher's process reaches its own
@@ -76,6 +78,7 @@ export function startNodePeer(opts: NodePeerOptions): NodePeer {
     createLink: (linkOpts) => createPeerLink({ ...linkOpts, wrtc }),
     lastUsed: (peerId) => engine?.lastUsed(peerId),
     ...(opts.maxLinks === undefined ? {} : { maxLinks: opts.maxLinks }),
+    ...(opts.reservedLinks === undefined ? {} : { reservedLinks: opts.reservedLinks }),
   });
   const linkPage = opts.pageUrl === undefined ? page : parseServerUrl(opts.pageUrl);
   const linkFor = (swarmId: string): string => swarmLink(linkPage, swarmId);

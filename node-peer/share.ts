@@ -41,7 +41,7 @@ export async function startSharing(opts: ShareOptions): Promise<Sharing> {
   await cache.save().catch(() => undefined);
   const store = createShareStore({ swarmId, files, onBroken: (f, reason) => opts.onBroken?.(f, reason) });
   const peer = startNodePeer({
-    server: opts.server, store, maxLinks: SHARER_LINK_CAPS.max, params: { uplinkBytesPerSecond: opts.uplinkBytesPerSecond ?? null },
+    server: opts.server, store, maxLinks: SHARER_LINK_CAPS.max, reservedLinks: SHARER_LINK_CAPS.reserved, params: { uplinkBytesPerSecond: opts.uplinkBytesPerSecond ?? null },
     ...(opts.pageUrl === undefined ? {} : { pageUrl: opts.pageUrl }),
     ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
   });

@@ -110,7 +110,14 @@ const ClientSchemas = {
 export const ClientFrameSchema = v.variant('type', Object.values(ClientSchemas));
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
 
-const PeerInfoSchema = v.object({ peerId: PeerIdSchema, nickname: NicknameSchema });
+/** ADDRESS_TAG_BYTES in hex: the server's keyed hash of a member's network address (the address itself never leaves it). */
+export const ADDRESS_TAG_BYTES = 8;
+export const AddressTagSchema = hexId(ADDRESS_TAG_BYTES);
+/**
+ * `addressTag`: equal for members on one address (one laptop), so a peer can cap what one address holds of its
+ * links (peer/links/link-policy.ts). Set by the server from the socket's remote address; a client cannot name it.
+ */
+const PeerInfoSchema = v.object({ peerId: PeerIdSchema, nickname: NicknameSchema, addressTag: AddressTagSchema });
 export type PeerInfo = v.InferOutput<typeof PeerInfoSchema>;
 const AnnouncementSchema = v.object({ fileId: FileIdSchema, manifest: ManifestFieldSchema, from: PeerIdSchema });
 export type Announcement = v.InferOutput<typeof AnnouncementSchema>;

@@ -3,9 +3,9 @@ import { verifyManifest } from '../shared/manifest.ts';
 import { NICKNAME_FANOUT_EVERY_MS } from '../shared/limits.ts';
 import { checkNickname } from '../shared/nickname.ts';
 import {
-  CLOSE_REPLACED, encodeFrame, SIGNAL_VERSION, type ClientFrame, type IceServer, type PeerInfo, type SignalError,
+  CLOSE_REPLACED, encodeFrame, SIGNAL_VERSION, type ClientFrame, type IceServer, type SignalError,
 } from '../shared/signaling.ts';
-import { broadcast, send, sendError, sendText, type Client, type Hub, type Session } from './hub.ts';
+import { broadcast, peerInfo, send, sendError, sendText, type Client, type Hub, type Session } from './hub.ts';
 import type { AnnounceOutcome } from './directory/rooms.ts';
 
 // One function per client frame type. Every outgoing frame is built here from checked fields.
@@ -13,7 +13,6 @@ import type { AnnounceOutcome } from './directory/rooms.ts';
 type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
 const defaultNickname = (peerId: PeerId): string => `Peer ${peerId.slice(0, 4)}`;
-const peerInfo = (s: Session): PeerInfo => ({ peerId: s.peerId, nickname: s.nickname });
 
 /** Called for a parsed frame; a frame other than hello before hello is ERR_NOT_HELLO. */
 export async function handleFrame(hub: Hub, client: Client, frame: ClientFrame): Promise<void> {

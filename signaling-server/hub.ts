@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { PeerId, SwarmId } from '../shared/ids.ts';
 import * as L from '../shared/limits.ts';
-import { encodeFrame, type IceServer, type ServerFrameBody, type SignalError } from '../shared/signaling.ts';
+import { encodeFrame, type IceServer, type PeerInfo, type ServerFrameBody, type SignalError } from '../shared/signaling.ts';
 import type { IceProvider } from './relay/ice-config.ts';
 import type { Logger } from './log.ts';
 import type { AddressLimits, Addresses } from './guards/addresses.ts';
@@ -68,6 +68,7 @@ export interface Client {
   closing: boolean; // closed for abuse: nothing more it sends is handled
   host: string | undefined; // the HTTP Host of the upgrade: where the browser reached this server
   address: string; // the remote IP (guards/addresses.ts): what connection, guess and manifest budgets are counted by
+  addressTag: string; // what members are told of that address (Hub.addressTagFor)
 }
 
 /** One peer: outlives its socket when resumed. */
@@ -79,6 +80,9 @@ export interface Session {
   nicknameSentAt: number; // ms when they were told it (handlers.ts: at most one fan-out per NICKNAME_FANOUT_EVERY_MS)
   nicknameTimer: ReturnType<typeof setTimeout> | null; // the pending fan-out of a later change
 }
+
+/** What members are told of a peer. */
+export const peerInfo = (s: Session): PeerInfo => ({ peerId: s.peerId, nickname: s.nickname, addressTag: s.client.addressTag });
 
 export interface Hub {
   directory: Directory; // swarms, announcements, codes: in memory, or shared by a school's processes through Redis
@@ -92,6 +96,8 @@ export interface Hub {
   resumeSecretFor(peerId: PeerId): string;
   /** Constant-time check of a claimed secret. */
   isResumeSecret(peerId: PeerId, secret: string): boolean;
+  /** A keyed hash of an address, ADDRESS_TAG_BYTES: equal for one address, and the address cannot be read back from it. */
+  addressTagFor(address: string): string;
   newPeerId(): PeerId;
   randomInt(n: number): number;
 }

@@ -7,7 +7,7 @@ import { newPeerId, type PeerId } from '../shared/ids.ts';
 import {
   HEARTBEAT_MS, HTTP_HEADERS_TIMEOUT_MS, MAX_WS_PAYLOAD_BYTES, TCP_HEADROOM, TCP_HEADROOM_PER_ADDRESS,
 } from '../shared/limits.ts';
-import { CLOSE_SHUTDOWN, DEFAULT_PORT, SIGNAL_PATH, type IceServer } from '../shared/signaling.ts';
+import { ADDRESS_TAG_BYTES, CLOSE_SHUTDOWN, DEFAULT_PORT, SIGNAL_PATH, type IceServer } from '../shared/signaling.ts';
 import type { Directory, DirectoryHealth, LocalPeers } from './directory/contract.ts';
 import { createMemoryDirectory } from './directory/memory.ts';
 import { createRedisDirectory } from './directory/redis/directory.ts';
@@ -15,7 +15,7 @@ import { addressKey, createAddresses } from './guards/addresses.ts';
 import { guardTcpConnections } from './guards/tcp-guard.ts';
 import { isAllowedOrigin } from './guards/web-security.ts';
 import { createStaticHandler } from './http/static.ts';
-import { DEFAULT_LIMITS, sendText, type Client, type Hub, type ServerLimits, type Session } from './hub.ts';
+import { DEFAULT_LIMITS, peerInfo, sendText, type Client, type Hub, type ServerLimits, type Session } from './hub.ts';
 import { silentLogger, throttledLogger, type Logger } from './log.ts';
 import { startIceServices, type IceConfig, type IceProvider, type IceServices } from './relay/ice-config.ts';
 import { CLOSE_GRACE_MS, heartbeat, onConnection } from './sockets.ts';
@@ -64,6 +64,8 @@ function createHub(opts: SignalingServerOptions): Hub {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const key = opts.resumeKey ?? randomBytes(32);
   const resumeSecretFor = (peerId: string) => createHmac('sha256', key).update(peerId).digest('hex');
+  // Another message space than peerIds (hex), so a tag is never a resume secret's prefix.
+  const addressTagFor = (address: string) => createHmac('sha256', key).update(`address:${address}`).digest('hex').slice(0, ADDRESS_TAG_BYTES * 2);
   const logger = throttledLogger(opts.logger ?? silentLogger);
   const sessions = new Map<PeerId, Session>();
   const local: LocalPeers = {
@@ -74,7 +76,7 @@ function createHub(opts: SignalingServerOptions): Hub {
     },
     info: (peerId) => {
       const session = sessions.get(peerId);
-      return session && { peerId, nickname: session.nickname };
+      return session && peerInfo(session);
     },
   };
   const hub: Hub = {
@@ -91,6 +93,7 @@ function createHub(opts: SignalingServerOptions): Hub {
       const claimed = Buffer.from(secret);
       return claimed.length === expected.length && timingSafeEqual(claimed, expected);
     },
+    addressTagFor,
     newPeerId,
     randomInt,
   };

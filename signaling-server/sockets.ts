@@ -105,7 +105,7 @@ export function onConnection(hub: Hub, clients: Set<Client>, socket: WebSocket, 
   const client: Client = {
     socket, session: null, limiter: createSocketRateLimiter(hub.limits), oversizedFrames: 0, helloSeen: false,
     missedPongs: 0, unansweredPings: [], unfinishedSince: null, handled: Promise.resolve(), closing: false,
-    host: req.headers.host, address,
+    host: req.headers.host, address, addressTag: hub.addressTagFor(address),
   };
   clients.add(client);
   const helloTimer = setTimeout(() => {

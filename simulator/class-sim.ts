@@ -177,14 +177,14 @@ interface HoggerParts {
   rates: { up: number; down: number };
 }
 
-/** Every hostile student's sockets join at once with the class, each seeking a tab's full 12 links, the teacher first. */
+/** Every hostile student's sockets (one address) join at once with the class, each seeking a tab's full 12 links, the teacher first. */
 function joinHoggers(o: ClassOptions, parts: HoggerParts): void {
-  const caps = { wanted: TAB_LINK_CAPS.max, max: TAB_LINK_CAPS.max };
+  const caps = { ...TAB_LINK_CAPS, wanted: TAB_LINK_CAPS.max };
   for (let h = 0; h < (o.hoggers ?? 0); h++) {
     for (let s = 0; s < MAX_CONNECTIONS_PER_ADDRESS; s++) {
       const laptop = parts.make(hex(0xf000 + h * MAX_CONNECTIONS_PER_ADDRESS + s, 16));
       parts.net.add(laptop, parts.rates);
-      parts.links.join(laptop, caps, [parts.teacher]);
+      parts.links.join(laptop, caps, [parts.teacher], undefined, `hogger ${h}`); // one laptop: one address
     }
   }
 }

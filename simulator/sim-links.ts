@@ -2,7 +2,8 @@ import type { PeerId } from '../shared/ids.ts';
 import { createPeerBackoff, type PeerBackoff } from '../peer/links/link-backoff.ts';
 import { createMateBook, type MateBook } from '../peer/links/link-mates.ts';
 import {
-  acceptsLink, attemptTimedOut, LINK_TICK_MS, linksInUse, linksToGiveWay, offersTo, peersToTry, type LinkCaps, type LinkUse,
+  admitLink, attemptTimedOut, countAddresses, LINK_TICK_MS, linksInUse, linksToGiveWay, offersTo, otherAddressWaits, peersToTry,
+  type HeldLink, type LinkCaps, type LinkView,
 } from '../peer/links/link-policy.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Laptop } from './sim-laptop.ts';
@@ -13,7 +14,8 @@ import type { SimNetwork } from './sim-network.ts';
 // `max`, the smaller id offers, an unanswered attempt is given up after CONNECT_TIMEOUT_MS and retried after
 // the backoff, every LINK_TICK_MS. Signals go through the server (two one-way latencies); a link accepted
 // is up LINK_SETUP_S later (ICE, DTLS and SCTP on a LAN). Then both laptops exchange bitfields. A full laptop
-// that turned a mate away gives way with its longest-idle link, as the link manager does.
+// that turned a mate away gives way with its longest-idle link, as the link manager does. Each laptop has an
+// address of its own; a hostile student's sockets share one (class-sim.ts), as the server's address tag says.
 
 /** ICE checks, the DTLS handshake and the SCTP association on a LAN: a few round trips and some CPU. */
 export const LINK_SETUP_S = 0.1;
@@ -40,6 +42,8 @@ export interface GraphFigures {
   linksMax: number;
   /** Laptops with a link to the seeder. */
   linkedToSeeder: number;
+  /** The most of the seeder's links one address holds (a hostile student's 64 sockets are one address). */
+  seederLinksPerAddressMax: number;
   /** Hops from the seeder over links that are up: the farthest laptop and the median one (null: unreachable). */
   hopsMax: number | null;
   hopsMedian: number;
@@ -47,7 +51,9 @@ export interface GraphFigures {
 
 export class SimLinks {
   private readonly sides = new Map<PeerId, Side>();
-  /** Idle links closed for a waiting mate. */
+  /** Each laptop's address tag (the server's: one per laptop). */
+  private readonly addresses = new Map<PeerId, string>();
+  /** Links closed to make room: idle ones for a waiting mate, a crowded address's for another's, idle ones for a newcomer. */
   gaveWay = 0;
 
   constructor(private readonly events: EventQueue, private readonly net: SimNetwork, private readonly rng: () => number) {}
@@ -55,15 +61,17 @@ export class SimLinks {
   /**
    * The laptop joins the swarm: it learns the members, they learn it, and it starts seeking links. `origin`: the
    * peer that announced the file (the teacher), linked to first as the link manager does (link-mates.ts addOrigin).
+   * `address`: the laptop's address tag (default its own; a hostile student's sockets share one).
    */
-  join(laptop: Laptop, caps: LinkCaps, first: PeerId[] = [], origin?: PeerId): void {
+  join(laptop: Laptop, caps: LinkCaps, first: PeerId[] = [], origin?: PeerId, address: string = laptop.id): void {
     const side: Side = {
       laptop, caps, mates: createMateBook(this.rng), backoff: createPeerBackoff(this.rng), links: new Map(), asked: new Map(),
       turnedAwayAt: null, first,
     };
+    this.addresses.set(laptop.id, address);
     for (const other of this.sides.values()) {
-      side.mates.add(SWARM, other.laptop.id);
-      other.mates.add(SWARM, laptop.id);
+      side.mates.add(SWARM, other.laptop.id, this.addresses.get(other.laptop.id));
+      other.mates.add(SWARM, laptop.id, address);
     }
     if (origin !== undefined && origin !== laptop.id) side.mates.addOrigin(origin);
     this.sides.set(laptop.id, side);
@@ -81,6 +89,7 @@ export class SimLinks {
     const side = this.sides.get(laptop.id);
     if (!side) return;
     this.sides.delete(laptop.id);
+    this.addresses.delete(laptop.id);
     for (const peerId of side.links.keys()) this.closeOn(peerId, laptop.id);
     for (const other of this.sides.values()) other.mates.remove(SWARM, laptop.id);
     for (const other of this.sides.values()) other.mates.takeStrangers();
@@ -101,14 +110,9 @@ export class SimLinks {
       side.backoff.afterFailure(peerId, t);
     }
     this.giveWay(side, t);
-    const inUse = linksInUse(this.uses(side), t);
-    if (Math.min(side.caps.wanted - inUse, side.caps.max - side.links.size) <= side.asked.size) return; // no room: skip the sort
-    const view = {
-      links: side.links.size, inUse, asked: side.asked.size,
-      has: (p: PeerId) => side.links.has(p) || side.asked.has(p), mayTry: (p: PeerId) => side.backoff.mayTry(p, t),
-    };
-    const candidates = side.first.length === 0 ? side.mates.candidates() : [...side.first, ...side.mates.candidates()];
-    for (const peerId of peersToTry(side.caps, view, candidates)) {
+    const view = this.view(side, t);
+    if (Math.min(side.caps.wanted - view.inUse, side.caps.max - view.links) <= view.asked) return; // no room: skip the sort
+    for (const peerId of peersToTry(side.caps, view, this.candidates(side))) {
       if (offersTo(side.laptop.id, peerId)) this.offer(side, peerId);
       else {
         side.asked.set(peerId, t);
@@ -117,19 +121,49 @@ export class SimLinks {
     }
   }
 
-  /** link-manager.ts giveWay(). */
-  private giveWay(side: Side, t: number): void {
-    const idle = linksToGiveWay(side.caps, this.uses(side), side.turnedAwayAt, t);
-    if (idle.length > 0) side.turnedAwayAt = null;
-    for (const peerId of idle) {
-      this.closeOn(side.laptop.id, peerId);
-      side.backoff.afterGiveWay(peerId, t);
-      this.gaveWay++;
-    }
+  /** link-manager.ts viewAt(). */
+  private view(side: Side, t: number): LinkView & { othersWait: () => boolean } {
+    const base = {
+      links: side.links.size, asked: side.asked.size,
+      has: (p: PeerId) => side.links.has(p) || side.asked.has(p), mayTry: (p: PeerId) => side.backoff.mayTry(p, t),
+      addressOf: side.mates.addressOf, byAddress: countAddresses([...side.links.keys(), ...side.asked.keys()].map(side.mates.addressOf)),
+    };
+    const othersWait = () => otherAddressWaits(base, this.candidates(side));
+    return { ...base, inUse: linksInUse(this.uses(side), t, othersWait), othersWait };
   }
 
-  private uses(side: Side): LinkUse[] {
-    return [...side.links].map(([peerId, l]) => ({ peerId, since: l.since, lastUsed: side.laptop.lastUsed.get(peerId) }));
+  private candidates(side: Side): PeerId[] {
+    return side.first.length === 0 ? side.mates.candidates() : [...side.first, ...side.mates.candidates()];
+  }
+
+  /** link-manager.ts giveWay(). */
+  private giveWay(side: Side, t: number): void {
+    const idle = linksToGiveWay(side.caps, this.uses(side), side.turnedAwayAt, t, this.view(side, t).othersWait);
+    if (idle.length > 0) side.turnedAwayAt = null;
+    for (const peerId of idle) this.closeToGiveWay(side, peerId, t);
+  }
+
+  private closeToGiveWay(side: Side, peerId: PeerId, t: number): void {
+    this.closeOn(side.laptop.id, peerId);
+    side.backoff.afterGiveWay(peerId, t);
+    this.gaveWay++;
+  }
+
+  private uses(side: Side): HeldLink[] {
+    return [...side.links].map(([peerId, l]) => ({
+      peerId, since: l.since, lastUsed: side.laptop.lastUsed.get(peerId), address: side.mates.addressOf(peerId),
+    }));
+  }
+
+  /** link-manager.ts admits(). */
+  private admits(side: Side, from: PeerId, askedByUs: boolean): boolean {
+    const t = this.now();
+    const asker = { address: side.mates.addressOf(from), newcomer: side.mates.isNewcomer(from) };
+    const verdict = admitLink(side.caps, this.uses(side), asker, askedByUs, t, this.view(side, t).othersWait);
+    if (!verdict.accept) {
+      if (verdict.waits) side.turnedAwayAt = t;
+    } else if (verdict.close !== null) this.closeToGiveWay(side, verdict.close, t);
+    return verdict.accept;
   }
 
   private offer(side: Side, to: PeerId): void {
@@ -141,17 +175,13 @@ export class SimLinks {
   /** A request for an offer from a larger id (link-manager.ts onSignal). */
   private onAsk(side: Side, from: PeerId): void {
     if (side.links.has(from) || !offersTo(side.laptop.id, from) || !side.backoff.mayAccept(from, this.now())) return;
-    if (acceptsLink(side.caps, side.links.size, false)) this.offer(side, from);
-    else side.turnedAwayAt = this.now();
+    if (this.admits(side, from, false)) this.offer(side, from);
   }
 
   /** An offer from a smaller id (link-manager.ts onOffer): taken while there is room, or when we asked for it. */
   private onOffer(side: Side, from: PeerId): void {
     if (side.links.has(from) || !side.backoff.mayAccept(from, this.now())) return;
-    if (!acceptsLink(side.caps, side.links.size, side.asked.has(from))) {
-      side.turnedAwayAt = this.now();
-      return;
-    }
+    if (!this.admits(side, from, side.asked.has(from))) return;
     side.asked.delete(from);
     side.links.set(from, { since: this.now(), up: false });
     this.events.after(this.net.latencyS + LINK_SETUP_S, () => this.up(side.laptop.id, from));
@@ -162,6 +192,8 @@ export class SimLinks {
     const [la, lb] = [sa?.links.get(b), sb?.links.get(a)];
     if (!sa || !sb || !la || !lb) return; // one side gave up or left meanwhile
     la.up = lb.up = true;
+    sa.mates.markLinked(b);
+    sb.mates.markLinked(a);
     sa.laptop.connect(b);
     sb.laptop.connect(a);
   }
@@ -203,9 +235,11 @@ export class SimLinks {
     }
     const others = [...this.sides.keys()].filter((p) => p !== seeder).map((p) => hops.get(p) ?? Infinity).sort((x, y) => x - y);
     const hopsMax = others.length === 0 ? 0 : others[others.length - 1]!;
+    const seederLinks = [...(this.sides.get(seeder)?.links ?? [])].filter(([, l]) => l.up).map(([p]) => p);
+    const perAddress = countAddresses(seederLinks.map((p) => this.addresses.get(p) ?? p));
     return {
       linksMin: counts[0] ?? 0, linksMedian: counts[counts.length >> 1] ?? 0, linksMax: counts[counts.length - 1] ?? 0,
-      linkedToSeeder: [...(this.sides.get(seeder)?.links.values() ?? [])].filter((l) => l.up).length,
+      linkedToSeeder: seederLinks.length, seederLinksPerAddressMax: Math.max(0, ...perAddress.values()),
       hopsMax: Number.isFinite(hopsMax) ? hopsMax : null, hopsMedian: others[others.length >> 1] ?? 0,
     };
   }

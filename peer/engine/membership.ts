@@ -20,7 +20,7 @@ export interface MembershipHooks {
 export function subscribeMembership(ctx: Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>, signaling: SignalingClient, hooks: MembershipHooks): () => void {
   const { state } = ctx;
 
-  function onMembers(swarmId: SwarmId, members: PeerInfo[]): void {
+  function onMembers(swarmId: SwarmId, members: Pick<PeerInfo, 'peerId' | 'nickname'>[]): void {
     if (!state.table.swarms.has(swarmId)) return;
     state.members.set(swarmId, new Set(members.map((m) => m.peerId)));
     for (const m of members) state.nicknames.set(m.peerId, m.nickname);

@@ -1,10 +1,11 @@
 import type { PeerId, SwarmId } from '../../shared/ids.ts';
-import type { SignalPayload } from '../../shared/signaling.ts';
+import type { PeerInfo, SignalPayload } from '../../shared/signaling.ts';
 import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
 import {
-  acceptsLink, attemptTimedOut, LINK_TICK_MS, linkCaps, linksInUse, linksToGiveWay, offersTo, peersToTry, TAB_LINK_CAPS,
+  admitLink, attemptTimedOut, countAddresses, LINK_TICK_MS, linkCaps, linksInUse, linksToGiveWay, offersTo, otherAddressWaits,
+  peersToTry, TAB_LINK_CAPS, type HeldLink, type LinkView,
 } from './link-policy.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
 import type { SignalingClient } from '../signaling/client.ts';
@@ -28,6 +29,8 @@ export interface LinkManagerOptions {
   subscribeSignaling?: SignalingClient['subscribe'];
   wantedLinks?: number;
   maxLinks?: number;
+  /** Of maxLinks, links only a mate never linked to before may take (the sharer's: link-policy.ts). */
+  reservedLinks?: number;
   createLink?: (opts: PeerLinkOptions) => SignaledPeerLink;
   random?: () => number;
   now?: () => number;
@@ -116,6 +119,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     link.onStateChange = (state) => {
       if (state === 'connected' && !entry.announced) {
         entry.announced = true;
+        mates.markLinked(peerId);
         subscribers.emit('onLink', link);
       } else if (state === 'closed') {
         onClosed(peerId, entry);
@@ -144,15 +148,41 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
 
   /** Full while a mate waits or too few links are in use: idle links close, and their peers are kept away a while. */
   function giveWay(t: number): void {
-    const idle = linksToGiveWay(caps, linkUses(), turnedAwayAt, t);
+    const idle = linksToGiveWay(caps, linkUses(), turnedAwayAt, t, viewAt(t).othersWait);
     if (idle.length > 0) turnedAwayAt = null; // one link per mate turned away
-    for (const peerId of idle) {
-      backoff.afterGiveWay(peerId, t);
-      links.get(peerId)?.link.close('idle: gave way to a waiting mate');
-    }
+    for (const peerId of idle) closeToGiveWay(peerId, t, 'idle: gave way to a waiting mate');
   }
 
-  const linkUses = () => [...links].map(([peerId, e]) => ({ peerId, since: e.since, lastUsed: opts.lastUsed?.(peerId) }));
+  function closeToGiveWay(peerId: PeerId, t: number, reason: string): void {
+    backoff.afterGiveWay(peerId, t);
+    links.get(peerId)?.link.close(reason);
+  }
+
+  const linkUses = (): HeldLink[] => [...links].map(([peerId, e]) => ({
+    peerId, since: e.since, lastUsed: opts.lastUsed?.(peerId), address: mates.addressOf(peerId),
+  }));
+
+  /** Whether to take a link `from` offers or asks for (link-policy.ts admitLink); a link closed to make room gives way. */
+  function admits(from: PeerId, askedByUs: boolean): boolean {
+    const t = now();
+    const asker = { address: mates.addressOf(from), newcomer: mates.isNewcomer(from) };
+    const verdict = admitLink(caps, linkUses(), asker, askedByUs, t, viewAt(t).othersWait);
+    if (!verdict.accept) {
+      if (verdict.waits) turnedAwayAt = t; // the asker times out
+    } else if (verdict.close !== null) closeToGiveWay(verdict.close, t, 'gave way to a mate of another address or a newcomer');
+    return verdict.accept;
+  }
+
+  /** What link-policy.ts sees; `othersWait`: otherAddressWaits, asked only when an address is crowded. */
+  function viewAt(t: number): LinkView & { othersWait: () => boolean } {
+    const base = {
+      links: links.size, asked: asked.size,
+      has: (p: PeerId) => links.has(p) || asked.has(p), mayTry: (p: PeerId) => backoff.mayTry(p, t),
+      addressOf: mates.addressOf, byAddress: countAddresses([...links.keys(), ...asked.keys()].map(mates.addressOf)),
+    };
+    const othersWait = () => otherAddressWaits(base, mates.candidates());
+    return { ...base, inUse: linksInUse(linkUses(), t, othersWait), othersWait };
+  }
 
   /** Opens or asks for links until this tab has `wanted`. */
   function fill(): void {
@@ -160,11 +190,7 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     const t = now();
     dropStaleAttempts(t);
     giveWay(t);
-    const view = {
-      links: links.size, inUse: linksInUse(linkUses(), t), asked: asked.size,
-      has: (p: PeerId) => links.has(p) || asked.has(p), mayTry: (p: PeerId) => backoff.mayTry(p, t),
-    };
-    for (const peerId of peersToTry(caps, view, mates.candidates())) {
+    for (const peerId of peersToTry(caps, viewAt(t), mates.candidates())) {
       if (offersTo(selfId, peerId)) startLink(peerId, true);
       else if (signaling.signal(peerId, { type: 'renegotiate', renegotiate: true })) asked.set(peerId, t);
     }
@@ -183,18 +209,14 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
     }
     // A request for an offer from a larger peer we have no link with.
     if (payload.type !== 'renegotiate' || !offersTo(selfId, from)) return;
-    if (acceptsLink(caps, links.size, false)) startLink(from, true);
-    else turnedAwayAt = now();
+    if (admits(from, false)) startLink(from, true);
   }
 
   function onOffer(from: PeerId, offer: { type: 'offer' | 'answer'; sdp: string }, current: SignaledPeerLink | undefined): void {
     if (!offersTo(from, selfId!)) return; // only the smaller peerId offers
     // A renegotiation (ICE restart) of the current connection keeps its DTLS fingerprint; a fresh one does not.
     if (current !== undefined && current.remoteFingerprint() === sdpFingerprint(offer.sdp)) return current.signal(offer);
-    if (current === undefined && !acceptsLink(caps, links.size, asked.has(from))) {
-      turnedAwayAt = now(); // full: the offerer times out
-      return;
-    }
+    if (current === undefined && !admits(from, asked.has(from))) return;
     current?.close('replaced by a new connection');
     startLink(from, false).signal(offer);
   }
@@ -203,9 +225,9 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
    * A `joined` list (`keepLinked`) replayed right after a server restart may lack mates that are still
    * reconnecting: one whose link is open keeps the swarm until its peer-left, so the open channel is not cut.
    */
-  function setMates(swarmId: SwarmId, peerIds: PeerId[], keepLinked = false, origins: PeerId[] = []): void {
+  function setMates(swarmId: SwarmId, members: PeerInfo[], keepLinked = false, origins: PeerId[] = []): void {
     const keep = (p: PeerId) => keepLinked && links.get(p)?.link.state === 'connected';
-    mates.setMembers(swarmId, peerIds.filter((p) => p !== selfId), keep);
+    mates.setMembers(swarmId, members.filter((m) => m.peerId !== selfId), keep);
     for (const p of origins) if (p !== selfId) mates.addOrigin(p);
     pruneMates();
   }
@@ -228,14 +250,14 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
       }
       selfId = peerId;
     },
-    onJoined: (swarmId, members, announcements) => setMates(swarmId, members.map((m) => m.peerId), true, announcements.map((a) => a.from)),
+    onJoined: (swarmId, members, announcements) => setMates(swarmId, members, true, announcements.map((a) => a.from)),
     // A folder shared is an announcement per file, all from one origin: links are filled again only for a new one.
     onAnnouncement: (_swarmId, a) => {
       if (a.from !== selfId && mates.addOrigin(a.from)) fill();
     },
     onLeft: (swarmId) => setMates(swarmId, []),
     onPeerJoined: (swarmId, peer) => {
-      if (peer.peerId !== selfId) mates.add(swarmId, peer.peerId);
+      if (peer.peerId !== selfId) mates.add(swarmId, peer.peerId, peer.addressTag);
       fill();
     },
     onPeerLeft: (swarmId, peerId) => {

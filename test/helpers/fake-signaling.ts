@@ -46,9 +46,9 @@ export function createFakeHub(): FakeHub {
           if (joined.has(swarmId)) return;
           joined.add(swarmId);
           const swarm = swarmOf(swarmId);
-          const members = [...swarm.members].map((p) => ({ peerId: p, nickname: p.slice(0, 4) }));
+          const members = [...swarm.members].map((p) => ({ peerId: p, nickname: p.slice(0, 4), addressTag: p.slice(0, 16) }));
           emit(peerId, 'onJoined', swarmId, members, [...swarm.announcements.values()]);
-          for (const m of swarm.members) emit(m, 'onPeerJoined', swarmId, { peerId, nickname: peerId.slice(0, 4) });
+          for (const m of swarm.members) emit(m, 'onPeerJoined', swarmId, { peerId, nickname: peerId.slice(0, 4), addressTag: peerId.slice(0, 16) });
           swarm.members.add(peerId);
         },
         leave(swarmId) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../shared/signaling.ts';
-import { makeFile, newSwarmId, startHarness, type Harness, type TestClient } from './fixture.ts';
+import { makeFile, newSwarmId, startHarness, TAG, type Harness, type TestClient } from './fixture.ts';
 
 // Budgets that hold across sockets: stored manifest bytes per peer, per address and in total; share-code guesses
 // per address and wrong codes server-wide; and what a nickname may contain.
@@ -123,6 +123,6 @@ describe('nicknames', () => {
     expect(await a.next('error')).toMatchObject({ code: 'ERR_NICKNAME', ref: 'hello' });
     await a.join(swarmId);
     const b = await peerFrom('127.0.0.3');
-    expect((await b.join(swarmId)).members).toEqual([{ peerId: a.peerId, nickname: `Peer ${a.peerId.slice(0, 4)}` }]);
+    expect((await b.join(swarmId)).members).toEqual([{ peerId: a.peerId, nickname: `Peer ${a.peerId.slice(0, 4)}`, addressTag: TAG }]);
   });
 });

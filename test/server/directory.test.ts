@@ -45,7 +45,8 @@ function processOf(make: (local: LocalPeers) => Directory, shared?: ReturnType<t
   return {
     directory,
     connect: (nickname) => {
-      const peer = { peerId: newPeerId(), nickname };
+      const peerId = newPeerId();
+      const peer = { peerId, nickname, addressTag: peerId.slice(0, 16) };
       local.add(peer);
       return peer;
     },

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
 import { newSwarmId, type SwarmId } from '../../shared/ids.ts';
 import { createManifest, type Manifest } from '../../shared/manifest.ts';
@@ -5,6 +6,9 @@ import { encodeFrame, parseServerFrame, type ClientFrameBody, type ServerFrame }
 import { createSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../signaling-server/server.ts';
 
 // One awaited fixture: a real server on port 0 and real ws clients that queue what they receive.
+
+/** Any address tag: the server's keyed hash of an address, ADDRESS_TAG_BYTES in hex. */
+export const TAG = expect.stringMatching(/^[0-9a-f]{16}$/);
 
 type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hasRedis, startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { healthOf as health, redisConnected, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { connectTo, makeFile, newSwarmId, type TestClient } from './fixture.ts';
+import { connectTo, makeFile, newSwarmId, TAG, type TestClient } from './fixture.ts';
 
 // Several `npm start` processes of one school sharing a real redis-server: members on different processes
 // form one swarm; Redis restarting or a process dying leaves no process down and no member haunting a swarm.
@@ -51,8 +51,11 @@ describe.skipIf(!hasRedis)('signaling over Redis, several processes', () => {
     const a = await peer(p0!, 'Ada');
     const b = await peer(p1!, 'Bo');
     await a.join(swarmId);
-    expect((await b.join(swarmId)).members).toEqual([{ peerId: a.peerId, nickname: 'Ada' }]);
-    expect((await a.next('peer-joined')).peer).toEqual({ peerId: b.peerId, nickname: 'Bo' });
+    const { members } = await b.join(swarmId);
+    expect(members).toEqual([{ peerId: a.peerId, nickname: 'Ada', addressTag: TAG }]);
+    const { peer: joiner } = await a.next('peer-joined');
+    expect(joiner).toEqual({ peerId: b.peerId, nickname: 'Bo', addressTag: TAG });
+    expect(joiner.addressTag).toBe(members[0]!.addressTag); // one address, two processes sharing the key: one tag
 
     const file = await makeFile(200_000, 7);
     a.send({ type: 'announce', swarmId, ...file });
@@ -88,7 +91,7 @@ describe.skipIf(!hasRedis)('signaling over Redis, several processes', () => {
     expect((await b.next('peer-left')).peerId).toBe(a.peerId);
     console.log(`peer-left for a killed process's member after ${Date.now() - killedAt} ms (heartbeat ${HEARTBEAT_MS} ms)`);
     const late = await peer(p1!, 'Late');
-    expect((await late.join(swarmId)).members).toEqual([{ peerId: b.peerId, nickname: 'Bo' }]);
+    expect((await late.join(swarmId)).members).toEqual([{ peerId: b.peerId, nickname: 'Bo', addressTag: TAG }]);
   });
 
   it('redis: a Redis restart keeps every process serving; state is published again once it is back', async () => {

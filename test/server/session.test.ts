@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPeerId } from '../../shared/ids.ts';
 import { CLOSE_REPLACED } from '../../shared/signaling.ts';
-import { newSwarmId, startHarness, type Harness } from './fixture.ts';
+import { newSwarmId, startHarness, TAG, type Harness } from './fixture.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -49,8 +49,8 @@ describe('signaling session', () => {
     const c = await h.peer('Cy');
     const joined = await c.join(swarmId);
     expect(joined.members).toEqual([
-      { peerId: first.peerId, nickname: 'Ada' },
-      { peerId: b.peerId, nickname: 'Bob' },
+      { peerId: first.peerId, nickname: 'Ada', addressTag: TAG },
+      { peerId: b.peerId, nickname: 'Bob', addressTag: TAG },
     ]);
     await b.next('peer-joined');
     expect(b.received.map((f) => f.type)).toEqual(['welcome', 'joined', 'peer-joined']);
@@ -100,7 +100,7 @@ describe('signaling session', () => {
     }
     await c.join(s2);
     a.send({ type: 'nickname', nickname: '  Ada L. ' });
-    const update = { v: 1, type: 'peer-updated', peer: { peerId: a.peerId, nickname: 'Ada L.' } };
+    const update = { v: 1, type: 'peer-updated', peer: { peerId: a.peerId, nickname: 'Ada L.', addressTag: TAG } };
     expect(await b.next('peer-updated')).toEqual(update);
     expect(await c.next('peer-updated')).toEqual(update);
     b.send({ type: 'nickname', nickname: 'Bo' });

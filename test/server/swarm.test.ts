@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SHARE_CODE_ALPHABET } from '../../shared/signaling.ts';
-import { makeFile, newSwarmId, startHarness, type Harness } from './fixture.ts';
+import { makeFile, newSwarmId, startHarness, TAG, type Harness } from './fixture.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -16,8 +16,8 @@ describe('signaling swarm', () => {
     const a = await h.peer('Ada');
     const b = await h.peer('Bob');
     expect(await a.join(swarmId)).toEqual({ v: 1, type: 'joined', swarmId, members: [], announcements: [] });
-    expect((await b.join(swarmId)).members).toEqual([{ peerId: a.peerId, nickname: 'Ada' }]);
-    expect(await a.next('peer-joined')).toEqual({ v: 1, type: 'peer-joined', swarmId, peer: { peerId: b.peerId, nickname: 'Bob' } });
+    expect((await b.join(swarmId)).members).toEqual([{ peerId: a.peerId, nickname: 'Ada', addressTag: TAG }]);
+    expect(await a.next('peer-joined')).toEqual({ v: 1, type: 'peer-joined', swarmId, peer: { peerId: b.peerId, nickname: 'Bob', addressTag: TAG } });
   });
 
   it('join: joining again answers the current state without a second peer-joined', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LinkState } from '../../peer/contracts.ts';
 import { RETRY_AFTER_MS } from '../../peer/links/link-backoff.ts';
 import { CONNECT_TIMEOUT_MS, createLinkManager, type LinkManager } from '../../peer/links/link-manager.ts';
-import { IDLE_LINK_MS, linksToGiveWay, SHARER_LINK_CAPS } from '../../peer/links/link-policy.ts';
+import { ADDRESS_SHARE, IDLE_LINK_MS, linksToGiveWay, SHARER_LINK_CAPS } from '../../peer/links/link-policy.ts';
 import type { PeerLinkOptions, SignaledPeerLink } from '../../peer/links/peer-link.ts';
 import type { SignalingClient } from '../../peer/signaling/client.ts';
 import type { SignalingHandlers } from '../../peer/signaling/events.ts';
@@ -79,7 +79,8 @@ function setup(o: { wantedLinks?: number; maxLinks?: number; lastUsed?: (peerId:
   emit('onWelcome', { peerId: SELF, resumed: false, iceServers: [] });
   return {
     manager, created, sent, emit,
-    join: (peers: PeerId[]) => emit('onJoined', SWARM, peers.map((peerId) => ({ peerId, nickname: '' })), []),
+    join: (peers: PeerId[], addressOf = (p: PeerId) => p.slice(0, 16)) =>
+      emit('onJoined', SWARM, peers.map((peerId) => ({ peerId, nickname: '', addressTag: addressOf(peerId) })), []),
     /** Moves the clock on and runs the periodic pass. */
     after(ms: number) {
       t += ms;
@@ -206,33 +207,73 @@ describe('link manager', () => {
     expect(fx.linksTo(id('1')).length).toBe(2);
   });
 
-  it('link manager: a full tab whose links idle while a mate waits gives way, one idle link per mate turned away', () => {
+  it('link manager: a full tab takes a newcomer at once in place of its longest-idle link, and keeps that idler away', () => {
     const used = new Map<PeerId, number>();
     const fx = setup({ wantedLinks: 1, maxLinks: 3, lastUsed: (p) => used.get(p) });
     fx.join([...SMALLER, id('4')]);
-    for (const p of SMALLER) fx.emit('onSignal', p, offer(`F${p[0]}`)); // the hogger's three ids fill every link
+    for (const p of SMALLER) fx.emit('onSignal', p, offer(`F${p[0]}`)); // three ids fill every link
     for (const l of fx.created) l.setState('connected');
     used.set(id('2'), IDLE_LINK_MS - 1000); // id 2 fetched lately: it keeps its link, and one in use is all we want
     fx.after(IDLE_LINK_MS);
     expect(fx.created.every((l) => l.state === 'connected')).toBe(true); // two idle, but nobody waits
-    fx.emit('onSignal', id('4'), offer('F4')); // the newcomer: turned away, we are full
-    expect(fx.linksTo(id('4'))).toEqual([]);
-    fx.after(1000);
-    const closed = fx.created.filter((l) => l.state === 'closed').map((l) => l.remotePeerId);
-    expect(closed).toHaveLength(1);
-    expect(closed[0]).not.toBe(id('2'));
-    fx.emit('onSignal', closed[0]!, offer('FX')); // the idler comes straight back: kept away
-    fx.emit('onSignal', id('4'), offer('F4'));
-    expect(fx.linksTo(closed[0]!)).toHaveLength(1);
+    fx.emit('onSignal', id('4'), offer('F4')); // a newcomer: in at once
     expect(fx.linksTo(id('4'))).toHaveLength(1);
+    const closed = fx.created.filter((l) => l.state === 'closed').map((l) => l.remotePeerId);
+    expect(closed).toEqual([id('1')]);
+    fx.emit('onSignal', id('1'), offer('FX')); // the idler comes straight back: kept away
+    expect(fx.linksTo(id('1'))).toHaveLength(1);
     fx.after(2000);
     expect(fx.created.filter((l) => l.state === 'closed')).toHaveLength(1); // nobody else waits: the rest stay
+  });
+
+  it('link manager: a full tab turns away a mate it was linked to before, then gives way one idle link per mate turned away', () => {
+    const used = new Map<PeerId, number>();
+    const fx = setup({ wantedLinks: 1, maxLinks: 2, lastUsed: (p) => used.get(p) });
+    fx.join([...SMALLER]);
+    for (const p of SMALLER.slice(0, 2)) fx.emit('onSignal', p, offer(`F${p[0]}`));
+    for (const l of fx.created) l.setState('connected');
+    fx.linksTo(id('1'))[0]!.setState('closed'); // its link failed: id 1 is no newcomer
+    fx.emit('onSignal', id('3'), offer('F3'));
+    fx.linksTo(id('3'))[0]!.setState('connected');
+    used.set(id('3'), IDLE_LINK_MS - 1000);
+    fx.after(IDLE_LINK_MS);
+    fx.emit('onSignal', id('1'), offer('F1b')); // full, and not a newcomer: turned away for now
+    expect(fx.linksTo(id('1'))).toHaveLength(1);
+    fx.after(1000); // the tick: the longest-idle link (id 2's) gives way
+    expect(fx.linksTo(id('2'))[0]!.state).toBe('closed');
+    expect(fx.linksTo(id('3'))[0]!.state).toBe('connected');
+    fx.emit('onSignal', id('1'), offer('F1c'));
+    expect(fx.linksTo(id('1'))).toHaveLength(2);
+  });
+
+  it('link manager: one address gets ADDRESS_SHARE links while mates of other addresses are not linked, then room left', () => {
+    const fx = setup({ wantedLinks: 1, maxLinks: 8 });
+    const hogger = ['1', '2', '3', '4', '6', '7', '8', '9'].map(id); // one laptop's sockets
+    const hoggerLinks = () => fx.created.filter((l) => hogger.includes(l.remotePeerId) && l.state !== 'closed').length;
+    const ask = (p: PeerId) => fx.emit('onSignal', p, p < SELF ? offer(`F${p[0]}`) : { type: 'renegotiate', renegotiate: true });
+    fx.join([...hogger, id('a'), id('b')], (p) => (hogger.includes(p) ? '0'.repeat(16) : p.slice(0, 16)));
+    for (const p of hogger) ask(p);
+    expect(hoggerLinks()).toBe(ADDRESS_SHARE); // a and b are not linked yet
+    ask(id('a'));
+    ask(id('b'));
+    expect(fx.linksTo(id('a'))).toHaveLength(1);
+    expect(fx.linksTo(id('b'))).toHaveLength(1);
+    for (const p of hogger) ask(p); // nobody of another address waits now: the rest of the room is theirs
+    expect(hoggerLinks()).toBe(6);
+    for (const l of fx.created) l.setState('connected');
+    for (const peerId of ['c', 'd', 'e'].map(id)) {
+      fx.emit('onPeerJoined', SWARM, { peerId, nickname: '', addressTag: peerId.slice(0, 16) });
+      ask(peerId); // full: the crowded address's links beyond its share give way to them
+    }
+    expect(hoggerLinks()).toBe(ADDRESS_SHARE);
+    expect(fx.linksTo(id('d'))).toHaveLength(1);
+    expect(fx.linksTo(id('e'))).toEqual([]); // then a newcomer waits its turn like anyone (nothing is idle)
   });
 });
 
 describe('link policy: give way', () => {
-  const caps = { wanted: 1, max: 2 };
-  const at = (peer: string, lastUsed: number | undefined) => ({ peerId: id(peer), since: 0, lastUsed });
+  const caps = { wanted: 1, max: 2, reserved: 0 };
+  const at = (peer: string, lastUsed: number | undefined) => ({ peerId: id(peer), since: 0, lastUsed, address: peer });
   const idle = [at('1', undefined), at('2', 5_000)];
   const busy = [at('1', 39_000), at('2', 39_500)];
   const cases: [string, Parameters<typeof linksToGiveWay>, PeerId[]][] = [
@@ -240,9 +281,9 @@ describe('link policy: give way', () => {
     ['full, links in use, nobody waits', [caps, busy, null, 40_000], []],
     ['full, a mate waits, no link idle', [caps, busy, 40_000, 40_000], []],
     ['full, a mate waits: the link idle longest', [caps, [at('1', 39_000), ...idle.slice(1), at('3', undefined)], 40_000, 40_000], [id('3')]],
-    ['full, the mate turned away long ago, enough in use', [{ wanted: 1, max: 3 }, [at('1', 39_000), ...idle], 0, 40_000], []],
-    ['full, fewer in use than wanted: as many idle links as fall short', [{ wanted: 3, max: 3 }, [at('1', 39_000), ...idle.slice(1), at('3', 1_000)], null, 40_000], [id('3'), id('2')]],
-    ['the sharer, full of idle links: as many as it wants', [SHARER_LINK_CAPS, Array.from({ length: 48 }, (_, i) => ({ peerId: String(i).padStart(32, '0'), since: i, lastUsed: undefined })), null, 40_000], Array.from({ length: 8 }, (_, i) => String(i).padStart(32, '0'))],
+    ['full, the mate turned away long ago, enough in use', [{ wanted: 1, max: 3, reserved: 0 }, [at('1', 39_000), ...idle], 0, 40_000], []],
+    ['full, fewer in use than wanted: as many idle links as fall short', [{ wanted: 3, max: 3, reserved: 0 }, [at('1', 39_000), ...idle.slice(1), at('3', 1_000)], null, 40_000], [id('3'), id('2')]],
+    ['the sharer, full of idle links: as many as it wants', [SHARER_LINK_CAPS, Array.from({ length: 48 }, (_, i) => ({ peerId: String(i).padStart(32, '0'), since: i, lastUsed: undefined, address: String(i) })), null, 40_000], Array.from({ length: 8 }, (_, i) => String(i).padStart(32, '0'))],
   ];
   it.each(cases)('link policy: %s', (_, args, want) => {
     expect(linksToGiveWay(...args)).toEqual(want);

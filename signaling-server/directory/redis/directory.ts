@@ -67,8 +67,10 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
     },
   });
   const scripts = defineScripts(bus.cmd);
-  const memberJson = (peerId: PeerId): string =>
-    JSON.stringify({ peerId, nickname: opts.local.info(peerId)?.nickname ?? '', proc: procId, seq: mirror.nextOrder() });
+  const memberJson = (peerId: PeerId): string => {
+    const info = opts.local.info(peerId);
+    return JSON.stringify({ peerId, nickname: info?.nickname ?? '', addressTag: info?.addressTag ?? '', proc: procId, seq: mirror.nextOrder() });
+  };
   /** Adds (or refreshes) a local peer's membership in Redis: on join, on a new nickname, after an outage. */
   const joinShared = (peerId: PeerId, swarmId: SwarmId) => bus.run(() => scripts.join(
     [swarmKeys(prefix, swarmId).members, me.memberships], peerId, memberJson(peerId),
@@ -149,7 +151,7 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
     const stored = await bus.run((r) => r.hvals(swarmKeys(prefix, swarmId).members));
     const remote = (stored ?? []).map((json) => JSON.parse(json) as StoredMember)
       .filter((m) => m.proc !== procId).sort((a, b) => a.seq - b.seq);
-    return [...local, ...remote.map(({ peerId, nickname }) => ({ peerId, nickname }))];
+    return [...local, ...remote.map(({ peerId, nickname, addressTag }) => ({ peerId, nickname, addressTag }))];
   }
 
   /**
