@@ -108,7 +108,7 @@ export class Laptop {
     const p = this.picker;
     switch (msg.type) {
       case 'bitfield': if (onPeerBitfield(p, from, msg.bits).ok) this.fill(from); return;
-      case 'have': if (onPeerHave(p, from, msg.piece).ok && !getBit(p.had, msg.piece)) this.fill(from); return;
+      case 'have': return this.onHave(from, msg.piece);
       case 'fetching': onPeerFetching(p, from, msg.piece); return;
       case 'request': return this.config.hoarder ? undefined : this.onRequest(from, msg);
       case 'cancel': if (cancelRequest(this.queue, from, msg)) this.backlog--; return this.settle();
@@ -171,6 +171,13 @@ export class Laptop {
     this.settle();
     this.net.kick(this);
     this.fillAll();
+  }
+
+  /** download-side.ts onHaveMsg: fill from it, or (we have it) seed-once's tail may offer the piece to the next peer. */
+  private onHave(from: PeerId, piece: number): void {
+    if (!onPeerHave(this.picker, from, piece).ok) return;
+    if (!getBit(this.picker.had, piece)) return this.fill(from);
+    if (this.seed.tailOffered.has(piece)) this.net.kick(this);
   }
 
   private onRequest(from: PeerId, req: UploadRequest & { type: 'request' }): void {

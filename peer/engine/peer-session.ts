@@ -113,7 +113,10 @@ function routeMsg(ctx: Ctx, peer: PeerEntry, msg: WireMsg): boolean {
 function onRouted(ctx: Ctx, peer: PeerEntry, entry: RouteEntry, msg: RoutedMsg): boolean {
   switch (msg.type) {
     case 'bitfield': return onPeerBitfield(ctx, peer, entry, msg);
-    case 'have': return onHaveMsg(ctx, peer, entry, msg);
+    case 'have':
+      if (!onHaveMsg(ctx, peer, entry, msg)) return false;
+      ctx.uploads.onHave(entry, msg.piece); // seed-once's tail: the next peer's turn with the piece may come
+      return true;
     case 'fetching': return onFetchingMsg(entry, peer, msg);
     case 'block': peer.lastUsedAt = ctx.now(); return onBlockMsg(ctx, peer, entry, msg);
     case 'reject': onRejectMsg(ctx, peer, entry, msg); return true;

@@ -42,6 +42,8 @@ export interface UploadHandler {
   dropRoute(entry: RouteEntry, peerId?: PeerId): void;
   /** Every second: pieces refused to a peer that nobody else covers any more are offered to it again. */
   tick(): void;
+  /** A peer announced a piece we have: if seed-once's tail offered it, the next peer's turn may come now. */
+  onHave(entry: RouteEntry, piece: number): void;
   /** Requests a peer has queued with us. */
   queued(peerId: PeerId): number;
   close(): void;
@@ -198,6 +200,9 @@ export function createUploadHandler(deps: UploadDeps): UploadHandler {
     tick() {
       reoffer(false);
       pump(); // a slot held past its time is passed on
+    },
+    onHave(entry, piece) {
+      if (seeding.get(entry)?.tailOffered.has(piece) === true) pump(); // idle: reoffers
     },
     queued: (peerId) => queuedCount(queue, peerId),
     close() {

@@ -98,9 +98,12 @@ describe('storage lifecycle', () => {
     const c = await tab();
     await join(c, link);
     const bId = (await snapshotOf(playwrightTab(b))).peerId!;
+    // C routes to B: linked, and B is a holder of the file. (Not "B served a piece": seed-once and which link came
+    // up first decide that; on a loaded machine one holder served a whole file.)
     await c.waitForFunction(([id, peer]) => {
-      const f = window.tabswarm!.snapshot().swarms.flatMap((s) => s.files).find((x) => x.fileId === id);
-      return (f?.sources[peer] ?? 0) > 0;
+      const snap = window.tabswarm!.snapshot();
+      const f = snap.swarms.flatMap((s) => s.files).find((x) => x.fileId === id);
+      return snap.peers.some((p) => p.peerId === peer && p.linkState === 'connected') && (f?.holders.includes(peer) ?? false);
     }, [fileId, bId] as const);
 
     expect(await b.evaluate((id) => window.tabswarm!.remove(id), fileId)).toBe(24 * MiB);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import type { FileSnapshot, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import type { BrowserName, BrowserTab } from './browser-tab.ts';
 import type { Harness } from './harness.ts';
@@ -90,6 +91,19 @@ export function waitForFile(page: BrowserTab, fileId: string, test: 'complete' |
     if (!f) return false;
     return t === 'complete' ? f.state === 'complete' : f.piecesHad >= t.piecesHad;
   }, [fileId, test] as const, { timeout, polling: 50 });
+}
+
+/**
+ * Every piece of `file` came from one of `holders` (each piece counted once). Which holder served which piece is
+ * not a promise: seed-once lets a busy initial seeder leave to another holder the pieces it holds, and a link
+ * that comes up later gets less (on a loaded machine one holder served all 24 pieces); the pieces from each
+ * are logged. The engine's own two-sources promise is a unit test (swarm engine: two peers at once).
+ */
+export function expectPiecesFrom(file: FileSnapshot, holders: Record<string, string>): void {
+  const names = Object.fromEntries(Object.entries(holders).map(([name, id]) => [id, name]));
+  console.log(`${file.name}: pieces from ${Object.entries(file.sources).map(([id, n]) => `${names[id] ?? id} ${n}`).join(', ')}`);
+  expect(Object.keys(file.sources).every((id) => id in names), JSON.stringify(file.sources)).toBe(true);
+  expect(Object.values(file.sources).reduce((sum, n) => sum + n, 0)).toBe(file.pieceCount);
 }
 
 export const sha256Of = (page: BrowserTab, fileId: string): Promise<string> =>

@@ -30,7 +30,9 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
   child.stdout!.on('data', (chunk: Buffer) => void (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => void (out += chunk.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server process did not start:\n${out}`)), 20_000);
+    // tsx compiles the server in each new process: at load 15 one took 14 s to start and exit on a bad REDIS_URL
+    // (redis-cluster), against 20 s here. Only a hung start takes this long.
+    const timer = setTimeout(() => reject(new Error(`server process did not start:\n${out}`)), 45_000);
     const check = () => {
       const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
       if (!match) return;

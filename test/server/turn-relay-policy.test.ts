@@ -131,7 +131,8 @@ describe('turn relay: an allocation ends with the membership that earned it', ()
     expect(await exchanged(b, a, 'still in one swarm')).toBe('still in one swarm');
     if (how === 'disconnects') {
       leaver.socket.close();
-      await vi.waitFor(() => expect(harness.server.isMember(a.peerId)).toBe(false)); // the server sees the close last
+      // The server sees the close last (a few loop turns; vi.waitFor's own 1 s is less than a stall of this process).
+      await vi.waitFor(() => expect(harness.server.isMember(a.peerId)).toBe(false), { timeout: 10_000 });
     } else {
       leaver.send({ type: 'leave', swarmId: otherSwarm });
       await leaver.next('left');

@@ -94,6 +94,32 @@ describe('seed-once', () => {
     expect(dueReoffers(seed, picker, 40, true)).toEqual([{ peerId: 'X', piece: 0 }]);
   });
 
+  it('seed-once: an idle seeder sends a duplicate only of a rare piece; a peer claiming the whole file holds none', () => {
+    const { picker, seed } = seeder(['X', 'Y', 'Z']);
+    announce(picker, 'H', range(0, 8)); // a hoarder (or a finished peer) claims everything
+    onSeedRequest(seed, picker, 'Y', 3, BUSY, 0);
+    onPeerHave(picker, 'Y', 3);
+    expect(onSeedRequest(seed, picker, 'X', 3, IDLE, 10)).toBe('serve'); // Y alone holds it: rare
+    onPeerHave(picker, 'X', 3);
+    expect(onSeedRequest(seed, picker, 'Z', 3, IDLE, 20)).toBe('refuse'); // X and Y hold it: fetch it there
+    expect(seed.counters.duplicates).toBe(1);
+  });
+
+  it('seed-once: in the tail each rare piece is offered to one refused peer at a time, and each peer one piece at a time', () => {
+    const { picker, seed } = seeder(['X', 'W', 'Y']);
+    for (const piece of range(0, 8)) onSeedRequest(seed, picker, 'Y', piece, BUSY, 0);
+    for (const piece of range(0, 7)) onPeerHave(picker, 'Y', piece);
+    for (const peerId of ['X', 'W']) for (const piece of [0, 1]) expect(onSeedRequest(seed, picker, peerId, piece, BUSY, 10)).toBe('refuse');
+    expect(dueReoffers(seed, picker, 20, true)).toEqual([{ peerId: 'X', piece: 0 }, { peerId: 'W', piece: 1 }]);
+    expect(dueReoffers(seed, picker, 30, true)).toEqual([]); // both turns run
+    expect(onSeedRequest(seed, picker, 'X', 0, BUSY, 40)).toBe('serve');
+    onPeerHave(picker, 'X', 0);
+    expect(dueReoffers(seed, picker, 50, true)).toEqual([]); // piece 0 has two holders now; piece 1 is W's turn
+    // W never asks for piece 1 (its request sits at a peer that does not answer): the turn passes.
+    expect(dueReoffers(seed, picker, 1_019, true)).toEqual([]);
+    expect(dueReoffers(seed, picker, 1_020, true)).toEqual([{ peerId: 'X', piece: 1 }]);
+  });
+
   it('seed-once: a refused peer that got the piece elsewhere is not offered it again', () => {
     const { picker, seed } = seeder(['X', 'Y']);
     onSeedRequest(seed, picker, 'Y', 1, BUSY, 0);
