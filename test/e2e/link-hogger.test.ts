@@ -14,7 +14,7 @@ import { lanIp } from './harness.ts';
 
 // A hostile student's laptop (one address, 10.77.0.2 in the namespace) opens a socket per sharer link and has
 // each hold a link attempt on the teacher's `tabswarm share` (an offer it never completes, or a request for one
-// it never answers), asking again whenever one ends. A classmate's `tabswarm get` (another address) must still
+// it never answers), asking again every 2 s. A classmate's `tabswarm get` (another address) must still
 // get the file: the teacher takes it in place of one of the crowded address's links (peer/links/link-policy.ts).
 // Real Node peers, real WebRTC, a real server; no browser.
 
@@ -37,6 +37,7 @@ async function hoggerSocket(url: string, swarmId: string, teacher: string, sdp: 
     socket.once('open', () => resolve());
     socket.once('error', reject);
   });
+  socket.on('error', () => {}); // cut off at the end: nothing to do
   const send = (body: ClientFrameBody) => socket.readyState === socket.OPEN && socket.send(encodeFrame(body));
   const peerId = await new Promise<string>((resolve) => {
     socket.on('message', (data) => {
