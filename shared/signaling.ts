@@ -116,8 +116,9 @@ export const AddressTagSchema = hexId(ADDRESS_TAG_BYTES);
 /**
  * `addressTag`: equal for members on one address (one laptop), so a peer can cap what one address holds of its
  * links (peer/links/link-policy.ts). Set by the server from the socket's remote address; a client cannot name it.
+ * Optional: a member listed without one (by a school's older process during an upgrade) counts as its own address.
  */
-const PeerInfoSchema = v.object({ peerId: PeerIdSchema, nickname: NicknameSchema, addressTag: AddressTagSchema });
+const PeerInfoSchema = v.object({ peerId: PeerIdSchema, nickname: NicknameSchema, addressTag: v.optional(AddressTagSchema) });
 export type PeerInfo = v.InferOutput<typeof PeerInfoSchema>;
 const AnnouncementSchema = v.object({ fileId: FileIdSchema, manifest: ManifestFieldSchema, from: PeerIdSchema });
 export type Announcement = v.InferOutput<typeof AnnouncementSchema>;

@@ -8,9 +8,9 @@ import type { PeerId, SwarmId } from '../../shared/ids.ts';
 
 export interface MateBook {
   has(peerId: PeerId): boolean;
-  add(swarmId: SwarmId, peerId: PeerId, addressTag?: string): void;
+  add(swarmId: SwarmId, peerId: PeerId, addressTag?: string | undefined): void;
   /** The swarm's member list is now `peerIds`; mates for whom `keep` says true stay in it anyway. */
-  setMembers(swarmId: SwarmId, members: { peerId: PeerId; addressTag?: string }[], keep: (peerId: PeerId) => boolean): void;
+  setMembers(swarmId: SwarmId, members: { peerId: PeerId; addressTag?: string | undefined }[], keep: (peerId: PeerId) => boolean): void;
   /** The mate's address tag; its peerId when the server named none (each such mate counts as an address). */
   addressOf(peerId: PeerId): string;
   /** A link with this mate came up: it is no newcomer any more. */
@@ -34,7 +34,7 @@ export function createMateBook(random: () => number): MateBook {
   const origins = new Set<PeerId>(); // mates that announced a file (pruned with the strangers)
   const addresses = new Map<PeerId, string>(); // the server's address tag of each mate that has one
   const linked = new Set<PeerId>(); // mates a link came up with
-  const add = (swarmId: SwarmId, peerId: PeerId, addressTag?: string) => {
+  const add = (swarmId: SwarmId, peerId: PeerId, addressTag?: string | undefined) => {
     (mates.get(peerId) ?? mates.set(peerId, new Set()).get(peerId)!).add(swarmId);
     if (addressTag !== undefined) addresses.set(peerId, addressTag);
   };

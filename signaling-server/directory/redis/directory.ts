@@ -69,7 +69,7 @@ export function createRedisDirectory(opts: RedisDirectoryOptions): Directory {
   const scripts = defineScripts(bus.cmd);
   const memberJson = (peerId: PeerId): string => {
     const info = opts.local.info(peerId);
-    return JSON.stringify({ peerId, nickname: info?.nickname ?? '', addressTag: info?.addressTag ?? '', proc: procId, seq: mirror.nextOrder() });
+    return JSON.stringify({ peerId, nickname: info?.nickname ?? '', addressTag: info?.addressTag, proc: procId, seq: mirror.nextOrder() });
   };
   /** Adds (or refreshes) a local peer's membership in Redis: on join, on a new nickname, after an outage. */
   const joinShared = (peerId: PeerId, swarmId: SwarmId) => bus.run(() => scripts.join(
