@@ -2,8 +2,8 @@ import type { PeerId } from '../shared/ids.ts';
 import { createPeerBackoff, type PeerBackoff } from '../peer/links/link-backoff.ts';
 import { createMateBook, type MateBook } from '../peer/links/link-mates.ts';
 import {
-  admitLink, attemptTimedOut, countAddresses, LINK_TICK_MS, linksInUse, linksToGiveWay, offersTo, otherAddressWaits, peersToTry,
-  type HeldLink, type LinkCaps, type LinkView,
+  admitLink, attemptTimedOut, countAddresses, LINK_TICK_MS, linksToGiveWay, linkView, offersTo, peersToTry,
+  type HeldLink, type LinkCaps,
 } from '../peer/links/link-policy.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Laptop } from './sim-laptop.ts';
@@ -122,14 +122,11 @@ export class SimLinks {
   }
 
   /** link-manager.ts viewAt(). */
-  private view(side: Side, t: number): LinkView & { othersWait: () => boolean } {
-    const base = {
-      links: side.links.size, asked: side.asked.size,
-      has: (p: PeerId) => side.links.has(p) || side.asked.has(p), mayTry: (p: PeerId) => side.backoff.mayTry(p, t),
-      addressOf: side.mates.addressOf, byAddress: countAddresses([...side.links.keys(), ...side.asked.keys()].map(side.mates.addressOf)),
-    };
-    const othersWait = () => otherAddressWaits(base, this.candidates(side));
-    return { ...base, inUse: linksInUse(this.uses(side), t, othersWait), othersWait };
+  private view(side: Side, t: number, held = this.uses(side)): ReturnType<typeof linkView> {
+    return linkView({
+      links: side.links, asked: side.asked, held, addressOf: side.mates.addressOf, mayTry: (p) => side.backoff.mayTry(p, t),
+      candidates: () => this.candidates(side),
+    }, t);
   }
 
   private candidates(side: Side): PeerId[] {
@@ -138,7 +135,8 @@ export class SimLinks {
 
   /** link-manager.ts giveWay(). */
   private giveWay(side: Side, t: number): void {
-    const idle = linksToGiveWay(side.caps, this.uses(side), side.turnedAwayAt, t, this.view(side, t).othersWait);
+    const held = this.uses(side);
+    const idle = linksToGiveWay(side.caps, held, side.turnedAwayAt, t, this.view(side, t, held).othersWait);
     if (idle.length > 0) side.turnedAwayAt = null;
     for (const peerId of idle) this.closeToGiveWay(side, peerId, t);
   }
@@ -159,7 +157,8 @@ export class SimLinks {
   private admits(side: Side, from: PeerId, askedByUs: boolean): boolean {
     const t = this.now();
     const asker = { address: side.mates.addressOf(from), newcomer: side.mates.isNewcomer(from) };
-    const verdict = admitLink(side.caps, this.uses(side), asker, askedByUs, t, this.view(side, t).othersWait);
+    const held = this.uses(side);
+    const verdict = admitLink(side.caps, held, asker, askedByUs, t, this.view(side, t, held).othersWait);
     if (!verdict.accept) {
       if (verdict.waits) side.turnedAwayAt = t;
     } else if (verdict.close !== null) this.closeToGiveWay(side, verdict.close, t);

@@ -4,8 +4,8 @@ import type { LinkHandlers, LinkSource, PeerLink } from '../contracts.ts';
 import { createPeerBackoff } from './link-backoff.ts';
 import { createMateBook } from './link-mates.ts';
 import {
-  admitLink, attemptTimedOut, countAddresses, LINK_TICK_MS, linkCaps, linksInUse, linksToGiveWay, offersTo, otherAddressWaits,
-  peersToTry, TAB_LINK_CAPS, type HeldLink, type LinkView,
+  admitLink, attemptTimedOut, LINK_TICK_MS, linkCaps, linksToGiveWay, linkView, offersTo, peersToTry, TAB_LINK_CAPS,
+  type HeldLink,
 } from './link-policy.ts';
 import { createPeerLink, sdpFingerprint, type PeerLinkOptions, type SignaledPeerLink } from './peer-link.ts';
 import type { SignalingClient } from '../signaling/client.ts';
@@ -148,7 +148,8 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
 
   /** Full while a mate waits or too few links are in use: idle links close, and their peers are kept away a while. */
   function giveWay(t: number): void {
-    const idle = linksToGiveWay(caps, linkUses(), turnedAwayAt, t, viewAt(t).othersWait);
+    const held = linkUses();
+    const idle = linksToGiveWay(caps, held, turnedAwayAt, t, viewAt(t, held).othersWait);
     if (idle.length > 0) turnedAwayAt = null; // one link per mate turned away
     for (const peerId of idle) closeToGiveWay(peerId, t, 'idle: gave way to a waiting mate');
   }
@@ -166,22 +167,17 @@ export function createLinkManager(opts: LinkManagerOptions): LinkManager {
   function admits(from: PeerId, askedByUs: boolean): boolean {
     const t = now();
     const asker = { address: mates.addressOf(from), newcomer: mates.isNewcomer(from) };
-    const verdict = admitLink(caps, linkUses(), asker, askedByUs, t, viewAt(t).othersWait);
+    const held = linkUses();
+    const verdict = admitLink(caps, held, asker, askedByUs, t, viewAt(t, held).othersWait);
     if (!verdict.accept) {
       if (verdict.waits) turnedAwayAt = t; // the asker times out
     } else if (verdict.close !== null) closeToGiveWay(verdict.close, t, 'gave way to a mate of another address or a newcomer');
     return verdict.accept;
   }
 
-  /** What link-policy.ts sees; `othersWait`: otherAddressWaits, asked only when an address is crowded. */
-  function viewAt(t: number): LinkView & { othersWait: () => boolean } {
-    const base = {
-      links: links.size, asked: asked.size,
-      has: (p: PeerId) => links.has(p) || asked.has(p), mayTry: (p: PeerId) => backoff.mayTry(p, t),
-      addressOf: mates.addressOf, byAddress: countAddresses([...links.keys(), ...asked.keys()].map(mates.addressOf)),
-    };
-    const othersWait = () => otherAddressWaits(base, mates.candidates());
-    return { ...base, inUse: linksInUse(linkUses(), t, othersWait), othersWait };
+  /** What link-policy.ts sees of this peer's links at `t`. */
+  function viewAt(t: number, held = linkUses()): ReturnType<typeof linkView> {
+    return linkView({ links, asked, held, addressOf: mates.addressOf, mayTry: (p) => backoff.mayTry(p, t), candidates: mates.candidates }, t);
   }
 
   /** Opens or asks for links until this tab has `wanted`. */

@@ -210,3 +210,26 @@ export function otherAddressWaits(view: Pick<LinkView, 'has' | 'mayTry' | 'addre
   }
   return false;
 }
+
+/** One peer's links and attempts, as the link manager and the simulator each keep them. */
+export interface LinkBook {
+  links: ReadonlyMap<PeerId, unknown>;
+  asked: ReadonlyMap<PeerId, unknown>;
+  /** Its links as the policy weighs them (since, last use, address). */
+  held: readonly HeldLink[];
+  addressOf(peerId: PeerId): string;
+  mayTry(peerId: PeerId): boolean;
+  /** The mates it would link to, in order. */
+  candidates(): Iterable<PeerId>;
+}
+
+/** What the policy sees of a LinkBook at `now`; `othersWait` is otherAddressWaits over its candidates. */
+export function linkView(book: LinkBook, now: number): LinkView & { othersWait: () => boolean } {
+  const base = {
+    links: book.links.size, asked: book.asked.size,
+    has: (p: PeerId) => book.links.has(p) || book.asked.has(p), mayTry: book.mayTry, addressOf: book.addressOf,
+    byAddress: countAddresses([...book.links.keys(), ...book.asked.keys()].map(book.addressOf)),
+  };
+  const othersWait = () => otherAddressWaits(base, book.candidates());
+  return { ...base, inUse: linksInUse(book.held, now, othersWait), othersWait };
+}
