@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, lstat, mkdir, open, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pieceSize, type Manifest } from '../shared/manifest.ts';
 import { StorageFailure } from '../peer/contracts.ts';
+import { nodeSha256Hex } from './sha256.ts';
 
 // The downloader's disk operations, each one that never replaces, truncates or follows anything it did not
 // make: folders are made one segment at a time and a symlink or file in the way is refused; a finished file
@@ -96,7 +96,7 @@ export async function verifiedOnDisk(file: string, manifest: Manifest): Promise<
       const length = pieceSize(manifest, index);
       const { bytesRead } = await handle.read(buffer, 0, length, index * manifest.pieceLength);
       if (bytesRead !== length) break; // the file ends here: nothing further was written
-      if (createHash('sha256').update(buffer.subarray(0, length)).digest('hex') === manifest.pieceHashes[index]) good.push(index);
+      if (nodeSha256Hex(buffer.subarray(0, length)) === manifest.pieceHashes[index]) good.push(index);
     }
     return good;
   } finally {

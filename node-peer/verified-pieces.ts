@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { FileId } from '../shared/ids.ts';
 import { pieceSize, type Manifest } from '../shared/manifest.ts';
 import { createByteLru } from '../peer/storage/byte-lru.ts';
+import { nodeSha256Hex } from './sha256.ts';
 
 // Pieces served from files on disk (the sharer's own files, the downloader's finished files) are read back and
 // checked against their manifest hash before they leave: a file edited, truncated or deleted since is caught
@@ -62,7 +62,7 @@ export function createVerifiedPieces(opts: {
       const bytes = new Uint8Array(length);
       const { bytesRead } = await (await handle).read(bytes, 0, length, index * manifest.pieceLength);
       if (bytesRead !== length) return markBroken(fileId, `it is shorter than when it was ${opts.since} (piece ${index})`);
-      if (createHash('sha256').update(bytes).digest('hex') !== manifest.pieceHashes[index]) {
+      if (nodeSha256Hex(bytes) !== manifest.pieceHashes[index]) {
         return markBroken(fileId, `it changed on disk since it was ${opts.since} (piece ${index} no longer matches)`);
       }
       return bytes;

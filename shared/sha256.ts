@@ -20,6 +20,12 @@ function digestWith(hasher: Hasher, bytes: Uint8Array): string {
 // hash-wasm on 1 MiB pieces (test/bench/sha256.ts), so it is the fast path wherever it exists.
 const subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle;
 
+/**
+ * A SHA-256 as lowercase hex, at once or later: what the engine verifies pieces with. A runtime may bring a faster
+ * one (Node's node:crypto hashes the bytes where they are; WebCrypto's digest first copies them).
+ */
+export type Sha256Hex = (bytes: Uint8Array) => string | Promise<string>;
+
 /** SHA-256 of one buffer, as lowercase hex. */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   if (subtle) return bytesToHex(new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));

@@ -6,7 +6,6 @@ import {
   onPeerFetching, onPeerHave, onPieceFailed, onPieceUnstored, onPieceVerified, onRequestRejected, type PeerSpan,
   type PieceFailure, type PiecePicker,
 } from '../../shared/piece-picker.ts';
-import { sha256Hex } from '../../shared/sha256.ts';
 import type { WireMsg } from '../../shared/wire-messages.ts';
 import type { CheckedPut } from '../contracts.ts';
 import { milestone } from '../milestones.ts';
@@ -20,7 +19,7 @@ import {
 // SHA-256 against the manifest, the store write, then `have` to every peer of the file's routes.
 // A piece counts as had only once putPiece resolved (the IndexedDB transaction committed).
 
-type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed'>;
+type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'sha256'>;
 
 type Msg<T extends WireMsg['type']> = Extract<WireMsg, { type: T }>;
 
@@ -151,7 +150,7 @@ async function verifyAndStore(ctx: Ctx, file: FileInfo, entry: RouteEntry, piece
     return onStoreFailure(ctx, file, checked.error);
   }
   if (needsBlockDigests(entry.picker, piece)) {
-    applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(entry.picker, piece, checked.bytes)));
+    applyStrikes(ctx, entry, onGoodCopy(entry.picker, piece, await blockDigests(ctx, entry.picker, piece, checked.bytes)));
   }
   ctx.state.stages.run('announce', () => markVerified(ctx, file, entry, piece, checked.bytes.length));
 }
@@ -166,7 +165,7 @@ async function checkAndStore(ctx: Ctx, file: FileInfo, piece: number, bytes: Uin
   const expected = file.manifest.pieceHashes[piece]!;
   const { stages } = ctx.state;
   if (ctx.store.checkAndPut) return stages.run('hash', () => ctx.store.checkAndPut!(file.fileId, piece, bytes, expected));
-  if ((await stages.run('hash', () => sha256Hex(bytes))) !== expected) return { result: 'corrupt', bytes };
+  if ((await stages.run('hash', () => ctx.sha256(bytes))) !== expected) return { result: 'corrupt', bytes };
   if (ctx.state.files.get(file.fileId) !== file) return { result: 'gone' };
   try {
     await stages.run('store', () => ctx.store.putPiece(file.fileId, piece, bytes));
@@ -225,13 +224,13 @@ export function broadcastHave(ctx: Ctx, file: FileInfo, piece: number): void {
 
 async function onCorruptPiece(ctx: Ctx, entry: RouteEntry, piece: number, bytes: Uint8Array): Promise<void> {
   ctx.state.counters.piecesCorrupt++;
-  applyStrikes(ctx, entry, onPieceFailed(entry.picker, piece, await blockDigests(entry.picker, piece, bytes)));
+  applyStrikes(ctx, entry, onPieceFailed(entry.picker, piece, await blockDigests(ctx, entry.picker, piece, bytes)));
   fillAll(ctx);
 }
 
 /** Smart ban's evidence: the SHA-256 of each block of a copy of a piece. */
-function blockDigests(picker: PiecePicker, piece: number, bytes: Uint8Array): Promise<string[]> {
-  return Promise.all(blockSpansOf(picker, piece).map((s) => sha256Hex(bytes.subarray(s.offset, s.offset + s.length))));
+function blockDigests(ctx: Ctx, picker: PiecePicker, piece: number, bytes: Uint8Array): Promise<string[]> {
+  return Promise.all(blockSpansOf(picker, piece).map((s) => ctx.sha256(bytes.subarray(s.offset, s.offset + s.length))));
 }
 
 /** Peers proven to have sent bad blocks: charged; the banned ones' requests cancelled. */

@@ -1,4 +1,5 @@
 import type { SwarmId } from '../../shared/ids.ts';
+import type { Sha256Hex } from '../../shared/sha256.ts';
 import type { WireMsg } from '../../shared/wire-messages.ts';
 import type { ProfileStore } from '../contracts.ts';
 import type { EngineState, PeerEntry } from './engine-state.ts';
@@ -12,6 +13,8 @@ export interface EngineContext {
   /** The pieces, and this tab's records of swarms, files and removals. */
   store: ProfileStore;
   now: () => number;
+  /** Verifies downloaded pieces (and smart ban's block copies) where the store does not. */
+  sha256: Sha256Hex;
   /** Encodes and queues one message on the peer's link; never throws. */
   send: (peer: PeerEntry, msg: WireMsg) => void;
   /** Something the page shows changed (also announces downloads just completed). */

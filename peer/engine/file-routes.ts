@@ -20,7 +20,7 @@ export interface RouteSource {
   seeded: boolean;
 }
 
-type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>;
+type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads' | 'sha256'>;
 
 /**
  * Routes for announcements from outside, each accepted only if its manifest hashes to its fileId. Manifests are

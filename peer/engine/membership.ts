@@ -17,7 +17,7 @@ export interface MembershipHooks {
   setServer: (state: ServerState) => void;
 }
 
-export function subscribeMembership(ctx: Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>, signaling: SignalingClient, hooks: MembershipHooks): () => void {
+export function subscribeMembership(ctx: Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads' | 'sha256'>, signaling: SignalingClient, hooks: MembershipHooks): () => void {
   const { state } = ctx;
 
   function onMembers(swarmId: SwarmId, members: Pick<PeerInfo, 'peerId' | 'nickname'>[]): void {

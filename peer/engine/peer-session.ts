@@ -17,7 +17,7 @@ import { createRateMeter } from './rates.ts';
 // routing table, checked against the route's manifest, then handed to the download side or the upload
 // handler. Bad frames are counted and dropped; nothing a peer sends can throw out of here.
 
-type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads'>;
+type Ctx = Pick<EngineContext, 'state' | 'store' | 'now' | 'send' | 'changed' | 'uploads' | 'sha256'>;
 /** What a session's frames need besides: the page's redraw. */
 type SessionCtx = Ctx & Pick<EngineContext, 'progressed'>;
 

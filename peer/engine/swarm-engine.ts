@@ -1,6 +1,7 @@
 import { newSwarmId, type FileId, type PeerId, type SwarmId } from '../../shared/ids.ts';
 import { DEFAULT_BLOCK_LENGTH, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_REQUEST_TIMEOUT_MS } from '../../shared/limits.ts';
 import { SMALLEST_CHOSEN_PIECE_LENGTH } from '../../shared/manifest.ts';
+import { sha256Hex, type Sha256Hex } from '../../shared/sha256.ts';
 import { createRoutingTable, forgetPeer, joinSwarm as joinTable, leaveSwarm } from '../../shared/routing-table.ts';
 import { createUploadQueue } from '../../shared/upload-queue.ts';
 import type { LinkSource, ProfileStore } from '../contracts.ts';
@@ -42,6 +43,8 @@ export interface SwarmEngineDeps {
   secureContext: boolean;
   now?: () => number;
   rng?: () => number;
+  /** The runtime's SHA-256 where it has a faster one than WebCrypto's (Node: node-peer/sha256.ts). */
+  sha256?: Sha256Hex;
 }
 
 export interface SwarmEngine {
@@ -88,7 +91,7 @@ export function createSwarmEngine(deps: SwarmEngineDeps): SwarmEngine {
   let server: ServerState = deps.signaling.status === 'open' ? 'connected' : 'connecting';
   let closed = false;
   const ctx: EngineContext = {
-    state, store: deps.store, now, leaveOnServer: (swarmId) => deps.signaling.leave(swarmId),
+    state, store: deps.store, now, sha256: deps.sha256 ?? sha256Hex, leaveOnServer: (swarmId) => deps.signaling.leave(swarmId),
     send: (peer, msg) => void sendMessage(peer, msg),
     changed: () => onChanged(),
     progressed: () => notifier.notify(),

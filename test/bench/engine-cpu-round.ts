@@ -6,6 +6,7 @@ import type * as FixtureModule from '../helpers/engine-fixture.ts';
 import type * as WarmModule from '../../peer/storage/warm-store.ts';
 import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { createSlabStore } from './lib/slab-store.ts';
+import { nodeSha256Hex } from '../../node-peer/sha256.ts';
 
 // One round of the engine-cpu bench, in its own process: the engine of the repository at `--root` (this one, or a
 // checkout of main for the before/after ratio), one seeder and `--leechers` leechers piped together in memory
@@ -34,7 +35,9 @@ const fx = await load<typeof FixtureModule>('test/helpers/engine-fixture.ts');
 const { withWarmCache } = await load<typeof WarmModule>('peer/storage/warm-store.ts');
 
 const fixture = fx.createEngineFixture();
-const peerWith = (name: string) => fixture.peer(name, { store: withWarmCache(createSlabStore()) as never });
+// Pieces are verified as a Node peer verifies them (node-peer.ts passes its hasher; an engine that takes none uses
+// WebCrypto's digest); a tab's engine hands them to its piece worker instead.
+const peerWith = (name: string) => fixture.peer(name, { store: withWarmCache(createSlabStore()) as never, sha256: nodeSha256Hex } as never);
 const seeder = await peerWith('a0');
 const leechers = await Promise.all(Array.from({ length: leecherCount }, (_, i) => peerWith(`b${i}`)));
 const swarmId = await seeder.engine.createSwarm();

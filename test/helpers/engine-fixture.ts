@@ -3,7 +3,7 @@ import { createSwarmEngine, type SwarmEngine } from '../../peer/engine/swarm-eng
 import { createSubscribers, type Subscribers } from '../../peer/subscribers.ts';
 import type { EngineParams, TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import type { PeerId } from '../../shared/ids.ts';
-import { sha256Hex } from '../../shared/sha256.ts';
+import { sha256Hex, type Sha256Hex } from '../../shared/sha256.ts';
 import { createFakeHub, type FakeHub } from './fake-signaling.ts';
 import { createMemoryLinkPair, type MemoryLink } from './memory-link.ts';
 import { createMemoryStore, type MemoryStore } from './memory-store.ts';
@@ -22,7 +22,8 @@ export interface TestPeer {
 
 export interface EngineFixture {
   hub: FakeHub;
-  peer(name: string, opts?: { store?: MemoryStore; params?: Partial<EngineParams> }): Promise<TestPeer>;
+  /** `sha256`: the engine's hasher, as a runtime passes it (absent: the engine's default, WebCrypto). */
+  peer(name: string, opts?: { store?: MemoryStore; params?: Partial<EngineParams>; sha256?: Sha256Hex }): Promise<TestPeer>;
   connect(a: TestPeer, b: TestPeer): void;
   disconnect(a: TestPeer, b: TestPeer): void;
   closeAll(): void;
@@ -61,7 +62,7 @@ export function createEngineFixture(): EngineFixture {
       const links = createSubscribers<LinkHandlers>();
       const engine = createSwarmEngine({
         signaling: hub.client(peerId), links, store, joinLink: (s) => `http://test/#swarm=${s}`, secureContext: true,
-        ...(opts.params ? { params: opts.params } : {}),
+        ...(opts.params ? { params: opts.params } : {}), ...(opts.sha256 ? { sha256: opts.sha256 } : {}),
       });
       await engine.start();
       await until(() => engine.snapshot().peerId === peerId);
