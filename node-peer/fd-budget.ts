@@ -65,5 +65,5 @@ export function linkBudget(wanted: number, withServer = false, limit = openFileL
 
 /** What the terminal says when the limit holds the links down, and how to lift it. */
 export const describeLinkBudget = (b: LinkBudget, wanted: number): string =>
-  `this process may open ${b.openFiles} files, room for ${b.links} WebRTC links, not ${wanted}: ` +
+  `this process may open ${b.openFiles} files, room for ${b.links} WebRTC link${b.links === 1 ? '' : 's'}, not ${wanted}: ` +
   `raise the limit (e.g. \`ulimit -n 8192\`, or LimitNOFILE= for a service) to serve more peers at once`;

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { FD_RESERVE, fdsPerLink, gatheringNetworks, linkBudget, linksWithin, openFileLimit } from '../../node-peer/fd-budget.ts';
+import { describeLinkBudget, FD_RESERVE, fdsPerLink, gatheringNetworks, linkBudget, linksWithin, openFileLimit } from '../../node-peer/fd-budget.ts';
 
 // A Node peer takes no more WebRTC links than its open-file limit has room for (node-peer/fd-budget.ts): past
 // it, libwebrtc aborts the process (a teacher's sharer with Linux's default of 1024 did, under a hostile student).
@@ -45,6 +45,7 @@ describe('fd budget', () => {
     expect(linkBudget(48, true, 1024, 4)).toEqual({ links: 1, openFiles: 1024 });
     expect(linkBudget(48, true, 4096, 4)).toEqual({ links: 23, openFiles: 4096 });
     expect(linkBudget(48, true, 8192, 4)).toBeNull();
+    expect(describeLinkBudget({ links: 1, openFiles: 1024 }, 48)).toMatch(/^this process may open 1024 files, room for 1 WebRTC link, not 48: raise the limit/);
   });
 
   it('a limit too low for even one link by the estimate still allows one: a peer with none could not work at all', () => {
