@@ -21,10 +21,19 @@ interface RoundFigures {
   leechers: Record<string, number>;
 }
 
+/**
+ * glibc set to allocate as a tab does: Chromium's PartitionAlloc serves buffers under 960 KiB from reused buckets
+ * and maps larger ones afresh. glibc's own default moves its mmap threshold up to the largest buffer freed so far,
+ * so one side's 1 MiB frees made the other buffers cheap: the in-memory link's 128 KiB copies cost twice as much
+ * once the engine stopped freeing 1 MiB copies (docs/performance.md). TABSWARM_BENCH_MALLOC=glibc keeps glibc's.
+ */
+const TAB_LIKE_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(960 * 1024), MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024) };
+
 function runRound(ctx: BenchContext, root: string, shape: Shape): Promise<RoundFigures> {
   const args = ['--import', 'tsx', ROUND_SCRIPT, '--root', root, '--mib', String(shape.mib), '--leechers', String(shape.leechers)];
+  const env = process.env['TABSWARM_BENCH_MALLOC'] === 'glibc' ? process.env : { ...process.env, ...TAB_LIKE_MALLOC };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ctx.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ctx.repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => void (out += d.toString()));
@@ -95,7 +104,8 @@ export const engineCpuBench: Bench = {
             ctx.log(`engine-cpu 1 → ${shape.leechers} ${side} round ${i + 1}: ${figures['cpu']} CPU ms/MiB`);
           }
         }
-        const config = { leechers: shape.leechers, fileMiB: shape.mib, rounds, baseline: ref ?? null };
+        const malloc = process.env['TABSWARM_BENCH_MALLOC'] === 'glibc' ? 'glibc' : 'tab-like';
+        const config = { leechers: shape.leechers, fileMiB: shape.mib, rounds, baseline: ref ?? null, malloc };
         const value = medians(mine);
         const compared = baseRoot === null ? null : ratios(mine, base);
         ctx.emit({
