@@ -1,11 +1,13 @@
 import type { SwarmId } from '../shared/ids.ts';
 import { verifyManifest } from '../shared/manifest.ts';
+import { TAB_LINK_CAPS } from '../peer/links/link-policy.ts';
 import type { FileSnapshot, SwarmSnapshot } from '../peer/snapshot-types.ts';
 import { withWarmCache } from '../peer/storage/warm-store.ts';
 import { announcedOnJoin, swarmOf } from './get-list.ts';
 import type { GetRules } from './get-rules.ts';
 import { openGetStore, type GetStore, type SkippedFile } from './get-store.ts';
 import { startNodePeer, type NodePeer } from './node-peer.ts';
+import { describeLinkBudget } from './fd-budget.ts';
 import { reportServerState, whenOpen } from './terminal.ts';
 
 // `get`: joins the swarm a link, id or code names, downloads the files announced in it that its rules take
@@ -97,6 +99,7 @@ export async function startGetting(opts: {
   });
   const peer = startNodePeer({ server: opts.server, store: withWarmCache(store) });
   const stopReporting = opts.log ? reportServerState(peer.signaling, opts.server, opts.log) : () => {};
+  if (peer.linkBudget !== null) opts.log?.(`note: ${describeLinkBudget(peer.linkBudget, TAB_LINK_CAPS.max)}`);
   const close = () => {
     stopReporting();
     peer.close();

@@ -4,10 +4,12 @@ import type { ProfileStore } from '../peer/contracts.ts';
 import { createSwarmEngine, type SwarmEngine } from '../peer/engine/swarm-engine.ts';
 import type { EngineParams } from '../peer/snapshot-types.ts';
 import { createLinkManager, type LinkManager } from '../peer/links/link-manager.ts';
+import { TAB_LINK_CAPS } from '../peer/links/link-policy.ts';
 import { createPeerLink } from '../peer/links/peer-link.ts';
 import { swarmLink } from '../peer/signaling/join-target.ts';
 import { createSignalingClient, type SignalingClient, type StoredIdentity } from '../peer/signaling/client.ts';
 import { signalingUrl } from '../shared/signaling.ts';
+import { linkBudget, type LinkBudget } from './fd-budget.ts';
 import { nodeSha256Hex } from './sha256.ts';
 
 // The same peer a tab runs (peer/: engine, links, signaling client), built from Node's adapters: `ws` for the
@@ -17,6 +19,8 @@ export interface NodePeer {
   engine: SwarmEngine;
   signaling: SignalingClient;
   links: LinkManager;
+  /** Set when the process's open-file limit holds its links below what it would take (fd-budget.ts). */
+  linkBudget: LinkBudget | null;
   /** The join link of a swarm on the server's page. */
   linkFor(swarmId: string): string;
   /** Idempotent: closes the engine, every link, the socket and the store. */
@@ -32,6 +36,8 @@ export interface NodePeerOptions {
   maxLinks?: number;
   /** Of maxLinks, links kept for peers it never linked to (the sharer's: peer/links/link-policy.ts). */
   reservedLinks?: number;
+  /** Open files kept for other work in this process (a signaling server: fd-budget.ts), not for links. */
+  otherOpenFiles?: number;
   /** Engine parameters over its defaults (a sharer's link speed). */
   params?: Partial<EngineParams>;
   /** The page address join links name, when it differs from `server` (the teacher's process reaches its own
@@ -74,11 +80,14 @@ export function startNodePeer(opts: NodePeerOptions): NodePeer {
   const page = parseServerUrl(opts.server);
   const signaling = startNodeSignaling(page, opts.nickname);
   let engine: SwarmEngine | null = null; // built on the links below; its usage lets idle links give way
+  const maxLinks = opts.maxLinks ?? TAB_LINK_CAPS.max;
+  const budget = linkBudget(maxLinks, opts.otherOpenFiles);
   const links = createLinkManager({
     signaling,
     createLink: (linkOpts) => createPeerLink({ ...linkOpts, wrtc }),
     lastUsed: (peerId) => engine?.lastUsed(peerId),
-    ...(opts.maxLinks === undefined ? {} : { maxLinks: opts.maxLinks }),
+    maxLinks: budget?.links ?? maxLinks,
+    wantedLinks: Math.min(TAB_LINK_CAPS.wanted, budget?.links ?? maxLinks),
     ...(opts.reservedLinks === undefined ? {} : { reservedLinks: opts.reservedLinks }),
   });
   const linkPage = opts.pageUrl === undefined ? page : parseServerUrl(opts.pageUrl);
@@ -88,7 +97,7 @@ export function startNodePeer(opts: NodePeerOptions): NodePeer {
   });
   let closed = false;
   return {
-    engine, signaling, links, linkFor,
+    engine, signaling, links, linkBudget: budget, linkFor,
     close() {
       if (closed) return;
       closed = true;

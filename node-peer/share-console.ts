@@ -1,4 +1,6 @@
 import type { FileId } from '../shared/ids.ts';
+import { SHARER_LINK_CAPS } from '../peer/links/link-policy.ts';
+import { describeLinkBudget } from './fd-budget.ts';
 import { startSharing, type ShareOptions, type Sharing } from './share.ts';
 import { formatBytes, reportServerState, terminalQr } from './terminal.ts';
 
@@ -45,6 +47,7 @@ export async function startShareConsole(sharing: Sharing, opts: { server: string
   log(`Sharing ${sharing.files.length} file(s). Join link (open it on every laptop):`);
   log(`  ${sharing.link}`);
   log(await terminalQr(sharing.link));
+  if (sharing.peer.linkBudget !== null) log(`Note: ${describeLinkBudget(sharing.peer.linkBudget, SHARER_LINK_CAPS.max)}.`);
   const stopServer = reportServerState(sharing.peer.signaling, opts.server, log);
   const stopCodes = printCodes(sharing, log);
   const printed = new Map<FileId, string>();

@@ -28,6 +28,8 @@ export interface ShareOptions {
   onHashProgress?: (p: HashProgress) => void;
   /** A shared file stopped being served (changed, shrunk or deleted on disk). */
   onBroken?: (file: SharedFile, reason: string) => void;
+  /** Open files the process keeps for other work (the signaling server of `npm start -- --share`). */
+  otherOpenFiles?: number;
   /** The link's speed in bytes per second, if known (`npm start -- --uplink`): the engine's uplinkBytesPerSecond. */
   uplinkBytesPerSecond?: number | null;
 }
@@ -44,6 +46,7 @@ export async function startSharing(opts: ShareOptions): Promise<Sharing> {
     server: opts.server, store, maxLinks: SHARER_LINK_CAPS.max, reservedLinks: SHARER_LINK_CAPS.reserved, params: { uplinkBytesPerSecond: opts.uplinkBytesPerSecond ?? null },
     ...(opts.pageUrl === undefined ? {} : { pageUrl: opts.pageUrl }),
     ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
+    ...(opts.otherOpenFiles === undefined ? {} : { otherOpenFiles: opts.otherOpenFiles }),
   });
   try {
     await peer.engine.start(); // joins the swarm and announces every file from the store's records

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { shareWithConsole } from '../../node-peer/share-console.ts';
+import { runTabswarm } from '../helpers/tabswarm-cli.ts';
 import { lanIp } from './harness.ts';
 import { useHarness } from './harness-hooks.ts';
 import { expectPiecesFrom, fileIn, joinThroughPage, MiB, onLan, openLaptop, randomFile, shareInNewSwarm, sha256Of, waitForFile } from './tabs.ts';
@@ -14,7 +13,6 @@ import { expectPiecesFrom, fileIn, joinThroughPage, MiB, onLan, openLaptop, rand
 // folder from disk, downloads with `tabswarm get` into files, resumes after being killed, and notices a shared
 // file that changed on disk. Each test has its own tabs, folders and sharer.
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 describe.skipIf(lanIp() === null)('node peer with tabs', () => {
@@ -85,18 +83,8 @@ describe.skipIf(lanIp() === null)('node peer with tabs', () => {
     expect(bigAtTab.state).not.toBe('complete'); // never a byte that fails its hash
   });
 
-  /** `tabswarm get` as a user runs it: a child process with its own output (killed if the test ends first). */
-  function runGet(link: string, out: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/tabswarm.js'), 'get', link, '--out', out, '--server', harness().localUrl], {
-      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    onTestFinished(() => void child.kill('SIGKILL'));
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => void (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => void (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, output: () => output, exited };
-  }
+  /** `tabswarm get` as a user runs it (test/helpers/tabswarm-cli.ts). */
+  const runGet = (link: string, out: string) => runTabswarm(['get', link, '--out', out, '--server', harness().localUrl]);
 
   it('node peer: `tabswarm get` downloads from tabs into a file, and resumes after being killed mid-way', async () => {
     const file = randomFile('lab-image.bin', 160 * MiB);
