@@ -1,5 +1,4 @@
 import { networkInterfaces } from 'node:os';
-import { SERVER_IN_PROCESS_FILES } from '../node-peer/fd-budget.ts';
 import { consoleLogger } from '../signaling-server/log.ts';
 import { resumeKeyFor } from '../signaling-server/resume-key.ts';
 import { createSignalingServer } from '../signaling-server/server.ts';
@@ -37,7 +36,7 @@ async function start(): Promise<void> {
   if (s.redisUrl !== null) console.log(`Sharing swarms with the other processes on ${redactedUrl(s.redisUrl)}`);
   const sharing = s.share.length === 0 ? null : await (await import('../node-peer/share-console.ts')).shareWithConsole({
     paths: s.share, log: (line) => console.log(line), nickname: 'teacher (shared folder)', uplinkBytesPerSecond: s.uplink,
-    otherOpenFiles: SERVER_IN_PROCESS_FILES, // the server's sockets share the process's descriptors
+    withServer: true, // its sockets and relay share the process's open files with the sharer's links
     // The teacher's own peer reaches the server on loopback; the class gets links on the first LAN address.
     server: `http://${loopbackOf(s.host)}:${server.port}/`, pageUrl: urls[0]!,
   }).catch(async (e: unknown) => {

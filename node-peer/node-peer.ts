@@ -36,8 +36,8 @@ export interface NodePeerOptions {
   maxLinks?: number;
   /** Of maxLinks, links kept for peers it never linked to (the sharer's: peer/links/link-policy.ts). */
   reservedLinks?: number;
-  /** Open files kept for other work in this process (a signaling server: fd-budget.ts), not for links. */
-  otherOpenFiles?: number;
+  /** The signaling server runs in this process too (`npm start -- --share`): its sockets share the open-file limit. */
+  withServer?: boolean;
   /** Engine parameters over its defaults (a sharer's link speed). */
   params?: Partial<EngineParams>;
   /** The page address join links name, when it differs from `server` (the teacher's process reaches its own
@@ -81,7 +81,7 @@ export function startNodePeer(opts: NodePeerOptions): NodePeer {
   const signaling = startNodeSignaling(page, opts.nickname);
   let engine: SwarmEngine | null = null; // built on the links below; its usage lets idle links give way
   const maxLinks = opts.maxLinks ?? TAB_LINK_CAPS.max;
-  const budget = linkBudget(maxLinks, opts.otherOpenFiles);
+  const budget = linkBudget(maxLinks, opts.withServer);
   const links = createLinkManager({
     signaling,
     createLink: (linkOpts) => createPeerLink({ ...linkOpts, wrtc }),

@@ -28,8 +28,8 @@ export interface ShareOptions {
   onHashProgress?: (p: HashProgress) => void;
   /** A shared file stopped being served (changed, shrunk or deleted on disk). */
   onBroken?: (file: SharedFile, reason: string) => void;
-  /** Open files the process keeps for other work (the signaling server of `npm start -- --share`). */
-  otherOpenFiles?: number;
+  /** The signaling server runs in this process too (`npm start -- --share`). */
+  withServer?: boolean;
   /** The link's speed in bytes per second, if known (`npm start -- --uplink`): the engine's uplinkBytesPerSecond. */
   uplinkBytesPerSecond?: number | null;
 }
@@ -46,7 +46,7 @@ export async function startSharing(opts: ShareOptions): Promise<Sharing> {
     server: opts.server, store, maxLinks: SHARER_LINK_CAPS.max, reservedLinks: SHARER_LINK_CAPS.reserved, params: { uplinkBytesPerSecond: opts.uplinkBytesPerSecond ?? null },
     ...(opts.pageUrl === undefined ? {} : { pageUrl: opts.pageUrl }),
     ...(opts.nickname === undefined ? {} : { nickname: opts.nickname }),
-    ...(opts.otherOpenFiles === undefined ? {} : { otherOpenFiles: opts.otherOpenFiles }),
+    ...(opts.withServer === undefined ? {} : { withServer: opts.withServer }),
   });
   try {
     await peer.engine.start(); // joins the swarm and announces every file from the store's records

@@ -74,10 +74,8 @@ export function isInitialSeeder(picker: PiecePicker): boolean {
 
 /**
  * A checked request for a piece we have. `backlogBytes`: bytes accepted for upload and not yet sent, over
- * every peer. `linkFull` false (shared/link-load.ts) with a backlog: our link has room for it and something else
- * limits (the Wi-Fi's air), so the backlog is no reason to refuse. Without a backlog the link has room because
- * we idle, as a wired teacher's does whenever its queue runs dry: duplicates of rare pieces only, as on any idle
- * uplink. Call only for valid requests (the upload queue's checks first).
+ * every peer. `linkFull` false (shared/link-load.ts): our link has room and something else limits (the Wi-Fi's
+ * air): a backlog is then no reason to refuse. Call only for valid requests (the upload queue's checks first).
  */
 export function onSeedRequest(
   s: SeedOnce, picker: PiecePicker, peerId: PeerId, piece: number, backlogBytes: number, now: number, linkFull = true,
@@ -86,7 +84,7 @@ export function onSeedRequest(
   const exempt = s.initialSeeder !== true || s.reoffered.get(peerId)?.has(piece) === true ||
     s.given.get(piece)?.peerId === peerId;
   if (exempt || !isCovered(s, picker, piece, peerId, now)) return serve(s, peerId, piece, now);
-  if (backlogBytes < s.options.busyBacklogBytes ? isRare(s, picker, piece) : !linkFull) {
+  if ((backlogBytes < s.options.busyBacklogBytes && isRare(s, picker, piece)) || !linkFull) {
     s.counters.duplicates++;
     return serve(s, peerId, piece, now);
   }

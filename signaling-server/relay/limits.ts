@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as L from '../../shared/limits.ts';
+import { parseOpenFileLimit } from '../../shared/open-files.ts';
 
 // The relay's caps (reasons in shared/limits.ts), with the totals lowered to fit the process's open-file
 // limit: every allocation holds a UDP socket and every TCP client a connection, so a full relay must
@@ -16,11 +17,10 @@ export interface RelayLimits {
   tcpIdleMs: number;
 }
 
-/** The soft RLIMIT_NOFILE (Node raises it to the hard limit at start), or null where /proc is absent. */
+/** This process's open-file limit, or null where /proc is absent. */
 export function openFileLimit(): number | null {
   try {
-    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    return line ? Number(line[1]) : null;
+    return parseOpenFileLimit(readFileSync('/proc/self/limits', 'utf8'));
   } catch {
     return null;
   }

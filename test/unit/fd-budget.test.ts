@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { FD_RESERVE, fdsPerLink, SERVER_IN_PROCESS_FILES, gatheringNetworks, linkBudget, linksWithin, openFileLimit } from '../../node-peer/fd-budget.ts';
+import { describeLinkBudget, FD_RESERVE, fdsPerLink, gatheringNetworks, linkBudget, linksWithin, openFileLimit } from '../../node-peer/fd-budget.ts';
 
 // A Node peer takes no more WebRTC links than its open-file limit has room for (node-peer/fd-budget.ts): past
 // it, libwebrtc aborts the process (a teacher's sharer with Linux's default of 1024 did, under a hostile student).
@@ -35,18 +35,20 @@ describe('fd budget', () => {
   it('a limit of 1024 with four networks takes 12 links, not a sharer\'s 48, and says so; a high limit caps nothing', () => {
     expect(fdsPerLink(4)).toBe(64);
     expect(linksWithin(1024, fdsPerLink(4))).toBe(Math.floor((1024 - FD_RESERVE) / 64));
-    expect(linkBudget(48, 0, 1024, 4)).toEqual({ links: 12, openFiles: 1024 });
-    expect(linkBudget(48, 0, 1_048_576, 4)).toBeNull();
-    expect(linkBudget(12, 0, 1024, 4)).toBeNull(); // a tab's 12 fit
-    expect(linkBudget(48, 0, null, 4)).toBeNull(); // no known limit (macOS, Windows)
+    expect(linkBudget(48, false, 1024, 4)).toEqual({ links: 12, openFiles: 1024 });
+    expect(linkBudget(48, false, 1_048_576, 4)).toBeNull();
+    expect(linkBudget(12, false, 1024, 4)).toBeNull(); // a tab's 12 fit
+    expect(linkBudget(48, false, null, 4)).toBeNull(); // no known limit (macOS, Windows)
   });
 
-  it('a server in the same process keeps its sockets: fewer links, and a limit of 8192 still takes all 48', () => {
-    expect(linkBudget(48, SERVER_IN_PROCESS_FILES, 1024, 4)).toEqual({ links: 2, openFiles: 1024 });
-    expect(linkBudget(48, SERVER_IN_PROCESS_FILES, 8192, 4)).toBeNull();
+  it('a server in the same process keeps its relay\'s share and a hall\'s sockets: 1 link at 1024, 23 at 4096, all 48 at 8192', () => {
+    expect(linkBudget(48, true, 1024, 4)).toEqual({ links: 1, openFiles: 1024 });
+    expect(linkBudget(48, true, 4096, 4)).toEqual({ links: 23, openFiles: 4096 });
+    expect(linkBudget(48, true, 8192, 4)).toBeNull();
+    expect(describeLinkBudget({ links: 1, openFiles: 1024 }, 48)).toMatch(/^this process may open 1024 files, room for 1 WebRTC link, not 48: raise the limit/);
   });
 
   it('a limit too low for even one link by the estimate still allows one: a peer with none could not work at all', () => {
-    expect(linkBudget(48, 0, 300, 8)).toEqual({ links: 1, openFiles: 300 });
+    expect(linkBudget(48, false, 300, 8)).toEqual({ links: 1, openFiles: 300 });
   });
 });

@@ -40,17 +40,6 @@ describe('seed-once', () => {
     expect(onSeedRequest(seed, picker, 'Z', 3, BUSY, 10, true)).toBe('refuse');
   });
 
-  it('seed-once: an idle uplink is idle whatever its link load says: with room and no backlog, duplicates of rare pieces only', () => {
-    const { picker, seed } = seeder(['X', 'Y', 'Z']);
-    onSeedRequest(seed, picker, 'Y', 3, BUSY, 0);
-    onPeerHave(picker, 'Y', 3);
-    onPeerHave(picker, 'Z', 3); // two classmates hold it: it spreads without us
-    onSeedRequest(seed, picker, 'Y', 4, BUSY, 0);
-    onPeerHave(picker, 'Y', 4); // one holds it: rare
-    expect(onSeedRequest(seed, picker, 'X', 3, IDLE, 10, false)).toBe('refuse');
-    expect(onSeedRequest(seed, picker, 'X', 4, IDLE, 10, false)).toBe('serve');
-  });
-
   it('seed-once: switches itself off when the uplink would otherwise idle (the seeder is not the bottleneck)', () => {
     const { picker, seed } = seeder(['X', 'Y']);
     onSeedRequest(seed, picker, 'Y', 3, BUSY, 0);
