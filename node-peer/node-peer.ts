@@ -10,6 +10,7 @@ import { swarmLink } from '../peer/signaling/join-target.ts';
 import { createSignalingClient, type SignalingClient, type StoredIdentity } from '../peer/signaling/client.ts';
 import { signalingUrl } from '../shared/signaling.ts';
 import { linkBudget, type LinkBudget } from './fd-budget.ts';
+import { nodeSha256Hex } from './sha256.ts';
 
 // The same peer a tab runs (peer/: engine, links, signaling client), built from Node's adapters: `ws` for the
 // socket, @roamhq/wrtc under simple-peer for WebRTC, and a store of files on disk.
@@ -92,7 +93,7 @@ export function startNodePeer(opts: NodePeerOptions): NodePeer {
   const linkPage = opts.pageUrl === undefined ? page : parseServerUrl(opts.pageUrl);
   const linkFor = (swarmId: string): string => swarmLink(linkPage, swarmId);
   engine = createSwarmEngine({
-    signaling, links, store: opts.store, secureContext: true, joinLink: linkFor, ...(opts.params === undefined ? {} : { params: opts.params }),
+    signaling, links, store: opts.store, secureContext: true, joinLink: linkFor, sha256: nodeSha256Hex, ...(opts.params === undefined ? {} : { params: opts.params }),
   });
   let closed = false;
   return {

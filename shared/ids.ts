@@ -13,12 +13,12 @@ export const FILE_ID_BYTES = 32;
 
 const HEX_DIGITS = '0123456789abcdef';
 
+/** Each byte's two hex digits: one string joined per byte, not two. */
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!);
+
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    out += HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!;
-  }
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]!;
   return out;
 }
 

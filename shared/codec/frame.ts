@@ -49,20 +49,49 @@ export function startFrame(type: WireType, byteLength: number, into?: Uint8Array
   return { frame, view };
 }
 
+/** '0'–'9' → 0–9, 'a'–'f' → 10–15 (the caller checked the string is lowercase hex). */
+const nibble = (code: number): number => (code <= 57 ? code - 48 : code - 87);
+
 export function writeHexId(frame: Uint8Array, at: number, hex: string, bytes: number, field: string): void {
   if (!isHexId(hex, bytes)) throw new RangeError(`wire: ${field} is not ${bytes} bytes of lowercase hex`);
-  for (let i = 0; i < bytes; i++) frame[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < bytes; i++) frame[at + i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
 }
 
 export const readHexId = (frame: Uint8Array, at: number, bytes: number): string => bytesToHex(frame.subarray(at, at + bytes));
 
+const ROUTE_BYTES = ROUTE_END - SWARM_ID_AT;
+
+// Every frame of a transfer carries the same route, so the route last written and the one last read are kept:
+// a frame on it gets the route's 48 bytes in one copy and reads back as the same two strings, with no hex
+// conversion (which made ~30 KB of short strings per block moved). Read bytes are compared in full, so another
+// route is always converted afresh. A cache, not state: what encode and decode return never depends on it.
+const lastWritten = { swarmId: '', fileId: '', bytes: new Uint8Array(ROUTE_BYTES) };
+const lastRead = { route: null as Route | null, bytes: new Uint8Array(ROUTE_BYTES) };
+
 export function writeRoute(w: FrameWriter, route: Route): void {
-  writeHexId(w.frame, SWARM_ID_AT, route.swarmId, SWARM_ID_BYTES, 'swarmId');
-  writeHexId(w.frame, FILE_ID_AT, route.fileId, FILE_ID_BYTES, 'fileId');
+  const memo = lastWritten;
+  if (route.swarmId !== memo.swarmId || route.fileId !== memo.fileId) {
+    memo.swarmId = memo.fileId = ''; // stays empty if a field below throws
+    writeHexId(memo.bytes, 0, route.swarmId, SWARM_ID_BYTES, 'swarmId');
+    writeHexId(memo.bytes, SWARM_ID_BYTES, route.fileId, FILE_ID_BYTES, 'fileId');
+    memo.swarmId = route.swarmId;
+    memo.fileId = route.fileId;
+  }
+  w.frame.set(memo.bytes, SWARM_ID_AT);
 }
 
 export function readRoute(frame: Uint8Array): Route {
-  return { swarmId: readHexId(frame, SWARM_ID_AT, SWARM_ID_BYTES), fileId: readHexId(frame, FILE_ID_AT, FILE_ID_BYTES) };
+  const memo = lastRead;
+  if (memo.route === null || !routeBytesEqual(frame, memo.bytes)) {
+    memo.route = { swarmId: readHexId(frame, SWARM_ID_AT, SWARM_ID_BYTES), fileId: readHexId(frame, FILE_ID_AT, FILE_ID_BYTES) };
+    memo.bytes.set(frame.subarray(SWARM_ID_AT, ROUTE_END));
+  }
+  return { swarmId: memo.route.swarmId, fileId: memo.route.fileId };
+}
+
+function routeBytesEqual(frame: Uint8Array, bytes: Uint8Array): boolean {
+  for (let i = 0; i < ROUTE_BYTES; i++) if (frame[SWARM_ID_AT + i] !== bytes[i]) return false;
+  return true;
 }
 
 /** A frame whose length follows from a count or length field must have exactly that length. */

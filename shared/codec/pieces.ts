@@ -42,9 +42,9 @@ const framingProblem = (s: BlockSpan): CodecError | null =>
   pieceIndexProblem(s.piece, MAX_PIECES_PER_FILE) ?? spanProblem(s.offset, s.length, MAX_PIECE_LENGTH);
 
 function writeSpan(w: FrameWriter, span: BlockSpan): void {
-  for (const [value, field] of [[span.piece, 'piece'], [span.offset, 'offset'], [span.length, 'length']] as const) {
-    assertUint(value, U32_MAX, field);
-  }
+  assertUint(span.piece, U32_MAX, 'piece');
+  assertUint(span.offset, U32_MAX, 'offset');
+  assertUint(span.length, U32_MAX, 'length');
   assertNoProblem(framingProblem(span));
   w.view.setUint32(PIECE_AT, span.piece);
   w.view.setUint32(SPAN_OFFSET_AT, span.offset);

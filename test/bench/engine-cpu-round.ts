@@ -6,6 +6,7 @@ import type * as FixtureModule from '../helpers/engine-fixture.ts';
 import type * as WarmModule from '../../peer/storage/warm-store.ts';
 import type { TabswarmSnapshot } from '../../peer/snapshot-types.ts';
 import { createSlabStore } from './lib/slab-store.ts';
+import { createMemoryLinkPair } from '../helpers/memory-link.ts';
 import { nodeSha256Hex } from '../../node-peer/sha256.ts';
 
 // One round of the engine-cpu bench, in its own process: the engine of the repository at `--root` (this one, or a
@@ -47,6 +48,16 @@ const everyone = [seeder, ...leechers];
 const knowsFile = (s: TabswarmSnapshot) => s.swarms[0]?.members.length === leecherCount && fx.fileOf(s, fileId!) !== undefined;
 await fx.until(() => everyone.every((p) => knowsFile(p.engine.snapshot())), 20_000, 'routes');
 
+/**
+ * Links are the bench's own, the same for both trees compared (the measured tree's fixture kept a copy of every
+ * frame sent, so each copy was fresh memory): a copy per frame, handed to the other side, kept by neither.
+ */
+function link(a: typeof seeder, b: typeof seeder): void {
+  const [ab, ba] = createMemoryLinkPair(a.peerId, b.peerId, { record: false });
+  a.links.emit('onLink', ab);
+  b.links.emit('onLink', ba);
+}
+
 const stages = (p: typeof seeder) => ({ ...p.engine.snapshot().counters.stageMs }) as Record<string, number>;
 const before = everyone.map(stages);
 // Completion is read as the page reads it: on the engine's coalesced change callback, not by polling.
@@ -61,7 +72,7 @@ const profile = arg('profile', ''); // a .cpuprofile of the transfer alone, for 
 const profiler = profile === '' ? null : await startProfiler();
 const cpu0 = process.cpuUsage();
 const t0 = wallNow();
-for (let i = 0; i < everyone.length; i++) for (let j = i + 1; j < everyone.length; j++) fixture.connect(everyone[i]!, everyone[j]!);
+for (let i = 0; i < everyone.length; i++) for (let j = i + 1; j < everyone.length; j++) link(everyone[i]!, everyone[j]!);
 await done;
 const wallMs = wallNow() - t0;
 const cpu = process.cpuUsage(cpu0);

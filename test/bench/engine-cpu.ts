@@ -21,10 +21,19 @@ interface RoundFigures {
   leechers: Record<string, number>;
 }
 
+/**
+ * glibc set to allocate as a tab does: Chromium's PartitionAlloc serves buffers under 960 KiB from reused buckets
+ * and maps larger ones afresh. glibc's own default moves its mmap threshold up to the largest buffer freed so far,
+ * so one side's 1 MiB frees made the other buffers cheap: the in-memory link's 128 KiB copies cost twice as much
+ * once the engine stopped freeing 1 MiB copies (docs/performance.md). TABSWARM_BENCH_MALLOC=glibc keeps glibc's.
+ */
+const TAB_LIKE_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(960 * 1024), MALLOC_TRIM_THRESHOLD_: String(256 * 1024 * 1024) };
+
 function runRound(ctx: BenchContext, root: string, shape: Shape): Promise<RoundFigures> {
   const args = ['--import', 'tsx', ROUND_SCRIPT, '--root', root, '--mib', String(shape.mib), '--leechers', String(shape.leechers)];
+  const env = process.env['TABSWARM_BENCH_MALLOC'] === 'glibc' ? process.env : { ...process.env, ...TAB_LIKE_MALLOC };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ctx.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ctx.repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => void (out += d.toString()));
@@ -37,10 +46,18 @@ function runRound(ctx: BenchContext, root: string, shape: Shape): Promise<RoundF
   });
 }
 
-/** The baseline ref's tree in a temp dir, using this repository's node_modules. */
-async function checkout(ctx: BenchContext, ref: string): Promise<string> {
+/**
+ * A tree in a temp dir, using this repository's node_modules: the baseline ref's, or (ref null) this working tree's
+ * files as they are now. Both sides run from copies: a round whose engine came from the tree the round script runs
+ * in shared its modules with the script's own (slab store, helpers) and ran 10–25 % slower than the same commit
+ * from a copy, which biased every ratio against this side.
+ */
+async function checkout(ctx: BenchContext, ref: string | null): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tabswarm-engine-cpu-'));
-  execFileSync('bash', ['-c', `git -C "$0" archive "$1" | tar -x -C "$2"`, ctx.repoRoot, ref, dir]);
+  const copy = ref === null
+    ? 'git -C "$0" ls-files -z --cached --others --exclude-standard | (cd "$0" && tar --null --ignore-failed-read -T - -c) | tar -x -C "$2"'
+    : 'git -C "$0" archive "$1" | tar -x -C "$2"';
+  execFileSync('bash', ['-c', copy, ctx.repoRoot, ref ?? '', dir], { stdio: ['ignore', 'ignore', 'ignore'] });
   await symlink(path.join(ctx.repoRoot, 'node_modules'), path.join(dir, 'node_modules'));
   return dir;
 }
@@ -79,6 +96,7 @@ export const engineCpuBench: Bench = {
   local: true,
   async run(ctx) {
     const ref = process.env['TABSWARM_BENCH_BASELINE'];
+    const thisRoot = await checkout(ctx, null);
     const baseRoot = ref ? await checkout(ctx, ref) : null;
     const rounds = ctx.quick ? 2 : 4;
     const shapes: Shape[] = ctx.quick ? [{ leechers: 1, mib: 64 }, { leechers: 3, mib: 32 }] : [{ leechers: 1, mib: 128 }, { leechers: 3, mib: 64 }];
@@ -90,12 +108,13 @@ export const engineCpuBench: Bench = {
           // A B, then B A: neither side always runs first (a warm page cache, a quieter minute).
           const order = baseRoot === null ? ['this'] : i % 2 === 0 ? ['this', 'base'] : ['base', 'this'];
           for (const side of order) {
-            const figures = flatten(await runRound(ctx, side === 'this' ? ctx.repoRoot : baseRoot!, shape));
+            const figures = flatten(await runRound(ctx, side === 'this' ? thisRoot : baseRoot!, shape));
             (side === 'this' ? mine : base).push(figures);
             ctx.log(`engine-cpu 1 → ${shape.leechers} ${side} round ${i + 1}: ${figures['cpu']} CPU ms/MiB`);
           }
         }
-        const config = { leechers: shape.leechers, fileMiB: shape.mib, rounds, baseline: ref ?? null };
+        const malloc = process.env['TABSWARM_BENCH_MALLOC'] === 'glibc' ? 'glibc' : 'tab-like';
+        const config = { leechers: shape.leechers, fileMiB: shape.mib, rounds, baseline: ref ?? null, malloc };
         const value = medians(mine);
         const compared = baseRoot === null ? null : ratios(mine, base);
         ctx.emit({
@@ -107,7 +126,7 @@ export const engineCpuBench: Bench = {
         });
       }
     } finally {
-      if (baseRoot !== null) await rm(baseRoot, { recursive: true, force: true });
+      for (const dir of [thisRoot, baseRoot]) if (dir !== null) await rm(dir, { recursive: true, force: true });
     }
   },
 };

@@ -7,13 +7,15 @@ import { MAX_WIRE_FRAME_BYTES } from '../../shared/limits.ts';
 // delivered on a later macrotask, in order, like a data channel.
 
 export interface MemoryLink extends PeerLink {
-  /** Frames this side has sent, for assertions. */
+  /** Frames this side has sent, for assertions (none kept with `record: false`). */
   readonly sentFrames: Uint8Array[];
 }
 
-export function createMemoryLinkPair(a: PeerId, b: PeerId): [MemoryLink, MemoryLink] {
-  const left = createSide(b);
-  const right = createSide(a);
+/** `record: false` keeps no sent frames (a benchmark moving GiB would hold every copy). */
+export function createMemoryLinkPair(a: PeerId, b: PeerId, opts: { record?: boolean } = {}): [MemoryLink, MemoryLink] {
+  const record = opts.record ?? true;
+  const left = createSide(b, record);
+  const right = createSide(a, record);
   left.peer = right;
   right.peer = left;
   return [left, right];
@@ -21,7 +23,7 @@ export function createMemoryLinkPair(a: PeerId, b: PeerId): [MemoryLink, MemoryL
 
 type Side = MemoryLink & { peer: Side | null; deliver(frame: Uint8Array): void; setState(s: LinkState): void };
 
-function createSide(remotePeerId: PeerId): Side {
+function createSide(remotePeerId: PeerId, record: boolean): Side {
   let state: LinkState = 'connected';
   const side: Side = {
     remotePeerId,
@@ -35,7 +37,7 @@ function createSide(remotePeerId: PeerId): Side {
     async send(frame) {
       if (state === 'closed') throw new CodedFailure('ERR_PEER_CLOSED', 'link closed');
       const copy = frame.slice(); // the sender may reuse `frame` once this resolves
-      side.sentFrames.push(copy);
+      if (record) side.sentFrames.push(copy);
       setTimeout(() => side.peer?.deliver(copy), 0);
     },
     bufferedAmount: () => 0,

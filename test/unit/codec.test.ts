@@ -18,6 +18,8 @@ const SWARM = 'ab'.repeat(16);
 const FILE = '22'.repeat(32);
 const route = { swarmId: SWARM, fileId: FILE };
 const request: WireMsg = { type: 'request', ...route, piece: 3, offset: 1024, length: 4096 };
+/** A hex id's bytes, converted without the codec. */
+const ID_BYTES = (hex: string): number[] => Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
 const block: WireMsg = { type: 'block', ...route, piece: 3, offset: 1024, data: new Uint8Array([9, 8, 7, 6]) };
 
 const codeOf = (frame: Uint8Array): CodecErrorCode | 'ok' => {
@@ -90,6 +92,27 @@ describe('codec framing', () => {
     expect(encodeBlock(msg, stale)).toBe(stale);
     expect(stale).toEqual(encode(block));
     expect(() => encodeBlock(msg, new Uint8Array(blockFrameBytes(5)))).toThrow(RangeError);
+  });
+
+  test('codec: frames on routes that alternate, or differ in one byte, each encode and decode to their own route', () => {
+    const other = { swarmId: SWARM, fileId: `${FILE.slice(0, 62)}23` }; // the last byte differs
+    const third = { swarmId: 'cd'.repeat(16), fileId: FILE };
+    const fresh = (r: typeof route) => new Uint8Array([...ID_BYTES(r.swarmId), ...ID_BYTES(r.fileId)]);
+    for (const r of [route, route, other, route, third, third, other, route]) {
+      const frame = encode({ ...request, ...r } as WireMsg);
+      expect(frame.subarray(2, 50)).toEqual(fresh(r));
+      const decoded = decode(frame);
+      expect(decoded.ok && decoded.value).toEqual({ ...request, ...r });
+    }
+  });
+
+  test('codec: a route that fails to encode leaves the next frames on the last good route intact', () => {
+    expect(encode(request)).toBeInstanceOf(Uint8Array);
+    // A good swarmId with a bad fileId: the swarmId is converted before the fileId is refused.
+    expect(() => encode({ ...request, swarmId: 'cd'.repeat(16), fileId: `${'22'.repeat(31)}zz` } as WireMsg)).toThrow(RangeError);
+    expect(() => encode({ ...request, fileId: 'AB'.repeat(32) } as WireMsg)).toThrow(RangeError); // uppercase is not ours
+    const decoded = decode(encode(request));
+    expect(decoded.ok && decoded.value).toEqual(request);
   });
 
   test('codec: type bytes that name no kind are refused', () => {
