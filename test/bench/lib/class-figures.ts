@@ -35,10 +35,14 @@ export interface Baseline { times: ClassTimes; bytes: number }
 
 const mbit = (m: number): number => (m * 1e6) / 8;
 
-/** The same class in the simulator: its links, medium and piece length. */
+/**
+ * The same class in the simulator: its links, medium and piece length. The measured teacher (a tab, or a sharer
+ * started without --uplink) does not know its link's speed, so the simulated one does not either (teacherFirst
+ * false): the simulator's default models `--uplink`, with which a 4 Mbit/s teacher sends 6.9 copies (docs/classroom-distribution.md).
+ */
 function simOptions(spec: ClassSpec): ClassOptions {
   return {
-    ...ENGINE_DEFAULTS, laptops: spec.laptops, fileBytes: spec.bytes, uplink: mbit(spec.uplinkMbit), downlink: Infinity,
+    ...ENGINE_DEFAULTS, laptops: spec.laptops, fileBytes: spec.bytes, uplink: mbit(spec.uplinkMbit), downlink: Infinity, teacherFirst: false,
     ...(spec.teacherUplinkMbit ? { seederUplink: mbit(spec.teacherUplinkMbit) } : {}), medium: spec.medium ?? WIRED,
     latencyS: 0.001, churn: 0, seed: 1, seedOnce: spec.seedOnce, smallestPieceLength: spec.pieceBytes,
   };
