@@ -42,11 +42,9 @@ export function openFileLimit(readLimits: () => string = () => readFileSync('/pr
   }
 }
 
-/** How many links fit in `limit` open files (at least 1: a peer with none could not work at all); null: no cap. */
-export function linksWithin(limit: number | null, perLink: number, otherFiles = 0): number | null {
-  if (limit === null) return null;
-  return Math.max(1, Math.floor((limit - FD_RESERVE - otherFiles) / perLink));
-}
+/** How many links fit in `limit` open files (at least 1: a peer with none could not work at all). */
+export const linksWithin = (limit: number, perLink: number, otherFiles = 0): number =>
+  Math.max(1, Math.floor((limit - FD_RESERVE - otherFiles) / perLink));
 
 /** What the open-file limit allows this process: null when it caps nothing. */
 export interface LinkBudget {
@@ -59,7 +57,7 @@ export interface LinkBudget {
 /** The budget of this process, or null when the limit allows `wanted` links; `withServer`: the signaling server runs here too. */
 export function linkBudget(wanted: number, withServer = false, limit = openFileLimit(), networks = gatheringNetworks()): LinkBudget | null {
   if (limit === null) return null;
-  const links = linksWithin(limit, fdsPerLink(networks), withServer ? serverFiles(limit) : 0)!;
+  const links = linksWithin(limit, fdsPerLink(networks), withServer ? serverFiles(limit) : 0);
   return links >= wanted ? null : { links, openFiles: limit };
 }
 

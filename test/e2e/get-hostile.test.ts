@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodePeer, type NodePeer } from '../../node-peer/node-peer.ts';
 import { startSharing, type Sharing } from '../../node-peer/share.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling-server/server.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import { runTabswarm } from '../helpers/tabswarm-cli.ts';
 import { lanIp } from './harness.ts';
 
 // `tabswarm get` as a student runs it (a child process), over real WebRTC between Node peers, in a swarm where
@@ -16,7 +15,6 @@ import { lanIp } from './harness.ts';
 // escape sequences or bidi tricks, a file and a folder of one name. Every file the student asked for arrives,
 // intact under its own name, nothing raw reaches the terminal, and --list shows what would be fetched first.
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const ESC = '\u001b';
 
@@ -58,14 +56,11 @@ describe.skipIf(lanIp() === null)('tabswarm get with a hostile member', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  function runGet(args: string[]): Promise<{ code: number | null; output: string }> {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/tabswarm.js'), 'get', teacher.link, '--server', serverUrl, ...args], {
-      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => void (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
-    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+  /** `tabswarm get` of the teacher's swarm as a student runs it (test/helpers/tabswarm-cli.ts), once it exited. */
+  async function runGet(args: string[]): Promise<{ code: number | null; output: string }> {
+    const get = runTabswarm(['get', teacher.link, '--server', serverUrl, ...args]);
+    const code = await get.exited;
+    return { code, output: get.output() };
   }
 
   it('tabswarm get: --list prints the tree with sizes and what would be skipped, escaped, and writes nothing', async () => {
